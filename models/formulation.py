@@ -1,0 +1,419 @@
+"""The MILP in Pyomo: one named function per constraint family.
+
+The names here are the names of ``docs/formulation.md``.  Index sets are built sparsely from
+the data (only arcs and (node, commodity) pairs that occur), and every linking constraint uses
+the data-derived bound of :mod:`models.bounds` as its big-M.
+
+Symbols: ``t`` a time slice, ``k`` a commodity, ``a`` an arc, ``s`` a supply, ``d`` a demand,
+``c`` a converter.  Variables: ``x[a,k,t]`` flow entering arc ``a``; ``y[a]`` build decision of
+a candidate arc; ``u[s,t]`` supply used; ``v[d,t]`` quantity delivered; ``z[c,t]`` converter
+activity; ``w[c]`` build decision of a buildable converter.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyomo.environ as pyo
+
+from models.bounds import Bounds, compute_bounds
+from models.problem import Problem
+from models.result import Objective
+
+
+@dataclass
+class Index:
+    """Sparse index sets of one problem, shared by the formulation and the result tables."""
+
+    slices: list[int]
+    arc_commodities: list[tuple[int, str]]
+    candidate_arcs: list[int]
+    buildable_converters: list[int]
+    node_commodities: list[tuple[str, str]]
+    arcs_in: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    arcs_out: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    supply_at: dict[tuple[str, str], int] = field(default_factory=dict)
+    demand_at: dict[tuple[str, str], int] = field(default_factory=dict)
+    converters_at: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+
+def build_index(problem: Problem) -> Index:
+    """Collect the sparse index sets of ``problem``."""
+    arcs_in: dict[tuple[str, str], list[int]] = defaultdict(list)
+    arcs_out: dict[tuple[str, str], list[int]] = defaultdict(list)
+    converters_at: dict[tuple[str, str], list[int]] = defaultdict(list)
+    pairs: dict[tuple[str, str], None] = {}
+    arc_commodities = []
+    for a, arc in enumerate(problem.arcs):
+        for k in arc.commodities:
+            arc_commodities.append((a, k))
+            arcs_out[(arc.tail, k)].append(a)
+            arcs_in[(arc.head, k)].append(a)
+            pairs[(arc.tail, k)] = None
+            pairs[(arc.head, k)] = None
+    supply_at = {}
+    for i, s in enumerate(problem.supplies):
+        supply_at[(s.node, s.commodity)] = i
+        pairs[(s.node, s.commodity)] = None
+    demand_at = {}
+    for i, d in enumerate(problem.demands):
+        demand_at[(d.node, d.commodity)] = i
+        pairs[(d.node, d.commodity)] = None
+    for c, conv in enumerate(problem.converters):
+        for k in list(conv.inputs) + list(conv.outputs):
+            if c not in converters_at[(conv.node, k)]:
+                converters_at[(conv.node, k)].append(c)
+            pairs[(conv.node, k)] = None
+    return Index(
+        slices=list(range(len(problem.slices))),
+        arc_commodities=arc_commodities,
+        candidate_arcs=[a for a, arc in enumerate(problem.arcs) if not arc.existing],
+        buildable_converters=[c for c, cv in enumerate(problem.converters) if not cv.existing],
+        node_commodities=list(pairs),
+        arcs_in=dict(arcs_in),
+        arcs_out=dict(arcs_out),
+        supply_at=supply_at,
+        demand_at=demand_at,
+        converters_at=dict(converters_at),
+    )
+
+
+class Formulation:
+    """Builds the Pyomo model of a problem; ``model`` holds it, ``index`` its sets.
+
+    Args:
+        problem: the validated problem.
+        objective: which objective is active.
+        elastic: give every hard requirement a non-negative slack and minimise the slacks
+            instead of the objective (used to name what makes a problem infeasible).
+        families: constraint families to build (default: all); tests drop one at a time to
+            prove each is needed.
+    """
+
+    FAMILIES = (
+        "flow_balance",
+        "arc_capacity",
+        "arc_commodity_link",
+        "converter_capacity",
+        "must_dispatch",
+        "must_serve",
+        "minimum_delivery",
+    )
+
+    def __init__(
+        self,
+        problem: Problem,
+        objective: Objective = Objective.VALORISATION,
+        *,
+        elastic: bool = False,
+        families: tuple[str, ...] | None = None,
+        bounds: Bounds | None = None,
+    ) -> None:
+        self.problem = problem
+        self.objective = objective
+        self.elastic = elastic
+        self.bounds = bounds or compute_bounds(problem)
+        self.index = build_index(problem)
+        self.model = pyo.ConcreteModel(name=problem.name)
+        self._variables()
+        self._expressions()
+        for family in families or self.FAMILIES:
+            getattr(self, family)()
+        self._objectives()
+
+    # -- variables ----------------------------------------------------------------------
+    def _variables(self) -> None:
+        m, p, ix, b = self.model, self.problem, self.index, self.bounds
+        m.T = pyo.Set(initialize=ix.slices, ordered=True)
+
+        def flow_bounds(_m: pyo.ConcreteModel, a: int, k: str, t: int) -> tuple[float, float | None]:
+            ub = b.arc_commodity(p, p.arcs[a], k, t)
+            return (0.0, ub if ub < float("inf") else None)
+
+        m.x = pyo.Var(
+            [(a, k, t) for a, k in ix.arc_commodities for t in ix.slices],
+            domain=pyo.NonNegativeReals,
+            bounds=flow_bounds,
+        )
+        m.y = pyo.Var(ix.candidate_arcs, domain=pyo.Binary)
+        m.u = pyo.Var(
+            [(s, t) for s in range(len(p.supplies)) for t in ix.slices],
+            domain=pyo.NonNegativeReals,
+            bounds=lambda _m, s, t: (0.0, p.supplies[s].quantity[t]),  # type: ignore[index]
+        )
+        m.v = pyo.Var(
+            [(d, t) for d in range(len(p.demands)) for t in ix.slices],
+            domain=pyo.NonNegativeReals,
+            bounds=lambda _m, d, t: (0.0, p.demands[d].quantity[t]),  # type: ignore[index]
+        )
+
+        def activity_bounds(_m: pyo.ConcreteModel, c: int, t: int) -> tuple[float, float | None]:
+            ub = b.activity[p.converters[c].name][t]
+            return (0.0, ub if ub < float("inf") else None)
+
+        m.z = pyo.Var(
+            [(c, t) for c in range(len(p.converters)) for t in ix.slices],
+            domain=pyo.NonNegativeReals,
+            bounds=activity_bounds,
+        )
+        m.w = pyo.Var(ix.buildable_converters, domain=pyo.Binary)
+        # Slacks of the elastic re-solve, one per hard requirement (empty otherwise).
+        m.slack = pyo.Var(pyo.Any, dense=False, domain=pyo.NonNegativeReals)
+
+    def _built(self, a: int) -> float | pyo.Var:
+        """``y[a]`` for a candidate arc, 1 for an existing one."""
+        return 1.0 if self.problem.arcs[a].existing else self.model.y[a]
+
+    def _slack(self, key: tuple[str, int, int]) -> float | pyo.Var:
+        return self.model.slack[key] if self.elastic else 0.0
+
+    # -- constraint families ------------------------------------------------------------
+    def flow_balance(self) -> None:
+        """Conservation at every (node n, commodity k, slice t) that occurs::
+
+            u[s(n,k),t] + sum_{a in in(n,k)} (1 - loss_ak) x[a,k,t]
+                + sum_c out_ck z[c,t]
+            = sum_{a in out(n,k)} x[a,k,t] + v[d(n,k),t] + sum_c in_ck z[c,t]
+        """
+        m, p, ix = self.model, self.problem, self.index
+
+        def rule(_m: pyo.ConcreteModel, n: str, k: str, t: int) -> pyo.Expression:
+            lhs = 0.0
+            rhs = 0.0
+            if (n, k) in ix.supply_at:
+                lhs += m.u[ix.supply_at[(n, k)], t]
+            for a in ix.arcs_in.get((n, k), ()):
+                lhs += (1.0 - p.arcs[a].loss.get(k, 0.0)) * m.x[a, k, t]
+            for a in ix.arcs_out.get((n, k), ()):
+                rhs += m.x[a, k, t]
+            if (n, k) in ix.demand_at:
+                rhs += m.v[ix.demand_at[(n, k)], t]
+            for c in ix.converters_at.get((n, k), ()):
+                conv = p.converters[c]
+                if k in conv.outputs:
+                    lhs += conv.outputs[k] * m.z[c, t]
+                if k in conv.inputs:
+                    rhs += conv.inputs[k] * m.z[c, t]
+            return lhs == rhs
+
+        m.flow_balance = pyo.Constraint(
+            [(n, k, t) for n, k in ix.node_commodities for t in ix.slices], rule=rule
+        )
+
+    def arc_capacity(self) -> None:
+        """Shared capacity and fixed-charge linking of every arc a and slice t::
+
+            sum_k x[a,k,t] <= U[a,t] * y[a]      (y[a] = 1 for an existing arc)
+
+        with ``U[a,t] = min(capacity_a * share_t, sum_k B[a,k,t])``, the tight bound.
+        """
+        m, p, ix, b = self.model, self.problem, self.index, self.bounds
+        rows = [
+            (a, t)
+            for a, arc in enumerate(p.arcs)
+            for t in ix.slices
+            if not arc.existing or arc.capacity < float("inf")
+        ]
+        if not rows:
+            return
+
+        def rule(_m: pyo.ConcreteModel, a: int, t: int) -> pyo.Expression:
+            arc = p.arcs[a]
+            total = sum(m.x[a, k, t] for k in arc.commodities)
+            return total <= b.arc_total(p, arc, t) * self._built(a)
+
+        m.arc_capacity = pyo.Constraint(rows, rule=rule)
+
+    def arc_commodity_link(self) -> None:
+        """Per-commodity linking of candidate arcs carrying several commodities::
+
+            x[a,k,t] <= B[a,k,t] * y[a]
+
+        with ``B[a,k,t] = min(capacity_a, capacity_ak, available_kt, absorbable_kt)``: the
+        strong linking cuts.  A single-commodity arc needs none (``arc_capacity`` is as tight).
+        """
+        m, p, ix, b = self.model, self.problem, self.index, self.bounds
+        rows = [
+            (a, k, t)
+            for a, k in ix.arc_commodities
+            if not p.arcs[a].existing and len(p.arcs[a].commodities) > 1
+            for t in ix.slices
+        ]
+        if not rows:
+            return
+        m.arc_commodity_link = pyo.Constraint(
+            rows,
+            rule=lambda _m, a, k, t: m.x[a, k, t] <= b.arc_commodity(p, p.arcs[a], k, t) * m.y[a],
+        )
+
+    def converter_capacity(self) -> None:
+        """Converter capacity and build linking, for every converter c and slice t::
+
+            z[c,t] <= Z[c,t] * w[c]              (w[c] = 1 for an existing converter)
+
+        where ``Z[c,t]`` is the converter's capacity × share, tightened by what its inputs
+        can supply and its outputs can place.
+        """
+        m, p, ix, b = self.model, self.problem, self.index, self.bounds
+        rows = [
+            (c, t)
+            for c, conv in enumerate(p.converters)
+            for t in ix.slices
+            if b.activity[conv.name][t] < float("inf")
+        ]
+        if not rows:
+            return
+
+        def rule(_m: pyo.ConcreteModel, c: int, t: int) -> pyo.Expression:
+            conv = p.converters[c]
+            built = 1.0 if conv.existing else m.w[c]
+            return m.z[c, t] <= b.activity[conv.name][t] * built
+
+        m.converter_capacity = pyo.Constraint(rows, rule=rule)
+
+    def must_dispatch(self) -> None:
+        """Every unit of a must-dispatch supply s leaves its node::  u[s,t] = q[s,t]."""
+        m, p, ix = self.model, self.problem, self.index
+        rows = [(s, t) for s, sup in enumerate(p.supplies) if sup.must_dispatch for t in ix.slices]
+        if not rows:
+            return
+        m.must_dispatch = pyo.Constraint(
+            rows,
+            rule=lambda _m, s, t: m.u[s, t] + self._slack(("must_dispatch", s, t))
+            == p.supplies[s].quantity[t],  # type: ignore[index]
+        )
+
+    def must_serve(self) -> None:
+        """Every must-serve demand d is met in full::  v[d,t] = q[d,t]."""
+        m, p, ix = self.model, self.problem, self.index
+        rows = [(d, t) for d, dem in enumerate(p.demands) if dem.must_serve for t in ix.slices]
+        if not rows:
+            return
+        m.must_serve = pyo.Constraint(
+            rows,
+            rule=lambda _m, d, t: m.v[d, t] + self._slack(("must_serve", d, t))
+            == p.demands[d].quantity[t],  # type: ignore[index]
+        )
+
+    def minimum_delivery(self) -> None:
+        """A demand d with a minimum gets at least it::  v[d,t] >= min[d,t]."""
+        m, p, ix = self.model, self.problem, self.index
+        rows = [
+            (d, t)
+            for d, dem in enumerate(p.demands)
+            if not dem.must_serve
+            for t in ix.slices
+            if dem.minimum[t] > 0  # type: ignore[index]
+        ]
+        if not rows:
+            return
+        m.minimum_delivery = pyo.Constraint(
+            rows,
+            rule=lambda _m, d, t: m.v[d, t] + self._slack(("minimum", d, t))
+            >= p.demands[d].minimum[t],  # type: ignore[index]
+        )
+
+    # -- objectives ---------------------------------------------------------------------
+    def _expressions(self) -> None:
+        """The parts of the objectives, as named expressions (EUR/yr and t CO2/yr)::
+
+            value            = sum value_d v[d,t]
+            disposal_avoided = sum disposal_cost_s u[s,t]
+            co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
+                               - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
+            transport_cost   = sum varcost_ak x[a,k,t]
+            conversion_cost  = sum varcost_c z[c,t]
+            fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c]
+            valorisation     = value + disposal_avoided + carbon_price co2_avoided
+                               - transport_cost - conversion_cost - fixed_cost
+        """
+        m, p, ix = self.model, self.problem, self.index
+        u_keys = list(m.u.keys())
+        v_keys = list(m.v.keys())
+        x_keys = list(m.x.keys())
+        z_keys = list(m.z.keys())
+        m.value = pyo.Expression(
+            expr=sum(p.demands[d].value * m.v[d, t] for d, t in v_keys if p.demands[d].value)
+        )
+        m.disposal_avoided = pyo.Expression(
+            expr=sum(
+                p.supplies[s].disposal_cost * m.u[s, t]
+                for s, t in u_keys
+                if p.supplies[s].disposal_cost
+            )
+        )
+        m.co2_avoided = pyo.Expression(
+            expr=sum(p.demands[d].co2 * m.v[d, t] for d, t in v_keys if p.demands[d].co2)
+            + sum(
+                p.supplies[s].disposal_co2 * m.u[s, t]
+                for s, t in u_keys
+                if p.supplies[s].disposal_co2
+            )
+            - sum(
+                p.arcs[a].co2[k] * m.x[a, k, t] for a, k, t in x_keys if p.arcs[a].co2.get(k)
+            )
+            - sum(p.converters[c].co2 * m.z[c, t] for c, t in z_keys if p.converters[c].co2)
+        )
+        m.transport_cost = pyo.Expression(
+            expr=sum(
+                p.arcs[a].variable_cost[k] * m.x[a, k, t]
+                for a, k, t in x_keys
+                if p.arcs[a].variable_cost.get(k)
+            )
+        )
+        m.conversion_cost = pyo.Expression(
+            expr=sum(
+                p.converters[c].variable_cost * m.z[c, t]
+                for c, t in z_keys
+                if p.converters[c].variable_cost
+            )
+        )
+        m.fixed_cost = pyo.Expression(
+            expr=sum(p.arcs[a].fixed_cost * m.y[a] for a in ix.candidate_arcs if p.arcs[a].fixed_cost)
+            + sum(
+                p.converters[c].fixed_cost * m.w[c]
+                for c in ix.buildable_converters
+                if p.converters[c].fixed_cost
+            )
+        )
+        m.valorisation = pyo.Expression(
+            expr=m.value
+            + m.disposal_avoided
+            + p.carbon_price * m.co2_avoided
+            - m.transport_cost
+            - m.conversion_cost
+            - m.fixed_cost
+        )
+
+    def _objectives(self) -> None:
+        m = self.model
+        if self.elastic:
+            weights = {key: 1.0 / max(1.0, self._requirement(key)) for key in m.slack}
+            m.obj = pyo.Objective(
+                expr=sum(w * m.slack[key] for key, w in weights.items()), sense=pyo.minimize
+            )
+            return
+        if self.objective is Objective.CO2:
+            m.obj = pyo.Objective(expr=m.co2_avoided, sense=pyo.maximize)
+        elif self.objective is Objective.COST:
+            m.obj = pyo.Objective(expr=-m.valorisation, sense=pyo.minimize)
+        else:
+            m.obj = pyo.Objective(expr=m.valorisation, sense=pyo.maximize)
+        # The epsilon-constraint of the Pareto sweep; inactive until a floor is set.
+        m.co2_target = pyo.Param(mutable=True, initialize=0.0)
+        m.co2_floor = pyo.Constraint(expr=m.co2_avoided >= m.co2_target)
+        m.co2_floor.deactivate()
+
+    def _requirement(self, key: tuple[str, int, int]) -> float:
+        kind, i, t = key
+        p = self.problem
+        if kind == "must_dispatch":
+            return p.supplies[i].quantity[t]  # type: ignore[index]
+        if kind == "must_serve":
+            return p.demands[i].quantity[t]  # type: ignore[index]
+        return p.demands[i].minimum[t]  # type: ignore[index]
+
+    def requirement(self, key: tuple[str, int, int]) -> float:
+        """The required quantity behind an elastic slack ``(kind, index, slice)``."""
+        return self._requirement(key)

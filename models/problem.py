@@ -1,0 +1,376 @@
+"""The numeric problem contract: one optimisation problem in plain numbers.
+
+Everything here is in canonical units chosen by the caller (``symbiose`` uses t, MWh,
+m**3 ... per year) and plain floats: no pint, no coordinates, no HTTP.  A problem is
+validated when it is built; a malformed problem raises :class:`ProblemError` naming the
+offending element and field, never a solver crash later.
+
+Time slices
+    A problem has one or more time slices (default: one annual slice).  Each slice has a
+    ``share`` of the year (the shares sum to 1).  Supply and demand quantities are given per
+    slice (a scalar is spread over the slices in proportion to their share); capacities
+    (arcs and converters) are annual rates, so a slice may use ``capacity * share``.
+
+Sign conventions
+    * ``Supply.disposal_cost``: EUR per unit paid today to get rid of what is not used.  Using
+      a unit saves it; a negative value is a gain the owner forgoes by using the unit.
+    * ``Supply.disposal_co2``: t CO2 emitted per unit disposed of; using a unit avoids it.
+    * ``Demand.value``: EUR per unit of the virgin input a delivered unit replaces.
+    * ``Demand.co2``: t CO2 per unit of that virgin input; a delivered unit avoids it.
+    * ``Arc.co2`` and ``Converter.co2``: t CO2 emitted per unit carried or per unit of
+      activity; they reduce the CO2 avoided.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+class ProblemError(ValueError):
+    """A problem that cannot be optimised as given; the message names what is wrong."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("invalid problem: " + "; ".join(self.problems))
+
+
+PerSlice = tuple[float, ...]
+
+
+def _finite(value: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class TimeSlice:
+    """A part of the year; ``share`` is its fraction of the year (shares sum to 1)."""
+
+    name: str
+    share: float = 1.0
+
+
+@dataclass(frozen=True)
+class Supply:
+    """What a node has of a commodity ("have").
+
+    Attributes:
+        node: the node holding the supply.
+        commodity: the commodity offered.
+        quantity: the quantity available, one value per time slice, or a scalar spread over
+            the slices in proportion to their share.
+        disposal_cost: EUR per unit paid to dispose of what stays unused (negative: a gain).
+        disposal_co2: t CO2 emitted per unit disposed of (avoided when the unit is used).
+        must_dispatch: every unit must leave the node (e.g. CO2 under a storage obligation).
+    """
+
+    node: str
+    commodity: str
+    quantity: float | Sequence[float]
+    disposal_cost: float = 0.0
+    disposal_co2: float = 0.0
+    must_dispatch: bool = False
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What a node wants of a commodity ("want").
+
+    Attributes:
+        node: the node consuming.
+        commodity: the commodity wanted.
+        quantity: the most it takes, per time slice (or a scalar spread by share).
+        value: EUR per unit delivered (the price of the virgin input it replaces).
+        co2: t CO2 avoided per unit delivered (the footprint of that virgin input).
+        must_serve: the whole quantity must be delivered.
+        minimum: the least that must be delivered, per time slice (or a scalar spread by share).
+    """
+
+    node: str
+    commodity: str
+    quantity: float | Sequence[float]
+    value: float = 0.0
+    co2: float = 0.0
+    must_serve: bool = False
+    minimum: float | Sequence[float] = 0.0
+
+
+@dataclass(frozen=True)
+class Arc:
+    """A directed link between two nodes by one mode; parallel arcs are distinct.
+
+    Attributes:
+        tail: the node the flow leaves.
+        head: the node the flow enters.
+        mode: the transport mode (``pipeline``, ``truck``, ...); with ``tail`` and ``head`` it
+            names the arc, so it must be unique for a pair.
+        commodities: the commodities the arc may carry.
+        capacity: annual capacity shared by all commodities (``math.inf`` for none).
+        fixed_cost: EUR/yr paid if the arc is built; 0 for a link that exists already.
+        variable_cost: EUR per unit carried, per commodity (missing commodity: 0).
+        loss: fraction of what enters that is lost on the way, per commodity (missing: 0).
+        commodity_capacity: optional annual capacity per commodity.
+        co2: t CO2 emitted per unit carried, per commodity (missing: 0).
+        existing: the arc is there already; it has no build decision.
+    """
+
+    tail: str
+    head: str
+    mode: str
+    commodities: tuple[str, ...]
+    capacity: float = math.inf
+    fixed_cost: float = 0.0
+    variable_cost: Mapping[str, float] = field(default_factory=dict)
+    loss: Mapping[str, float] = field(default_factory=dict)
+    commodity_capacity: Mapping[str, float] = field(default_factory=dict)
+    co2: Mapping[str, float] = field(default_factory=dict)
+    existing: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The arc's identity: ``(tail, head, mode)``."""
+        return (self.tail, self.head, self.mode)
+
+
+@dataclass(frozen=True)
+class Converter:
+    """A process at a node turning input commodities into output commodities.
+
+    One unit of activity consumes ``inputs[c]`` units of each input and produces
+    ``outputs[c]`` units of each output (e.g. ``inputs={"slag": 1.05}``,
+    ``outputs={"ground_slag": 1.0}``).
+
+    Attributes:
+        name: unique name.
+        node: where it stands.
+        inputs: units consumed per unit of activity, per commodity.
+        outputs: units produced per unit of activity, per commodity.
+        capacity: the most activity per year.
+        variable_cost: EUR per unit of activity.
+        fixed_cost: EUR/yr paid if built; with ``existing`` False there is a build decision.
+        co2: t CO2 emitted per unit of activity.
+        existing: the converter is there already (no build decision, no fixed cost paid).
+    """
+
+    name: str
+    node: str
+    inputs: Mapping[str, float]
+    outputs: Mapping[str, float]
+    capacity: float = math.inf
+    variable_cost: float = 0.0
+    fixed_cost: float = 0.0
+    co2: float = 0.0
+    existing: bool = True
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One optimisation problem: nodes, commodities, supplies, demands, arcs, converters.
+
+    Construction normalises per-slice quantities to tuples and validates everything; a
+    malformed problem raises :class:`ProblemError` listing every fault found.
+
+    Attributes:
+        nodes: node names (sites and pure transshipment hubs).
+        commodities: commodity names.
+        supplies: at most one per (node, commodity).
+        demands: at most one per (node, commodity).
+        arcs: directed links; ``(tail, head, mode)`` unique.
+        converters: processes at nodes; names unique.
+        slices: time slices; default one annual slice.
+        carbon_price: EUR per t CO2 avoided, used by the valorisation objective.
+        name: a label for reports.
+    """
+
+    nodes: tuple[str, ...]
+    commodities: tuple[str, ...]
+    supplies: tuple[Supply, ...] = ()
+    demands: tuple[Demand, ...] = ()
+    arcs: tuple[Arc, ...] = ()
+    converters: tuple[Converter, ...] = ()
+    slices: tuple[TimeSlice, ...] = (TimeSlice("year", 1.0),)
+    carbon_price: float = 0.0
+    name: str = "problem"
+
+    def __post_init__(self) -> None:
+        for attr in ("nodes", "commodities", "supplies", "demands", "arcs", "converters", "slices"):
+            object.__setattr__(self, attr, tuple(getattr(self, attr)))
+        errors: list[str] = []
+        shares = [s.share for s in self.slices]
+        if not self.slices:
+            errors.append("slices: at least one time slice is needed")
+        elif not all(_finite(x) and x > 0 for x in shares):
+            errors.append(f"slices: every share must be a positive number, got {shares}")
+        elif abs(sum(shares) - 1.0) > 1e-9:
+            errors.append(f"slices: shares must sum to 1, got {sum(shares):g}")
+        _check_unique(errors, "nodes", self.nodes)
+        _check_unique(errors, "commodities", self.commodities)
+        _check_unique(errors, "slices", [s.name for s in self.slices])
+        if not _finite(self.carbon_price):
+            errors.append(f"carbon_price: must be a finite number, got {self.carbon_price!r}")
+        if not errors:
+            object.__setattr__(
+                self, "supplies", tuple(self._normalise(s, errors) for s in self.supplies)
+            )
+            object.__setattr__(
+                self, "demands", tuple(self._normalise(d, errors) for d in self.demands)
+            )
+            self._validate(errors)
+        if errors:
+            raise ProblemError(errors)
+
+    # -- normalisation ------------------------------------------------------------------
+    def spread(self, value: float | Sequence[float], where: str, errors: list[str]) -> PerSlice:
+        """Turn a scalar or per-slice sequence into one value per slice, checking it."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            values: PerSlice = tuple(float(value) * s.share for s in self.slices)
+        else:
+            try:
+                values = tuple(float(v) for v in value)
+            except (TypeError, ValueError):
+                errors.append(f"{where}: expected a number or one number per slice, got {value!r}")
+                return tuple(0.0 for _ in self.slices)
+            if len(values) != len(self.slices):
+                errors.append(
+                    f"{where}: {len(values)} values given for {len(self.slices)} time slices"
+                )
+                return tuple(0.0 for _ in self.slices)
+        if not all(math.isfinite(v) and v >= 0 for v in values):
+            errors.append(f"{where}: must be finite and non-negative, got {value!r}")
+        return values
+
+    def _normalise(self, item: Any, errors: list[str]) -> Any:
+        kind = "supplies" if isinstance(item, Supply) else "demands"
+        where = f"{kind}[{item.node},{item.commodity}]"
+        changes: dict[str, Any] = {"quantity": self.spread(item.quantity, f"{where}.quantity", errors)}
+        if isinstance(item, Demand):
+            changes["minimum"] = self.spread(item.minimum, f"{where}.minimum", errors)
+        return replace(item, **changes)
+
+    # -- validation ---------------------------------------------------------------------
+    def _validate(self, errors: list[str]) -> None:
+        nodes, commodities = set(self.nodes), set(self.commodities)
+
+        def ref(where: str, node: str | None = None, commodity: str | None = None) -> None:
+            if node is not None and node not in nodes:
+                errors.append(f"{where}: unknown node {node!r}")
+            if commodity is not None and commodity not in commodities:
+                errors.append(f"{where}: unknown commodity {commodity!r}")
+
+        def number(where: str, value: Any, *, nonneg: bool = True, inf_ok: bool = False) -> None:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            ok = ok and not math.isnan(value) and (inf_ok or math.isfinite(value))
+            if not ok:
+                errors.append(f"{where}: must be a finite number, got {value!r}")
+            elif nonneg and value < 0:
+                errors.append(f"{where}: must be non-negative, got {value!r}")
+
+        seen: set[tuple[str, str]] = set()
+        for s in self.supplies:
+            where = f"supplies[{s.node},{s.commodity}]"
+            ref(where, s.node, s.commodity)
+            if (s.node, s.commodity) in seen:
+                errors.append(f"{where}: duplicate supply")
+            seen.add((s.node, s.commodity))
+            number(f"{where}.disposal_cost", s.disposal_cost, nonneg=False)
+            number(f"{where}.disposal_co2", s.disposal_co2, nonneg=False)
+        seen = set()
+        for d in self.demands:
+            where = f"demands[{d.node},{d.commodity}]"
+            ref(where, d.node, d.commodity)
+            if (d.node, d.commodity) in seen:
+                errors.append(f"{where}: duplicate demand")
+            seen.add((d.node, d.commodity))
+            number(f"{where}.value", d.value, nonneg=False)
+            number(f"{where}.co2", d.co2, nonneg=False)
+            assert isinstance(d.minimum, tuple) and isinstance(d.quantity, tuple)
+            if any(m > q + 1e-9 for m, q in zip(d.minimum, d.quantity, strict=True)):
+                errors.append(f"{where}.minimum: exceeds the quantity wanted")
+        keys: set[tuple[str, str, str]] = set()
+        for a in self.arcs:
+            where = f"arcs[{a.tail}->{a.head}:{a.mode}]"
+            ref(where, a.tail)
+            ref(where, a.head)
+            if a.tail == a.head:
+                errors.append(f"{where}: tail and head are the same node")
+            if a.key in keys:
+                errors.append(f"{where}: duplicate arc (same tail, head and mode)")
+            keys.add(a.key)
+            if not a.commodities:
+                errors.append(f"{where}.commodities: an arc must carry at least one commodity")
+            for c in a.commodities:
+                ref(f"{where}.commodities", commodity=c)
+            number(f"{where}.capacity", a.capacity, inf_ok=True)
+            number(f"{where}.fixed_cost", a.fixed_cost)
+            for attr in ("variable_cost", "loss", "commodity_capacity", "co2"):
+                table: Mapping[str, float] = getattr(a, attr)
+                for c, v in table.items():
+                    if c not in a.commodities:
+                        errors.append(f"{where}.{attr}: {c!r} is not carried by this arc")
+                    number(
+                        f"{where}.{attr}[{c}]",
+                        v,
+                        nonneg=attr != "variable_cost",
+                        inf_ok=attr == "commodity_capacity",
+                    )
+                    if attr == "loss" and _finite(v) and v >= 1:
+                        errors.append(f"{where}.loss[{c}]: must be below 1, got {v!r}")
+        names: set[str] = set()
+        for cv in self.converters:
+            where = f"converters[{cv.name}]"
+            if cv.name in names:
+                errors.append(f"{where}: duplicate converter name")
+            names.add(cv.name)
+            ref(where, cv.node)
+            if not cv.inputs or not cv.outputs:
+                errors.append(f"{where}: needs at least one input and one output")
+            for attr in ("inputs", "outputs"):
+                for c, v in getattr(cv, attr).items():
+                    ref(f"{where}.{attr}", commodity=c)
+                    number(f"{where}.{attr}[{c}]", v)
+                    if _finite(v) and v == 0:
+                        errors.append(f"{where}.{attr}[{c}]: yield must be positive")
+            number(f"{where}.capacity", cv.capacity, inf_ok=True)
+            number(f"{where}.variable_cost", cv.variable_cost, nonneg=False)
+            number(f"{where}.fixed_cost", cv.fixed_cost)
+            number(f"{where}.co2", cv.co2, nonneg=False)
+
+    # -- convenience --------------------------------------------------------------------
+    @property
+    def slice_names(self) -> tuple[str, ...]:
+        """Names of the time slices, in order."""
+        return tuple(s.name for s in self.slices)
+
+    def supply_of(self, node: str, commodity: str) -> Supply | None:
+        """The supply at ``(node, commodity)``, if any."""
+        return next((s for s in self.supplies if (s.node, s.commodity) == (node, commodity)), None)
+
+    def demand_of(self, node: str, commodity: str) -> Demand | None:
+        """The demand at ``(node, commodity)``, if any."""
+        return next((d for d in self.demands if (d.node, d.commodity) == (node, commodity)), None)
+
+    def summary(self) -> dict[str, int]:
+        """Sizes of the problem, for reports."""
+        return {
+            "nodes": len(self.nodes),
+            "commodities": len(self.commodities),
+            "supplies": len(self.supplies),
+            "demands": len(self.demands),
+            "arcs": len(self.arcs),
+            "candidate_arcs": sum(1 for a in self.arcs if not a.existing),
+            "converters": len(self.converters),
+            "slices": len(self.slices),
+        }
+
+
+def _check_unique(errors: list[str], what: str, names: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for n in names:
+        if not isinstance(n, str) or not n:
+            errors.append(f"{what}: names must be non-empty strings, got {n!r}")
+        elif n in seen:
+            errors.append(f"{what}: duplicate name {n!r}")
+        seen.add(n)
+

@@ -1,0 +1,223 @@
+"""The typed outcome of a solve: status, objective, bound, gap and readable tables."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+class Status(str, Enum):
+    """How a solve ended."""
+
+    OPTIMAL = "optimal"
+    TIME_LIMIT = "time_limit"
+    """Stopped by the time limit with a feasible incumbent (see ``bound`` and ``gap``)."""
+    NO_SOLUTION = "no_solution"
+    """Stopped by the time limit (or interrupted) before any feasible solution was found."""
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    CANCELLED = "cancelled"
+    ERROR = "error"
+
+
+class Objective(str, Enum):
+    """What the solve optimises."""
+
+    VALORISATION = "valorisation"
+    """Maximise EUR/yr gained (deliveries + disposal avoided + carbon value − costs)."""
+    CO2 = "co2"
+    """Maximise t CO2/yr avoided."""
+    COST = "cost"
+    """Minimise total cost, i.e. −valorisation (the benchmark sets' objective)."""
+
+    @property
+    def sense(self) -> str:
+        """``max`` or ``min``."""
+        return "min" if self is Objective.COST else "max"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A hard requirement that cannot be met, found by the elastic re-solve."""
+
+    kind: str
+    """``must_dispatch``, ``must_serve`` or ``minimum``."""
+    node: str
+    commodity: str
+    slice: str
+    required: float
+    shortfall: float
+
+    def describe(self) -> str:
+        """One readable line."""
+        what = {
+            "must_dispatch": "must-dispatch supply",
+            "must_serve": "must-serve demand",
+            "minimum": "minimum delivery",
+        }[self.kind]
+        return (
+            f"{what} of {self.commodity} at {self.node} (slice {self.slice}): "
+            f"{self.shortfall:.6g} of {self.required:.6g} cannot be met"
+        )
+
+
+TOTAL_KEYS = (
+    "value",
+    "disposal_avoided",
+    "carbon_value",
+    "transport_cost",
+    "conversion_cost",
+    "fixed_cost",
+    "valorisation",
+    "co2_avoided",
+)
+
+
+@dataclass
+class Result:
+    """Everything a solve returns.
+
+    ``objective`` is in the objective's own terms (EUR/yr for valorisation and cost, t CO2/yr
+    for CO2); ``totals`` holds every part of the objective so any can be reported.  The tables
+    are empty when there is no solution.
+    """
+
+    status: Status
+    objective_kind: Objective
+    message: str = ""
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    solve_seconds: float = 0.0
+    totals: dict[str, float] = field(default_factory=dict)
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    built_arcs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    converters: pd.DataFrame = field(default_factory=pd.DataFrame)
+    balances: pd.DataFrame = field(default_factory=pd.DataFrame)
+    shortfalls: list[Shortfall] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    problem_name: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether the tables hold a solution."""
+        return bool(self.totals)
+
+    def recomputed_totals(self) -> dict[str, float]:
+        """The objective's parts recomputed from the tables alone (a consistency check)."""
+        if not self.has_solution:
+            return {}
+        carbon_price = self.totals.get("carbon_price", 0.0)
+        value = float(self.balances["delivery_value"].sum())
+        disposal = float(self.balances["disposal_avoided"].sum())
+        co2 = (
+            float(self.balances["co2_avoided"].sum())
+            - float(self.flows["co2"].sum())
+            - float(self.converters["co2"].sum() if len(self.converters) else 0.0)
+        )
+        transport = float(self.flows["cost"].sum())
+        conversion = float(self.converters["cost"].sum() if len(self.converters) else 0.0)
+        fixed = float(self.built_arcs["fixed_cost"].sum()) if len(self.built_arcs) else 0.0
+        if len(self.converters):
+            per_converter = self.converters.groupby("converter")["fixed_cost"].first()
+            fixed += float(per_converter.sum())
+        valorisation = value + disposal + carbon_price * co2 - transport - conversion - fixed
+        return {
+            "value": value,
+            "disposal_avoided": disposal,
+            "carbon_value": carbon_price * co2,
+            "transport_cost": transport,
+            "conversion_cost": conversion,
+            "fixed_cost": fixed,
+            "valorisation": valorisation,
+            "co2_avoided": co2,
+        }
+
+    def recomputed_objective(self) -> float | None:
+        """The objective recomputed from the tables, in the objective's own terms."""
+        totals = self.recomputed_totals()
+        if not totals:
+            return None
+        return objective_from_totals(self.objective_kind, totals)
+
+    def summary(self) -> dict[str, Any]:
+        """Status, objective, bound, gap, time and totals as plain JSON-ready values."""
+        return {
+            "problem": self.problem_name,
+            "status": self.status.value,
+            "message": self.message,
+            "objective_kind": self.objective_kind.value,
+            "objective": _clean(self.objective),
+            "bound": _clean(self.bound),
+            "gap": _clean(self.gap),
+            "solve_seconds": round(self.solve_seconds, 3),
+            "totals": {k: _clean(v) for k, v in self.totals.items()},
+            "shortfalls": [s.__dict__ | {"text": s.describe()} for s in self.shortfalls],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables by name."""
+        return {
+            "flows": self.flows,
+            "built_arcs": self.built_arcs,
+            "converters": self.converters,
+            "balances": self.balances,
+        }
+
+    def to_json(self) -> str:
+        """Summary and tables as one JSON document."""
+        doc = self.summary()
+        doc["tables"] = {
+            name: json.loads(t.to_json(orient="records")) for name, t in self.tables().items()
+        }
+        return json.dumps(doc, indent=2)
+
+    def write(self, directory: str | Path, formats: tuple[str, ...] = ("csv", "json", "xlsx")) -> list[Path]:
+        """Write the summary and tables to ``directory``; returns the files written."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        if "json" in formats:
+            path = out / "result.json"
+            path.write_text(self.to_json())
+            written.append(path)
+        if "csv" in formats:
+            for name, table in self.tables().items():
+                path = out / f"{name}.csv"
+                table.to_csv(path, index=False)
+                written.append(path)
+        if "xlsx" in formats:
+            path = out / "result.xlsx"
+            with pd.ExcelWriter(path) as writer:
+                summary = pd.DataFrame(
+                    [(k, v) for k, v in self.summary().items() if not isinstance(v, (dict, list))]
+                    + [(f"totals.{k}", v) for k, v in self.totals.items()],
+                    columns=["field", "value"],
+                )
+                summary.to_excel(writer, sheet_name="summary", index=False)
+                for name, table in self.tables().items():
+                    table.to_excel(writer, sheet_name=name, index=False)
+            written.append(path)
+        return written
+
+
+def objective_from_totals(kind: Objective, totals: dict[str, float]) -> float:
+    """The objective value in its own terms, from the totals."""
+    if kind is Objective.CO2:
+        return totals["co2_avoided"]
+    if kind is Objective.COST:
+        return -totals["valorisation"]
+    return totals["valorisation"]
+
+
+def _clean(value: float | None) -> float | None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return float(value)

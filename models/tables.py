@@ -1,0 +1,159 @@
+"""Turn solved variable values into the result tables (flows, built arcs, converters, balances)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from models.problem import Problem
+
+# Values below this (relative to 1 unit) are solver noise, not flows.
+EPS = 1e-7
+
+FLOW_COLUMNS = [
+    "tail", "head", "mode", "commodity", "slice", "quantity", "delivered", "cost", "co2",
+]
+ARC_COLUMNS = [
+    "tail", "head", "mode", "existing", "capacity", "fixed_cost", "flow", "utilisation",
+]
+CONVERTER_COLUMNS = [
+    "converter", "node", "slice", "activity", "cost", "co2", "fixed_cost", "built",
+]
+BALANCE_COLUMNS = [
+    "node", "commodity", "slice", "available", "used", "disposed", "received", "sent",
+    "delivered", "converted_in", "converted_out", "delivery_value", "disposal_avoided",
+    "co2_avoided", "value_gained",
+]
+
+
+def build_tables(
+    problem: Problem,
+    x: Mapping[tuple[int, str, int], float],
+    y: Mapping[int, float],
+    u: Mapping[tuple[int, int], float],
+    v: Mapping[tuple[int, int], float],
+    z: Mapping[tuple[int, int], float],
+    w: Mapping[int, float],
+) -> dict[str, pd.DataFrame]:
+    """Tables of a solution given the variable values by index (see ``models.formulation``).
+
+    Every objective term is carried by exactly one table row, so summing the tables
+    reproduces the objective (``Result.recomputed_totals``).
+    """
+    slices = problem.slice_names
+    flows: list[dict[str, Any]] = []
+    arc_flow: dict[int, float] = defaultdict(float)
+    received: dict[tuple[str, str, int], float] = defaultdict(float)
+    sent: dict[tuple[str, str, int], float] = defaultdict(float)
+    for (a, k, t), q in x.items():
+        if q <= EPS:
+            continue
+        arc = problem.arcs[a]
+        delivered = q * (1.0 - arc.loss.get(k, 0.0))
+        arc_flow[a] += q
+        sent[(arc.tail, k, t)] += q
+        received[(arc.head, k, t)] += delivered
+        flows.append(
+            {
+                "tail": arc.tail,
+                "head": arc.head,
+                "mode": arc.mode,
+                "commodity": k,
+                "slice": slices[t],
+                "quantity": q,
+                "delivered": delivered,
+                "cost": q * arc.variable_cost.get(k, 0.0),
+                "co2": q * arc.co2.get(k, 0.0),
+            }
+        )
+
+    built = []
+    for a, arc in enumerate(problem.arcs):
+        is_built = arc.existing or y.get(a, 0.0) > 0.5
+        if not is_built or (arc.existing and arc_flow[a] <= EPS):
+            continue
+        built.append(
+            {
+                "tail": arc.tail,
+                "head": arc.head,
+                "mode": arc.mode,
+                "existing": arc.existing,
+                "capacity": arc.capacity,
+                "fixed_cost": 0.0 if arc.existing else arc.fixed_cost,
+                "flow": arc_flow[a],
+                "utilisation": arc_flow[a] / arc.capacity if arc.capacity > 0 else 0.0,
+            }
+        )
+
+    conv_rows = []
+    conv_in: dict[tuple[str, str, int], float] = defaultdict(float)
+    conv_out: dict[tuple[str, str, int], float] = defaultdict(float)
+    for c, conv in enumerate(problem.converters):
+        is_built = conv.existing or w.get(c, 0.0) > 0.5
+        if not is_built:
+            continue
+        for t in range(len(slices)):
+            act = z.get((c, t), 0.0)
+            act = act if act > EPS else 0.0
+            for k, yld in conv.inputs.items():
+                conv_in[(conv.node, k, t)] += yld * act
+            for k, yld in conv.outputs.items():
+                conv_out[(conv.node, k, t)] += yld * act
+            conv_rows.append(
+                {
+                    "converter": conv.name,
+                    "node": conv.node,
+                    "slice": slices[t],
+                    "activity": act,
+                    "cost": act * conv.variable_cost,
+                    "co2": act * conv.co2,
+                    "fixed_cost": 0.0 if conv.existing else conv.fixed_cost,
+                    "built": not conv.existing,
+                }
+            )
+
+    balance: dict[tuple[str, str, int], dict[str, Any]] = {}
+
+    def row(n: str, k: str, t: int) -> dict[str, Any]:
+        if (n, k, t) not in balance:
+            balance[(n, k, t)] = {col: 0.0 for col in BALANCE_COLUMNS} | {
+                "node": n, "commodity": k, "slice": slices[t],
+            }
+        return balance[(n, k, t)]
+
+    for i, s in enumerate(problem.supplies):
+        for t in range(len(slices)):
+            used = max(u.get((i, t), 0.0), 0.0)
+            r = row(s.node, s.commodity, t)
+            r["available"] = s.quantity[t]  # type: ignore[index]
+            r["used"] = used
+            r["disposed"] = max(s.quantity[t] - used, 0.0)  # type: ignore[index]
+            r["disposal_avoided"] = used * s.disposal_cost
+            r["co2_avoided"] += used * s.disposal_co2
+    for i, d in enumerate(problem.demands):
+        for t in range(len(slices)):
+            got = max(v.get((i, t), 0.0), 0.0)
+            r = row(d.node, d.commodity, t)
+            r["delivered"] = got
+            r["delivery_value"] = got * d.value
+            r["co2_avoided"] += got * d.co2
+    for table, column in ((received, "received"), (sent, "sent"), (conv_in, "converted_in"),
+                          (conv_out, "converted_out")):
+        for (n, k, t), q in table.items():
+            if q > EPS:
+                row(n, k, t)[column] = q
+    for r in balance.values():
+        r["value_gained"] = r["delivery_value"] + r["disposal_avoided"]
+
+    return {
+        "flows": pd.DataFrame(flows, columns=FLOW_COLUMNS),
+        "built_arcs": pd.DataFrame(built, columns=ARC_COLUMNS),
+        "converters": pd.DataFrame(conv_rows, columns=CONVERTER_COLUMNS),
+        "balances": pd.DataFrame(
+            [r for r in balance.values() if any(r[c] for c in BALANCE_COLUMNS[3:])],
+            columns=BALANCE_COLUMNS,
+        ),
+    }

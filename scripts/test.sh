@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set everything up and run the whole test suite: ruff, mypy, then pytest.
+# PostgreSQL (for the storage and API tests) is installed and started by scripts/postgres.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if [ -z "${SYMBIOSE_SKIP_POSTGRES:-}" ]; then
+    # shellcheck disable=SC1091
+    source scripts/postgres.sh
+fi
+. .venv/bin/activate
+echo "== ruff"; ruff check models symbiose api tests benchmarks
+echo "== mypy"; mypy
+echo "== pytest"; python -m pytest "$@"
