@@ -1,0 +1,1 @@
+"""ToileMaker: the web service of Symbiose."""

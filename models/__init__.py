@@ -1,0 +1,1 @@
+"""The optimiser core: numeric problem, Pyomo formulation, HiGHS solve, results."""

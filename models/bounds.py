@@ -55,10 +55,10 @@ def compute_bounds(problem: Problem) -> Bounds:
     base_available = {k: [0.0] * n for k in problem.commodities}
     base_absorbable = {k: [0.0] * n for k in problem.commodities}
     for s in problem.supplies:
-        for t, q in enumerate(s.quantity):  # type: ignore[arg-type]
+        for t, q in enumerate(s.quantities):
             base_available[s.commodity][t] += q
     for d in problem.demands:
-        for t, q in enumerate(d.quantity):  # type: ignore[arg-type]
+        for t, q in enumerate(d.quantities):
             base_absorbable[d.commodity][t] += q
 
     activity = {

@@ -26,7 +26,9 @@ def read_fcnetlib(path: str | Path) -> Problem:
     nodes_file, arcs_file = folder / "nodes.csv", folder / "arcs.csv"
     for f in (nodes_file, arcs_file):
         if not f.is_file():
-            raise FormatError(f"{f}: file not found (an FCNetLib instance is a folder with nodes.csv and arcs.csv)")
+            raise FormatError(
+                f"{f}: file not found (an FCNetLib instance is a folder with nodes.csv and arcs.csv)"
+            )
     nodes: list[str] = []
     supplies, demands = [], []
     for line, row in _csv_rows(nodes_file, ("node", "demand")):
@@ -37,7 +39,9 @@ def read_fcnetlib(path: str | Path) -> Problem:
         elif demand > 0:
             demands.append(Demand(node, "flow", demand, must_serve=True))
     arcs = []
-    for line, row in _csv_rows(arcs_file, ("tail", "head", "mode", "fixed_cost", "variable_cost", "capacity")):
+    for line, row in _csv_rows(
+        arcs_file, ("tail", "head", "mode", "fixed_cost", "variable_cost", "capacity")
+    ):
         arcs.append(
             Arc(
                 tail=row["tail"],
@@ -46,7 +50,9 @@ def read_fcnetlib(path: str | Path) -> Problem:
                 commodities=("flow",),
                 capacity=_number(row["capacity"], arcs_file, line, "capacity"),
                 fixed_cost=_number(row["fixed_cost"], arcs_file, line, "fixed_cost"),
-                variable_cost={"flow": _number(row["variable_cost"], arcs_file, line, "variable_cost")},
+                variable_cost={
+                    "flow": _number(row["variable_cost"], arcs_file, line, "variable_cost")
+                },
             )
         )
     return _problem(folder.name, tuple(nodes), ("flow",), supplies, demands, arcs, folder)
@@ -71,7 +77,9 @@ def read_canad(path: str | Path) -> Problem:
     except ValueError as exc:
         raise FormatError(f"{file}: line 2: expected 'nodes arcs commodities'") from exc
     if len(lines) < 2 + n_arcs + n_com:
-        raise FormatError(f"{file}: expected {n_arcs} arc lines and {n_com} commodity lines, file is shorter")
+        raise FormatError(
+            f"{file}: expected {n_arcs} arc lines and {n_com} commodity lines, file is shorter"
+        )
     nodes = tuple(str(i) for i in range(1, n_nodes + 1))
     commodities = tuple(f"k{i}" for i in range(1, n_com + 1))
     raw_arcs = []
@@ -81,7 +89,9 @@ def read_canad(path: str | Path) -> Problem:
             tail, head = fields[0], fields[1]
             cost, cap, fixed = float(fields[2]), float(fields[3]), float(fields[4])
         except (IndexError, ValueError) as exc:
-            raise FormatError(f"{file}: line {3 + i}: expected 'tail head cost capacity fixed_cost'") from exc
+            raise FormatError(
+                f"{file}: line {3 + i}: expected 'tail head cost capacity fixed_cost'"
+            ) from exc
         raw_arcs.append((tail, head, cost, cap, fixed))
     supplies, demands = [], []
     for i in range(n_com):
@@ -89,7 +99,9 @@ def read_canad(path: str | Path) -> Problem:
         try:
             origin, dest, quantity = fields[0], fields[1], float(fields[2])
         except (IndexError, ValueError) as exc:
-            raise FormatError(f"{file}: line {3 + n_arcs + i}: expected 'origin destination demand'") from exc
+            raise FormatError(
+                f"{file}: line {3 + n_arcs + i}: expected 'origin destination demand'"
+            ) from exc
         supplies.append(Supply(origin, commodities[i], quantity, must_dispatch=True))
         demands.append(Demand(dest, commodities[i], quantity, must_serve=True))
     seen: dict[tuple[str, str], int] = {}
@@ -99,8 +111,15 @@ def read_canad(path: str | Path) -> Problem:
         n = seen.get((tail, head), 0)
         seen[(tail, head)] = n + 1
         arcs.append(
-            Arc(tail, head, f"a{n}", commodities, capacity=cap, fixed_cost=fixed,
-                variable_cost=dict.fromkeys(commodities, cost))
+            Arc(
+                tail,
+                head,
+                f"a{n}",
+                commodities,
+                capacity=cap,
+                fixed_cost=fixed,
+                variable_cost=dict.fromkeys(commodities, cost),
+            )
         )
     return _problem(file.stem, nodes, commodities, supplies, demands, arcs, file)
 
@@ -114,8 +133,15 @@ def read_benchmark(path: str | Path, fmt: str) -> Problem:
     raise FormatError(f"format: unknown benchmark format {fmt!r} (expected fcnetlib or canad)")
 
 
-def _problem(name: str, nodes: tuple[str, ...], commodities: tuple[str, ...], supplies: list[Supply],
-             demands: list[Demand], arcs: list[Arc], source: Path) -> Problem:
+def _problem(
+    name: str,
+    nodes: tuple[str, ...],
+    commodities: tuple[str, ...],
+    supplies: list[Supply],
+    demands: list[Demand],
+    arcs: list[Arc],
+    source: Path,
+) -> Problem:
     try:
         return Problem(nodes, commodities, tuple(supplies), tuple(demands), tuple(arcs), name=name)
     except ProblemError as exc:
@@ -128,7 +154,10 @@ def _csv_rows(file: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str,
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
             raise FormatError(f"{file}: missing column(s) {', '.join(missing)}")
-        return [(i + 2, {k: (v or "").strip() for k, v in row.items() if k}) for i, row in enumerate(reader)]
+        return [
+            (i + 2, {k: (v or "").strip() for k, v in row.items() if k})
+            for i, row in enumerate(reader)
+        ]
 
 
 def _number(text: str, file: Path, line: int, column: str) -> float:

@@ -127,7 +127,9 @@ class Formulation:
         m, p, ix, b = self.model, self.problem, self.index, self.bounds
         m.T = pyo.Set(initialize=ix.slices, ordered=True)
 
-        def flow_bounds(_m: pyo.ConcreteModel, a: int, k: str, t: int) -> tuple[float, float | None]:
+        def flow_bounds(
+            _m: pyo.ConcreteModel, a: int, k: str, t: int
+        ) -> tuple[float, float | None]:
             ub = b.arc_commodity(p, p.arcs[a], k, t)
             return (0.0, ub if ub < float("inf") else None)
 
@@ -140,12 +142,12 @@ class Formulation:
         m.u = pyo.Var(
             [(s, t) for s in range(len(p.supplies)) for t in ix.slices],
             domain=pyo.NonNegativeReals,
-            bounds=lambda _m, s, t: (0.0, p.supplies[s].quantity[t]),  # type: ignore[index]
+            bounds=lambda _m, s, t: (0.0, p.supplies[s].quantities[t]),
         )
         m.v = pyo.Var(
             [(d, t) for d in range(len(p.demands)) for t in ix.slices],
             domain=pyo.NonNegativeReals,
-            bounds=lambda _m, d, t: (0.0, p.demands[d].quantity[t]),  # type: ignore[index]
+            bounds=lambda _m, d, t: (0.0, p.demands[d].quantities[t]),
         )
 
         def activity_bounds(_m: pyo.ConcreteModel, c: int, t: int) -> tuple[float, float | None]:
@@ -172,9 +174,9 @@ class Formulation:
     def flow_balance(self) -> None:
         """Conservation at every (node n, commodity k, slice t) that occurs::
 
-            u[s(n,k),t] + sum_{a in in(n,k)} (1 - loss_ak) x[a,k,t]
-                + sum_c out_ck z[c,t]
-            = sum_{a in out(n,k)} x[a,k,t] + v[d(n,k),t] + sum_c in_ck z[c,t]
+        u[s(n,k),t] + sum_{a in in(n,k)} (1 - loss_ak) x[a,k,t]
+            + sum_c out_ck z[c,t]
+        = sum_{a in out(n,k)} x[a,k,t] + v[d(n,k),t] + sum_c in_ck z[c,t]
         """
         m, p, ix = self.model, self.problem, self.index
 
@@ -280,8 +282,9 @@ class Formulation:
             return
         m.must_dispatch = pyo.Constraint(
             rows,
-            rule=lambda _m, s, t: m.u[s, t] + self._slack(("must_dispatch", s, t))
-            == p.supplies[s].quantity[t],  # type: ignore[index]
+            rule=lambda _m, s, t: (
+                m.u[s, t] + self._slack(("must_dispatch", s, t)) == p.supplies[s].quantities[t]
+            ),
         )
 
     def must_serve(self) -> None:
@@ -292,8 +295,9 @@ class Formulation:
             return
         m.must_serve = pyo.Constraint(
             rows,
-            rule=lambda _m, d, t: m.v[d, t] + self._slack(("must_serve", d, t))
-            == p.demands[d].quantity[t],  # type: ignore[index]
+            rule=lambda _m, d, t: (
+                m.v[d, t] + self._slack(("must_serve", d, t)) == p.demands[d].quantities[t]
+            ),
         )
 
     def minimum_delivery(self) -> None:
@@ -304,29 +308,30 @@ class Formulation:
             for d, dem in enumerate(p.demands)
             if not dem.must_serve
             for t in ix.slices
-            if dem.minimum[t] > 0  # type: ignore[index]
+            if dem.minimums[t] > 0
         ]
         if not rows:
             return
         m.minimum_delivery = pyo.Constraint(
             rows,
-            rule=lambda _m, d, t: m.v[d, t] + self._slack(("minimum", d, t))
-            >= p.demands[d].minimum[t],  # type: ignore[index]
+            rule=lambda _m, d, t: (
+                m.v[d, t] + self._slack(("minimum", d, t)) >= p.demands[d].minimums[t]
+            ),
         )
 
     # -- objectives ---------------------------------------------------------------------
     def _expressions(self) -> None:
         """The parts of the objectives, as named expressions (EUR/yr and t CO2/yr)::
 
-            value            = sum value_d v[d,t]
-            disposal_avoided = sum disposal_cost_s u[s,t]
-            co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
-                               - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
-            transport_cost   = sum varcost_ak x[a,k,t]
-            conversion_cost  = sum varcost_c z[c,t]
-            fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c]
-            valorisation     = value + disposal_avoided + carbon_price co2_avoided
-                               - transport_cost - conversion_cost - fixed_cost
+        value            = sum value_d v[d,t]
+        disposal_avoided = sum disposal_cost_s u[s,t]
+        co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
+                           - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
+        transport_cost   = sum varcost_ak x[a,k,t]
+        conversion_cost  = sum varcost_c z[c,t]
+        fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c]
+        valorisation     = value + disposal_avoided + carbon_price co2_avoided
+                           - transport_cost - conversion_cost - fixed_cost
         """
         m, p, ix = self.model, self.problem, self.index
         u_keys = list(m.u.keys())
@@ -350,9 +355,7 @@ class Formulation:
                 for s, t in u_keys
                 if p.supplies[s].disposal_co2
             )
-            - sum(
-                p.arcs[a].co2[k] * m.x[a, k, t] for a, k, t in x_keys if p.arcs[a].co2.get(k)
-            )
+            - sum(p.arcs[a].co2[k] * m.x[a, k, t] for a, k, t in x_keys if p.arcs[a].co2.get(k))
             - sum(p.converters[c].co2 * m.z[c, t] for c, t in z_keys if p.converters[c].co2)
         )
         m.transport_cost = pyo.Expression(
@@ -370,7 +373,9 @@ class Formulation:
             )
         )
         m.fixed_cost = pyo.Expression(
-            expr=sum(p.arcs[a].fixed_cost * m.y[a] for a in ix.candidate_arcs if p.arcs[a].fixed_cost)
+            expr=sum(
+                p.arcs[a].fixed_cost * m.y[a] for a in ix.candidate_arcs if p.arcs[a].fixed_cost
+            )
             + sum(
                 p.converters[c].fixed_cost * m.w[c]
                 for c in ix.buildable_converters
@@ -409,10 +414,10 @@ class Formulation:
         kind, i, t = key
         p = self.problem
         if kind == "must_dispatch":
-            return p.supplies[i].quantity[t]  # type: ignore[index]
+            return p.supplies[i].quantities[t]
         if kind == "must_serve":
-            return p.demands[i].quantity[t]  # type: ignore[index]
-        return p.demands[i].minimum[t]  # type: ignore[index]
+            return p.demands[i].quantities[t]
+        return p.demands[i].minimums[t]
 
     def requirement(self, key: tuple[str, int, int]) -> float:
         """The required quantity behind an elastic slack ``(kind, index, slice)``."""

@@ -73,6 +73,11 @@ class Supply:
     disposal_co2: float = 0.0
     must_dispatch: bool = False
 
+    @property
+    def quantities(self) -> PerSlice:
+        """The quantity per time slice (valid once the owning :class:`Problem` is built)."""
+        return _per_slice(self.quantity)
+
 
 @dataclass(frozen=True)
 class Demand:
@@ -95,6 +100,16 @@ class Demand:
     co2: float = 0.0
     must_serve: bool = False
     minimum: float | Sequence[float] = 0.0
+
+    @property
+    def quantities(self) -> PerSlice:
+        """The quantity per time slice (valid once the owning :class:`Problem` is built)."""
+        return _per_slice(self.quantity)
+
+    @property
+    def minimums(self) -> PerSlice:
+        """The minimum delivery per time slice (valid once the owning problem is built)."""
+        return _per_slice(self.minimum)
 
 
 @dataclass(frozen=True)
@@ -228,7 +243,7 @@ class Problem:
             values: PerSlice = tuple(float(value) * s.share for s in self.slices)
         else:
             try:
-                values = tuple(float(v) for v in value)
+                values = tuple(float(v) for v in value)  # type: ignore[union-attr]
             except (TypeError, ValueError):
                 errors.append(f"{where}: expected a number or one number per slice, got {value!r}")
                 return tuple(0.0 for _ in self.slices)
@@ -244,7 +259,9 @@ class Problem:
     def _normalise(self, item: Any, errors: list[str]) -> Any:
         kind = "supplies" if isinstance(item, Supply) else "demands"
         where = f"{kind}[{item.node},{item.commodity}]"
-        changes: dict[str, Any] = {"quantity": self.spread(item.quantity, f"{where}.quantity", errors)}
+        changes: dict[str, Any] = {
+            "quantity": self.spread(item.quantity, f"{where}.quantity", errors)
+        }
         if isinstance(item, Demand):
             changes["minimum"] = self.spread(item.minimum, f"{where}.minimum", errors)
         return replace(item, **changes)
@@ -285,8 +302,7 @@ class Problem:
             seen.add((d.node, d.commodity))
             number(f"{where}.value", d.value, nonneg=False)
             number(f"{where}.co2", d.co2, nonneg=False)
-            assert isinstance(d.minimum, tuple) and isinstance(d.quantity, tuple)
-            if any(m > q + 1e-9 for m, q in zip(d.minimum, d.quantity, strict=True)):
+            if any(m > q + 1e-9 for m, q in zip(d.minimums, d.quantities, strict=True)):
                 errors.append(f"{where}.minimum: exceeds the quantity wanted")
         keys: set[tuple[str, str, str]] = set()
         for a in self.arcs:
@@ -374,3 +390,10 @@ def _check_unique(errors: list[str], what: str, names: Iterable[str]) -> None:
             errors.append(f"{what}: duplicate name {n!r}")
         seen.add(n)
 
+
+def _per_slice(value: float | Sequence[float]) -> PerSlice:
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, (int, float)):
+        return (float(value),)
+    return tuple(value)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """How a solve ended."""
 
     OPTIMAL = "optimal"
@@ -26,7 +26,7 @@ class Status(str, Enum):
     ERROR = "error"
 
 
-class Objective(str, Enum):
+class Objective(StrEnum):
     """What the solve optimises."""
 
     VALORISATION = "valorisation"
@@ -179,7 +179,9 @@ class Result:
         }
         return json.dumps(doc, indent=2)
 
-    def write(self, directory: str | Path, formats: tuple[str, ...] = ("csv", "json", "xlsx")) -> list[Path]:
+    def write(
+        self, directory: str | Path, formats: tuple[str, ...] = ("csv", "json", "xlsx")
+    ) -> list[Path]:
         """Write the summary and tables to ``directory``; returns the files written."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)

@@ -84,9 +84,7 @@ def solve(
     return result
 
 
-def pareto(
-    problem: Problem, points: int = 5, options: SolveOptions | None = None
-) -> list[Result]:
+def pareto(problem: Problem, points: int = 5, options: SolveOptions | None = None) -> list[Result]:
     """The valorisation vs CO2-avoided front by the epsilon-constraint method.
 
     The first point maximises valorisation; the last maximises CO2 avoided (with the best
@@ -159,7 +157,9 @@ class _Session:
         if self.options.progress is None:
             return
         now = time.perf_counter()
-        improving = event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
+        improving = (
+            event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
+        )
         if not improving and now - self._last_progress < self.options.progress_every:
             return
         self._last_progress = now
@@ -167,7 +167,10 @@ class _Session:
         incumbent = _finite_or_none(out.mip_primal_bound)
         bound = _finite_or_none(out.mip_dual_bound)
         gap = _finite_or_none(out.mip_gap) if incumbent is not None else None
-        if self.formulation.objective is Objective.VALORISATION or self.formulation.objective is Objective.CO2:
+        if (
+            self.formulation.objective is Objective.VALORISATION
+            or self.formulation.objective is Objective.CO2
+        ):
             pass  # HiGHS reports bounds in the model's own sense: nothing to flip.
         self.options.progress(
             Progress(now - self._start, incumbent, bound, gap, int(out.mip_node_count))
@@ -192,8 +195,12 @@ class _Session:
             )
         except Exception as exc:  # the solver's own failure: report it, never a trace
             log.exception("HiGHS failed")
-            return Result(Status.ERROR, objective, message=f"solver error: {exc}",
-                          problem_name=self.formulation.problem.name)
+            return Result(
+                Status.ERROR,
+                objective,
+                message=f"solver error: {exc}",
+                problem_name=self.formulation.problem.name,
+            )
         solve_seconds = time.perf_counter() - self._start
         tick = time.perf_counter()
         result = self._read(res, objective, solve_seconds)
@@ -216,14 +223,25 @@ class _Session:
             if has_solution:
                 state, message = Status.TIME_LIMIT, "time limit reached; best solution found so far"
             else:
-                state, message = Status.NO_SOLUTION, "time limit reached before any solution was found"
+                state, message = (
+                    Status.NO_SOLUTION,
+                    "time limit reached before any solution was found",
+                )
         elif status in (S.kInfeasible, S.kUnboundedOrInfeasible):
             return self._diagnose(objective, seconds, status == S.kUnboundedOrInfeasible)
         elif status == S.kUnbounded:
-            state, message = Status.UNBOUNDED, "the objective is unbounded: a cost or value has no limit"
+            state, message = (
+                Status.UNBOUNDED,
+                "the objective is unbounded: a cost or value has no limit",
+            )
         else:
-            return Result(Status.ERROR, objective, message=f"HiGHS ended with status {highs.modelStatusToString(status)}",
-                          solve_seconds=seconds, problem_name=name)
+            return Result(
+                Status.ERROR,
+                objective,
+                message=f"HiGHS ended with status {highs.modelStatusToString(status)}",
+                solve_seconds=seconds,
+                problem_name=name,
+            )
         result = Result(state, objective, message=message, solve_seconds=seconds, problem_name=name)
         if not has_solution:
             return result
@@ -246,15 +264,24 @@ class _Session:
         def values(var: pyo.Var) -> dict:
             return {k: (vd.value or 0.0) for k, vd in var.items()}
 
-        tables = build_tables(p, values(m.x), values(m.y), values(m.u), values(m.v), values(m.z), values(m.w))
+        tables = build_tables(
+            p, values(m.x), values(m.y), values(m.u), values(m.v), values(m.z), values(m.w)
+        )
         result.flows = tables["flows"]
         result.built_arcs = tables["built_arcs"]
         result.converters = tables["converters"]
         result.balances = tables["balances"]
         totals = {
             name: float(pyo.value(getattr(m, name)))
-            for name in ("value", "disposal_avoided", "co2_avoided", "transport_cost",
-                         "conversion_cost", "fixed_cost", "valorisation")
+            for name in (
+                "value",
+                "disposal_avoided",
+                "co2_avoided",
+                "transport_cost",
+                "conversion_cost",
+                "fixed_cost",
+                "valorisation",
+            )
         }
         totals["carbon_value"] = p.carbon_price * totals["co2_avoided"]
         totals["carbon_price"] = p.carbon_price
@@ -264,14 +291,24 @@ class _Session:
     def _diagnose(self, objective: Objective, seconds: float, maybe_unbounded: bool) -> Result:
         """Name the hard requirements that cannot be met, by an elastic re-solve."""
         p = self.formulation.problem
-        result = Result(Status.INFEASIBLE, objective, solve_seconds=seconds, problem_name=p.name,
-                        message="infeasible: the hard requirements cannot all be met")
+        result = Result(
+            Status.INFEASIBLE,
+            objective,
+            solve_seconds=seconds,
+            problem_name=p.name,
+            message="infeasible: the hard requirements cannot all be met",
+        )
         if not self.options.diagnose:
             return result
         elastic = Formulation(p, objective, elastic=True, bounds=self.formulation.bounds)
         opt = Highs()
-        res = opt.solve(elastic.model, time_limit=self.options.time_limit, load_solutions=False,
-                        raise_exception_on_nonoptimal_result=False, threads=self.options.threads)
+        res = opt.solve(
+            elastic.model,
+            time_limit=self.options.time_limit,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            threads=self.options.threads,
+        )
         if opt._solver_model.getInfo().primal_solution_status != 2:
             result.message += " (the diagnosis found no solution in time)"
             return result
@@ -282,8 +319,11 @@ class _Session:
                 continue
             kind, i, t = key
             item = p.supplies[i] if kind == "must_dispatch" else p.demands[i]
-            result.shortfalls.append(Shortfall(kind, item.node, item.commodity, p.slices[t].name,
-                                               elastic.requirement(key), gap))
+            result.shortfalls.append(
+                Shortfall(
+                    kind, item.node, item.commodity, p.slices[t].name, elastic.requirement(key), gap
+                )
+            )
         if not result.shortfalls:
             if maybe_unbounded:
                 result.status = Status.UNBOUNDED
@@ -301,4 +341,4 @@ def _finite_or_none(value: float | None) -> float | None:
     return float(value)
 
 
-__all__ = ["Progress", "ProblemError", "SolveOptions", "pareto", "solve"]
+__all__ = ["ProblemError", "Progress", "SolveOptions", "pareto", "solve"]

@@ -14,18 +14,52 @@ from models.problem import Problem
 EPS = 1e-7
 
 FLOW_COLUMNS = [
-    "tail", "head", "mode", "commodity", "slice", "quantity", "delivered", "cost", "co2",
+    "tail",
+    "head",
+    "mode",
+    "commodity",
+    "slice",
+    "quantity",
+    "delivered",
+    "cost",
+    "co2",
 ]
 ARC_COLUMNS = [
-    "tail", "head", "mode", "existing", "capacity", "fixed_cost", "flow", "utilisation",
+    "tail",
+    "head",
+    "mode",
+    "existing",
+    "capacity",
+    "fixed_cost",
+    "flow",
+    "utilisation",
 ]
 CONVERTER_COLUMNS = [
-    "converter", "node", "slice", "activity", "cost", "co2", "fixed_cost", "built",
+    "converter",
+    "node",
+    "slice",
+    "activity",
+    "cost",
+    "co2",
+    "fixed_cost",
+    "built",
 ]
 BALANCE_COLUMNS = [
-    "node", "commodity", "slice", "available", "used", "disposed", "received", "sent",
-    "delivered", "converted_in", "converted_out", "delivery_value", "disposal_avoided",
-    "co2_avoided", "value_gained",
+    "node",
+    "commodity",
+    "slice",
+    "available",
+    "used",
+    "disposed",
+    "received",
+    "sent",
+    "delivered",
+    "converted_in",
+    "converted_out",
+    "delivery_value",
+    "disposal_avoided",
+    "co2_avoided",
+    "value_gained",
 ]
 
 
@@ -120,7 +154,9 @@ def build_tables(
     def row(n: str, k: str, t: int) -> dict[str, Any]:
         if (n, k, t) not in balance:
             balance[(n, k, t)] = {col: 0.0 for col in BALANCE_COLUMNS} | {
-                "node": n, "commodity": k, "slice": slices[t],
+                "node": n,
+                "commodity": k,
+                "slice": slices[t],
             }
         return balance[(n, k, t)]
 
@@ -128,9 +164,9 @@ def build_tables(
         for t in range(len(slices)):
             used = max(u.get((i, t), 0.0), 0.0)
             r = row(s.node, s.commodity, t)
-            r["available"] = s.quantity[t]  # type: ignore[index]
+            r["available"] = s.quantities[t]
             r["used"] = used
-            r["disposed"] = max(s.quantity[t] - used, 0.0)  # type: ignore[index]
+            r["disposed"] = max(s.quantities[t] - used, 0.0)
             r["disposal_avoided"] = used * s.disposal_cost
             r["co2_avoided"] += used * s.disposal_co2
     for i, d in enumerate(problem.demands):
@@ -140,8 +176,12 @@ def build_tables(
             r["delivered"] = got
             r["delivery_value"] = got * d.value
             r["co2_avoided"] += got * d.co2
-    for table, column in ((received, "received"), (sent, "sent"), (conv_in, "converted_in"),
-                          (conv_out, "converted_out")):
+    for table, column in (
+        (received, "received"),
+        (sent, "sent"),
+        (conv_in, "converted_in"),
+        (conv_out, "converted_out"),
+    ):
         for (n, k, t), q in table.items():
             if q > EPS:
                 row(n, k, t)[column] = q

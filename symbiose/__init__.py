@@ -1,0 +1,1 @@
+"""Symbiose: flow inventories, units, the Dunkirk territory, scenarios and reports."""
