@@ -3,7 +3,8 @@
 For each time slice we bound how much of a commodity can exist anywhere (``available``:
 supplies plus what converters can make) and how much can be taken anywhere (``absorbable``:
 demands plus what converters can consume).  No arc ever needs to carry more than either of
-these in an optimal solution without circulation, so
+these in an optimal solution without circulation (the demand side is dropped for a commodity
+that some arc loses, since the source end then carries more than is delivered), so
 
     x[a,k,t] <= min(capacity_a * share_t, capacity_ak * share_t, available_kt, absorbable_kt)
 
@@ -61,6 +62,9 @@ def compute_bounds(problem: Problem) -> Bounds:
         for t, q in enumerate(d.quantities):
             base_absorbable[d.commodity][t] += q
 
+    # A commodity lost on some arc may need more than the demand at the source end, so the
+    # demand side gives no bound for it.
+    lossy = {k for a in problem.arcs for k, loss in a.loss.items() if loss > 0}
     activity = {
         c.name: [c.capacity * sl.share for sl in problem.slices] for c in problem.converters
     }
@@ -75,6 +79,8 @@ def compute_bounds(problem: Problem) -> Bounds:
                     available[k][t] += y * activity[c.name][t]
                 for k, y in c.inputs.items():
                     absorbable[k][t] += y * activity[c.name][t]
+        for k in lossy:
+            absorbable[k] = [math.inf] * n
         changed = False
         for c in problem.converters:
             for t in range(n):

@@ -150,14 +150,10 @@ class Formulation:
             bounds=lambda _m, d, t: (0.0, p.demands[d].quantities[t]),
         )
 
-        def activity_bounds(_m: pyo.ConcreteModel, c: int, t: int) -> tuple[float, float | None]:
-            ub = b.activity[p.converters[c].name][t]
-            return (0.0, ub if ub < float("inf") else None)
-
+        # The activity's upper bound is the converter_capacity family (a row, not a bound).
         m.z = pyo.Var(
             [(c, t) for c in range(len(p.converters)) for t in ix.slices],
             domain=pyo.NonNegativeReals,
-            bounds=activity_bounds,
         )
         m.w = pyo.Var(ix.buildable_converters, domain=pyo.Binary)
         # Slacks of the elastic re-solve, one per hard requirement (empty otherwise).
