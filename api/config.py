@@ -1,0 +1,72 @@
+"""The service's settings: one frozen object, read from the environment once.
+
+Every limit the service enforces lives here with its environment variable, so an operator can
+change it without touching code (see docs/api.md for the table).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite:///var/symbiose.sqlite"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the service needs to know; ``from_env`` reads ``SYMBIOSE_*`` and ``DATABASE_URL``."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    """SQLAlchemy URL; a SQLite file (WAL mode) by default, PostgreSQL via ``DATABASE_URL``."""
+    workers: int = 2
+    """Worker processes for background runs."""
+    sync_workers: int = 2
+    """Worker processes for synchronous optimisations (kept apart so long runs never starve them)."""
+    queue_size: int = 50
+    """Background runs that may wait in the queue; beyond that, POST /runs answers 503."""
+    sync_queue_size: int = 64
+    """Synchronous optimisations that may wait for a worker; beyond that, 503."""
+    max_body_bytes: int = 5 * 1024 * 1024
+    """Largest accepted request body (413 beyond)."""
+    max_sites: int = 500
+    """Most sites an inventory may have (422 beyond)."""
+    max_links: int = 5000
+    """Most explicit links an inventory may have (422 beyond)."""
+    max_solve_seconds: float = 600.0
+    """Longest time limit a run may ask for (422 beyond); also the default."""
+    sync_max_sites: int = 40
+    """Largest inventory (in sites) that may be optimised synchronously."""
+    sync_time_budget: float = 20.0
+    """Longest time limit of a synchronous optimisation, in seconds."""
+    max_attempts: int = 3
+    """How many times a run is started before a crashing worker marks it failed."""
+    solver_threads: int = 1
+    """HiGHS threads per worker process."""
+    retry_after: int = 30
+    """Seconds suggested in Retry-After when a queue is full."""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from the environment (``SYMBIOSE_<FIELD>``; ``DATABASE_URL`` for the URL)."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = "DATABASE_URL" if f.name == "database_url" else f"SYMBIOSE_{f.name.upper()}"
+            if key in env and env[key] != "":
+                kind = type(getattr(cls, f.name))
+                try:
+                    values[f.name] = kind(env[key])
+                except ValueError as exc:
+                    raise ValueError(f"{key}: {env[key]!r} is not a valid {kind.__name__}") from exc
+        settings = cls(**values)
+        return replace(settings, **overrides) if overrides else settings
+
+    def ensure_sqlite_folder(self) -> None:
+        """Create the folder of a SQLite database file, so the default needs no setup."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix):
+            path = self.database_url[len(prefix) :].split("?")[0]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)

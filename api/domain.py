@@ -1,0 +1,199 @@
+"""The one door from the service to the domain layer (``symbiose``).
+
+Everything the service needs from inventories, scenarios, the optimiser and reports goes
+through these functions, so the rest of ``api/`` depends on plain JSON, bytes and DataFrames
+and never builds a Pyomo object.  Domain errors come out as :class:`InventoryError` with field
+paths, which the routes turn into problem details.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from models.solve import Progress, SolveOptions
+from symbiose.inventory import (
+    Inventory,
+    InventoryError,
+    InventoryIssue,
+    apply_scenario,
+    dump_inventory,
+    parse_inventory,
+    parse_scenario,
+    validate_inventory,
+)
+
+__all__ = [
+    "Inventory",
+    "InventoryError",
+    "InventoryIssue",
+    "Outcome",
+    "Progress",
+    "apply_overrides",
+    "canonical_json",
+    "compare_reports",
+    "counts",
+    "inventory_from_json",
+    "load_report",
+    "optimise",
+    "read_inventory",
+    "read_overrides",
+    "render_inventory",
+    "report_table",
+    "report_xlsx",
+]
+
+TABLES = ("totals", "flows", "built_links", "site_gains")
+"""The result tables the service serves, by name."""
+
+
+def read_inventory(data: bytes | str | dict, fmt: str) -> Inventory:
+    """Parse and check an inventory (``fmt``: json, yaml or xlsx); raises InventoryError."""
+    inv = parse_inventory(data, fmt=fmt)
+    issues = validate_inventory(inv)
+    if issues:
+        raise InventoryError(issues)
+    return inv
+
+
+def inventory_from_json(text: str) -> Inventory:
+    """An inventory stored by the service (already validated when stored)."""
+    return parse_inventory(json.loads(text), fmt="json")
+
+
+def canonical_json(inv: Inventory) -> str:
+    """The stored form of an inventory: JSON with sorted keys, so equal content hashes equally."""
+    return json.dumps(_as_dict(inv), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _as_dict(inv: Inventory) -> dict[str, Any]:
+    dumped = dump_inventory(inv, fmt="json")
+    if isinstance(dumped, dict):
+        return dumped
+    return json.loads(dumped)
+
+
+def render_inventory(inv_json: str, fmt: str) -> tuple[bytes, str]:
+    """A stored inventory as ``fmt`` (json or yaml): the bytes and the media type."""
+    if fmt == "yaml":
+        text = dump_inventory(inventory_from_json(inv_json), fmt="yaml")
+        data = text if isinstance(text, str | bytes) else json.dumps(text)
+        return (data.encode() if isinstance(data, str) else data), "application/yaml"
+    return inv_json.encode(), "application/json"
+
+
+def counts(inv: Inventory) -> tuple[int, int]:
+    """Number of sites and of explicit links."""
+    return len(inv.sites), len(inv.links)
+
+
+def read_overrides(data: dict[str, Any] | str | bytes, fmt: str = "json") -> Any:
+    """Parse scenario overrides (the CLI's scenario format); raises InventoryError."""
+    return parse_scenario(data, fmt=fmt)
+
+
+def apply_overrides(base_json: str, overrides: Any) -> Inventory:
+    """The inventory of a scenario: a stored base with overrides applied and checked."""
+    scenario = overrides if not isinstance(overrides, dict | str | bytes) else read_overrides(
+        overrides
+    )
+    inv = apply_scenario(inventory_from_json(base_json), scenario)
+    issues = validate_inventory(inv)
+    if issues:
+        raise InventoryError(issues)
+    return inv
+
+
+@dataclass
+class Outcome:
+    """What a worker stores for a run."""
+
+    status: str
+    """The solver's status (models.result.Status value)."""
+    message: str
+    has_solution: bool
+    document: str = ""
+    geojson: str = ""
+    report: bytes = b""
+    figures: dict[str, float | None] = field(default_factory=dict)
+    """Final objective (as ``incumbent``), ``bound``, ``mip_gap`` and ``elapsed`` seconds."""
+
+
+def optimise(
+    inv_json: str,
+    objective: str,
+    time_limit: float,
+    gap: float,
+    threads: int,
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Outcome:
+    """Optimise a stored inventory; the result's documents are ready to store."""
+    from symbiose.pipeline import optimise as run_pipeline
+
+    options = SolveOptions(
+        time_limit=time_limit,
+        gap=gap,
+        threads=threads,
+        progress=progress,
+        progress_every=1.0,
+        should_stop=should_stop,
+    )
+    report = run_pipeline(inventory_from_json(inv_json), objective=objective, options=options)
+    result = report.result
+    outcome = Outcome(str(result.status.value), result.message, result.has_solution)
+    outcome.figures = {
+        "incumbent": result.objective,
+        "bound": result.bound,
+        "mip_gap": result.gap,
+        "elapsed": result.solve_seconds,
+    }
+    if result.has_solution:
+        outcome.document = report.to_json()
+        outcome.geojson = json.dumps(report.to_geojson())
+        outcome.report = pickle.dumps(report)
+    return outcome
+
+
+def load_report(blob: bytes) -> Any:
+    """A report stored by a worker (pickled by this same code base, never user data)."""
+    return pickle.loads(blob)
+
+
+def report_table(report: Any, name: str) -> pd.DataFrame:
+    """One of :data:`TABLES` of a report as a DataFrame."""
+    if name == "totals":
+        summary = report.summary()
+        totals = summary.get("totals", summary)
+        return pd.DataFrame(
+            [{"total": k, "value": v} for k, v in totals.items() if not isinstance(v, dict | list)]
+        )
+    return getattr(report, name)
+
+
+def report_xlsx(report: Any) -> bytes:
+    """The result tables as one Excel workbook."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name in TABLES:
+            report_table(report, name).to_excel(writer, sheet_name=name, index=False)
+    return buffer.getvalue()
+
+
+def compare_reports(reports: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+    """Totals and exchanges of reports side by side (``symbiose compare``), as JSON records."""
+    from symbiose.compare import compare
+
+    comparison = compare(reports)
+    return _records(comparison.totals), _records(comparison.exchanges)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
+    return json.loads(frame.to_json(orient="records"))
