@@ -179,10 +179,10 @@ class _Triplets:
         return matrix
 
 
-def _per_slice(value: float | Sequence[float]) -> tuple[float, ...]:
-    """A validated problem holds per-slice tuples; this narrows the declared type."""
-    assert not isinstance(value, (int, float)), "the Problem normalises quantities to tuples"
-    return tuple(value)
+def _slice_table(values: Sequence[float | Sequence[float]], rows: int, T: int) -> np.ndarray:
+    """Per-slice quantities of a validated problem (tuples of ``T`` floats) as a (rows, T) array."""
+    assert all(not isinstance(v, (int, float)) for v in values), "Problem spreads scalars"
+    return np.array(values, dtype=np.float64).reshape(rows, T)
 
 
 def _per_pair(arcs: Sequence[Arc], attr: str, default: float, size: int) -> np.ndarray:
@@ -225,313 +225,401 @@ def build_arrays(
         elastic: give every hard requirement (``must_dispatch``, ``must_serve``,
             ``minimum_delivery``) a non-negative slack and minimise the weighted slacks
             ``sum slack / max(1, requirement)`` instead of the objective.
-        families: constraint families to build (default: all of ``FAMILIES``).
+        families: constraint families to build (default: all of ``FAMILIES``); tests drop
+            one at a time, as with the Pyomo formulation.
         bounds: precomputed bounds (default: :func:`models.bounds.compute_bounds`).
 
     Raises:
         ProblemError: as :func:`models.bounds.compute_bounds`, for an unbounded candidate.
+        ValueError: an unknown family name.
     """
     objective = Objective(objective)
-    wanted = set(FAMILIES if families is None else families)
-    unknown = wanted - set(FAMILIES)
+    wanted = FAMILIES if families is None else tuple(families)
+    unknown = set(wanted) - set(FAMILIES)
     if unknown:
         raise ValueError(f"families: unknown constraint families {sorted(unknown)}")
-    p = problem
-    b = bounds or compute_bounds(p)
-    T = len(p.slices)
-    tt = np.arange(T)
-    share = np.array([s.share for s in p.slices], dtype=np.float64)
-    com_id = {k: i for i, k in enumerate(p.commodities)}
-    node_id = {n: i for i, n in enumerate(p.nodes)}
-    K = len(p.commodities)
+    assembly = _Assembly(problem, bounds or compute_bounds(problem), elastic)
+    for family in FAMILIES:  # row order is fixed, whatever order ``families`` lists
+        if family in wanted:
+            getattr(assembly, family)()
+    return assembly.finish(objective)
 
-    # -- arcs and (arc, commodity) pairs ----------------------------------------------------
-    A = len(p.arcs)
-    per_arc = np.array([len(a.commodities) for a in p.arcs], dtype=np.int64)
-    AK = int(per_arc.sum())
-    x_arc = np.repeat(np.arange(A), per_arc)
-    x_com = np.fromiter((com_id[k] for a in p.arcs for k in a.commodities), np.int64, AK)
-    arc_start = np.concatenate(([0], np.cumsum(per_arc)[:-1])).astype(np.int64)
-    tail = np.array([node_id[a.tail] for a in p.arcs], dtype=np.int64)
-    head = np.array([node_id[a.head] for a in p.arcs], dtype=np.int64)
-    capacity = np.array([a.capacity for a in p.arcs], dtype=np.float64)
-    existing = np.array([a.existing for a in p.arcs], dtype=bool)
-    arc_fixed = np.array([a.fixed_cost for a in p.arcs], dtype=np.float64)
-    loss = _per_pair(p.arcs, "loss", 0.0, AK)
-    x_varcost = _per_pair(p.arcs, "variable_cost", 0.0, AK)
-    x_co2 = _per_pair(p.arcs, "co2", 0.0, AK)
-    commodity_capacity = _per_pair(p.arcs, "commodity_capacity", math.inf, AK)
 
-    # B[ak,t] and U[a,t] of models.bounds, computed for all pairs and slices at once.
-    available = np.array([b.available[k] for k in p.commodities], dtype=np.float64).reshape(K, T)
-    absorbable = np.array([b.absorbable[k] for k in p.commodities], dtype=np.float64)
-    absorbable = absorbable.reshape(K, T)
-    arc_share = capacity[:, None] * share[None, :]
-    pair_bound = np.minimum.reduce(
-        [
-            arc_share[x_arc],
-            commodity_capacity[:, None] * share[None, :],
-            available[x_com],
-            absorbable[x_com],
+class _Assembly:
+    """The data of one problem as arrays, and the constraint rows as they are added.
+
+    Shapes: ``(AK, T)`` per (arc, commodity) pair and slice, ``(A, T)`` per arc, ``(S, T)``
+    per supply, ``(D, T)`` per demand, ``(C, T)`` per converter.  ``B`` and ``U`` are the
+    bounds ``arc_commodity`` and ``arc_total`` of :class:`~models.bounds.Bounds`.
+    """
+
+    def __init__(self, problem: Problem, bounds: Bounds, elastic: bool) -> None:
+        p = self.problem = problem
+        self.bounds, self.elastic = bounds, elastic
+        T = self.T = len(p.slices)
+        self.tt = np.arange(T)
+        share = np.array([s.share for s in p.slices], dtype=np.float64)
+        self.com_id = {k: i for i, k in enumerate(p.commodities)}
+        self.node_id = {n: i for i, n in enumerate(p.nodes)}
+        K = len(p.commodities)
+
+        # -- arcs and (arc, commodity) pairs ------------------------------------------------
+        A = len(p.arcs)
+        self.per_arc = np.array([len(a.commodities) for a in p.arcs], dtype=np.int64)
+        AK = int(self.per_arc.sum())
+        self.x_arc = np.repeat(np.arange(A), self.per_arc)
+        self.x_com = np.fromiter(
+            (self.com_id[k] for a in p.arcs for k in a.commodities), np.int64, AK
+        )
+        self.capacity = np.array([a.capacity for a in p.arcs], dtype=np.float64)
+        self.existing = np.array([a.existing for a in p.arcs], dtype=bool)
+        self.loss = _per_pair(p.arcs, "loss", 0.0, AK)
+        commodity_capacity = _per_pair(p.arcs, "commodity_capacity", math.inf, AK)
+
+        # B[ak,t] and U[a,t] for all pairs and slices at once, by the rules of models.bounds.
+        available = np.array([bounds.available[k] for k in p.commodities], dtype=np.float64)
+        absorbable = np.array([bounds.absorbable[k] for k in p.commodities], dtype=np.float64)
+        arc_share = self.capacity[:, None] * share
+        self.B = np.minimum.reduce(
+            [
+                arc_share[self.x_arc],
+                commodity_capacity[:, None] * share,
+                available.reshape(K, T)[self.x_com],
+                absorbable.reshape(K, T)[self.x_com],
+            ]
+        )
+        first_pair = np.concatenate(([0], np.cumsum(self.per_arc)[:-1])).astype(np.int64)
+        self.U = (
+            np.minimum(arc_share, np.add.reduceat(self.B, first_pair, axis=0))
+            if A
+            else np.zeros((0, T))
+        )
+
+        # -- supplies, demands, converters --------------------------------------------------
+        S, D, C = len(p.supplies), len(p.demands), len(p.converters)
+        self.supply_q = _slice_table([s.quantity for s in p.supplies], S, T)
+        self.demand_q = _slice_table([d.quantity for d in p.demands], D, T)
+        self.demand_min = _slice_table([d.minimum for d in p.demands], D, T)
+        self.activity = np.array(
+            [bounds.activity[c.name] for c in p.converters], dtype=np.float64
+        ).reshape(C, T)
+        self.conv_existing = np.array([c.existing for c in p.converters], dtype=bool)
+
+        # -- columns ------------------------------------------------------------------------
+        self.y_arc = np.flatnonzero(~self.existing)
+        self.w_converter = np.flatnonzero(~self.conv_existing)
+        sizes = {
+            "x": AK * T,
+            "y": self.y_arc.size,
+            "u": S * T,
+            "v": D * T,
+            "z": C * T,
+            "w": self.w_converter.size,
+        }
+        self.columns: dict[str, slice] = {}
+        start = 0
+        for name, size in sizes.items():
+            self.columns[name] = slice(start, start + size)
+            start += size
+        self.n_main = start
+
+        def block(name: str, count: int) -> np.ndarray:
+            return (self.columns[name].start + np.arange(count * T)).reshape(count, T)
+
+        self.x_cols, self.u_cols = block("x", AK), block("u", S)
+        self.v_cols, self.z_cols = block("v", D), block("z", C)
+        self.y_col = np.full(A, -1, dtype=np.int64)
+        self.y_col[self.y_arc] = self.columns["y"].start + np.arange(self.y_arc.size)
+        self.w_col = np.full(C, -1, dtype=np.int64)
+        self.w_col[self.w_converter] = self.columns["w"].start + np.arange(self.w_converter.size)
+        self.upper = np.concatenate(
+            [
+                self.B.ravel(),
+                np.ones(self.y_arc.size),
+                self.supply_q.ravel(),
+                self.demand_q.ravel(),
+                self.activity.ravel(),
+                np.ones(self.w_converter.size),
+            ]
+        )
+        self.integrality = np.zeros(self.n_main, dtype=np.int32)
+        self.integrality[self.columns["y"]] = _INTEGER
+        self.integrality[self.columns["w"]] = _INTEGER
+
+        # -- rows, filled by the family methods ---------------------------------------------
+        self.triplets = _Triplets()
+        self.row_lower: list[np.ndarray] = []
+        self.row_upper: list[np.ndarray] = []
+        self.rows: dict[str, slice] = {}
+        self.num_row = 0
+        self.slack_rows: list[np.ndarray] = []
+        self.slack_need: list[np.ndarray] = []
+        self.slack_keys: list[tuple[str, int, int]] = []
+        self._pairs()
+
+    def _pairs(self) -> None:
+        """Number the (node, commodity) pairs in the order ``build_index`` meets them.
+
+        That is (tail, k) and (head, k) of every arc pair in turn, then supplies, demands,
+        and each converter's inputs and outputs.
+        """
+        p, K = self.problem, len(self.problem.commodities)
+
+        def key(node: str, commodity: str) -> int:
+            return self.node_id[node] * K + self.com_id[commodity]
+
+        conv_terms = [
+            (c, key(conv.node, k), sign * y)
+            for c, conv in enumerate(p.converters)
+            for sign, table in ((-1.0, conv.inputs), (1.0, conv.outputs))
+            for k, y in table.items()
         ]
-    )
-    arc_bound = (
-        np.minimum(arc_share, np.add.reduceat(pair_bound, arc_start, axis=0))
-        if A
-        else np.zeros((0, T))
-    )
-
-    # -- supplies, demands, converters ------------------------------------------------------
-    S, D, C = len(p.supplies), len(p.demands), len(p.converters)
-    supply_q = np.array([_per_slice(s.quantity) for s in p.supplies], dtype=np.float64)
-    supply_q = supply_q.reshape(S, T)
-    demand_q = np.array([_per_slice(d.quantity) for d in p.demands], dtype=np.float64)
-    demand_q = demand_q.reshape(D, T)
-    demand_min = np.array([_per_slice(d.minimum) for d in p.demands], dtype=np.float64)
-    demand_min = demand_min.reshape(D, T)
-    activity = np.array([b.activity[c.name] for c in p.converters], dtype=np.float64)
-    activity = activity.reshape(C, T)
-    conv_existing = np.array([c.existing for c in p.converters], dtype=bool)
-
-    # -- columns ----------------------------------------------------------------------------
-    y_arc = np.flatnonzero(~existing)
-    w_converter = np.flatnonzero(~conv_existing)
-    sizes = {
-        "x": AK * T,
-        "y": y_arc.size,
-        "u": S * T,
-        "v": D * T,
-        "z": C * T,
-        "w": w_converter.size,
-    }
-    columns: dict[str, slice] = {}
-    start = 0
-    for name, size in sizes.items():
-        columns[name] = slice(start, start + size)
-        start += size
-    x0, u0, v0, z0 = (columns[n].start for n in ("x", "u", "v", "z"))
-    y_col = np.full(A, -1, dtype=np.int64)
-    y_col[y_arc] = columns["y"].start + np.arange(y_arc.size)
-    w_col = np.full(C, -1, dtype=np.int64)
-    w_col[w_converter] = columns["w"].start + np.arange(w_converter.size)
-    x_cols = (x0 + np.arange(AK * T)).reshape(AK, T)
-    u_cols = (u0 + np.arange(S * T)).reshape(S, T)
-    v_cols = (v0 + np.arange(D * T)).reshape(D, T)
-    z_cols = (z0 + np.arange(C * T)).reshape(C, T)
-
-    n_main = start
-    lower = np.zeros(n_main)
-    upper = np.concatenate(
-        [
-            pair_bound.ravel(),
-            np.ones(y_arc.size),
-            supply_q.ravel(),
-            demand_q.ravel(),
-            activity.ravel(),
-            np.ones(w_converter.size),
+        self.conv_c = np.array([t[0] for t in conv_terms], dtype=np.int64)
+        self.conv_coef = np.array([t[2] for t in conv_terms], dtype=np.float64)
+        tail = np.array([self.node_id[a.tail] for a in p.arcs], dtype=np.int64)
+        head = np.array([self.node_id[a.head] for a in p.arcs], dtype=np.int64)
+        ends = np.column_stack(
+            [tail[self.x_arc] * K + self.x_com, head[self.x_arc] * K + self.x_com]
+        )
+        parts = [
+            ends.ravel(),
+            np.array([key(s.node, s.commodity) for s in p.supplies], dtype=np.int64),
+            np.array([key(d.node, d.commodity) for d in p.demands], dtype=np.int64),
+            np.array([t[1] for t in conv_terms], dtype=np.int64),
         ]
-    )
-    integrality = np.zeros(n_main, dtype=np.int32)
-    integrality[columns["y"]] = _INTEGER
-    integrality[columns["w"]] = _INTEGER
+        distinct, pair_of = _first_seen(np.concatenate(parts))
+        self.pairs = [(p.nodes[k // K], p.commodities[k % K]) for k in distinct.tolist()]
+        marks = np.cumsum([0] + [part.size for part in parts])
+        self.tail_pair = pair_of[marks[0] : marks[1] : 2]
+        self.head_pair = pair_of[marks[0] + 1 : marks[1] : 2]
+        self.supply_pair = pair_of[marks[1] : marks[2]]
+        self.demand_pair = pair_of[marks[2] : marks[3]]
+        self.conv_pair = pair_of[marks[3] : marks[4]]
 
-    # -- rows -------------------------------------------------------------------------------
-    triplets = _Triplets()
-    row_lower: list[np.ndarray] = []
-    row_upper: list[np.ndarray] = []
-    rows: dict[str, slice] = {}
-    slack_rows: list[np.ndarray] = []
-    slack_keys: list[tuple[str, int, int]] = []
-    slack_need: list[np.ndarray] = []
-    next_row = 0
-
-    def open_block(family: str, lo: np.ndarray, up: np.ndarray) -> int:
-        nonlocal next_row
-        first = next_row
-        rows[family] = slice(first, first + lo.size)
-        row_lower.append(lo)
-        row_upper.append(up)
-        next_row += lo.size
+    def _open(self, family: str, lower: np.ndarray, upper: np.ndarray) -> int:
+        """Append a block of rows for ``family``; returns its first row."""
+        first = self.num_row
+        self.rows[family] = slice(first, first + lower.size)
+        self.row_lower.append(np.asarray(lower, dtype=np.float64).ravel())
+        self.row_upper.append(np.asarray(upper, dtype=np.float64).ravel())
+        self.num_row += lower.size
         return first
 
-    # Flow-balance pairs, in the order Formulation meets them: (tail, k) and (head, k) of
-    # every pair, then supplies, demands and converters.
-    conv_terms = [
-        (c, node_id[conv.node] * K + com_id[k], sign * y)
-        for c, conv in enumerate(p.converters)
-        for sign, table in ((-1.0, conv.inputs), (1.0, conv.outputs))
-        for k, y in table.items()
-    ]
-    conv_c = np.array([c for c, _, _ in conv_terms], dtype=np.int64)
-    conv_key = np.array([key for _, key, _ in conv_terms], dtype=np.int64)
-    conv_coef = np.array([coef for _, _, coef in conv_terms], dtype=np.float64)
-    supply_key = np.array(
-        [node_id[s.node] * K + com_id[s.commodity] for s in p.supplies], dtype=np.int64
-    )
-    demand_key = np.array(
-        [node_id[d.node] * K + com_id[d.commodity] for d in p.demands], dtype=np.int64
-    )
-    tail_key = tail[x_arc] * K + x_com
-    head_key = head[x_arc] * K + x_com
-    pair_keys, pair_of = _first_seen(
-        np.concatenate(
-            [np.column_stack([tail_key, head_key]).ravel(), supply_key, demand_key, conv_key]
+    # -- constraint families --------------------------------------------------------------
+    def flow_balance(self) -> None:
+        """Conservation at every (node n, commodity k, slice t) that occurs::
+
+        u[s(n,k),t] + sum_{a in in(n,k)} (1 - loss_ak) x[a,k,t] + sum_c out_ck z[c,t]
+            - sum_{a in out(n,k)} x[a,k,t] - v[d(n,k),t] - sum_c in_ck z[c,t] = 0
+        """
+        if not self.pairs:
+            return
+        T, tt = self.T, self.tt
+        zero = np.zeros(len(self.pairs) * T)
+        r0 = self._open("flow_balance", zero, zero)
+
+        def rows(pair: np.ndarray) -> np.ndarray:
+            return r0 + pair[:, None] * T + tt
+
+        add = self.triplets.add
+        add(rows(self.head_pair), self.x_cols, (1.0 - self.loss)[:, None])
+        add(rows(self.tail_pair), self.x_cols, -1.0)
+        add(rows(self.supply_pair), self.u_cols, 1.0)
+        add(rows(self.demand_pair), self.v_cols, -1.0)
+        # A commodity both consumed and made by one converter nets to one coefficient.
+        add(rows(self.conv_pair), self.z_cols[self.conv_c], self.conv_coef[:, None])
+
+    def arc_capacity(self) -> None:
+        """Shared capacity and fixed-charge linking of every arc a and slice t::
+
+        sum_k x[a,k,t] - U[a,t] y[a] <= 0     (candidate arc)
+        sum_k x[a,k,t] <= U[a,t]              (existing arc with a finite capacity)
+        """
+        arcs = np.flatnonzero(~self.existing | np.isfinite(self.capacity))
+        if arcs.size == 0:
+            return
+        T, tt = self.T, self.tt
+        bound = self.U[arcs]
+        candidate = ~self.existing[arcs]
+        upper = np.where(candidate[:, None], 0.0, bound)
+        r0 = self._open("arc_capacity", np.full(upper.size, -np.inf), upper)
+        first_row = np.full(len(self.problem.arcs), -1, dtype=np.int64)
+        first_row[arcs] = r0 + np.arange(arcs.size) * T
+        on = first_row[self.x_arc] >= 0
+        self.triplets.add(first_row[self.x_arc[on], None] + tt, self.x_cols[on], 1.0)
+        built = arcs[candidate]
+        self.triplets.add(first_row[built, None] + tt, self.y_col[built, None], -bound[candidate])
+
+    def arc_commodity_link(self) -> None:
+        """Strong linking of each commodity k on a candidate arc a carrying several::
+
+        x[a,k,t] - B[a,k,t] y[a] <= 0
+        """
+        linked = np.flatnonzero(~self.existing[self.x_arc] & (self.per_arc[self.x_arc] > 1))
+        if linked.size == 0:
+            return
+        n = linked.size * self.T
+        r0 = self._open("arc_commodity_link", np.full(n, -np.inf), np.zeros(n))
+        rows = (r0 + np.arange(n)).reshape(linked.size, self.T)
+        self.triplets.add(rows, self.x_cols[linked], 1.0)
+        self.triplets.add(rows, self.y_col[self.x_arc[linked], None], -self.B[linked])
+
+    def converter_capacity(self) -> None:
+        """Activity limit and build linking of converter c in slice t (finite limits only)::
+
+        z[c,t] - Z[c,t] w[c] <= 0     (buildable)        z[c,t] <= Z[c,t]     (existing)
+        """
+        c_idx, t_idx = np.nonzero(np.isfinite(self.activity))
+        if c_idx.size == 0:
+            return
+        limit = self.activity[c_idx, t_idx]
+        buildable = ~self.conv_existing[c_idx]
+        upper = np.where(buildable, 0.0, limit)
+        r0 = self._open("converter_capacity", np.full(upper.size, -np.inf), upper)
+        rows = r0 + np.arange(c_idx.size)
+        self.triplets.add(rows, self.z_cols[c_idx, t_idx], 1.0)
+        self.triplets.add(rows[buildable], self.w_col[c_idx[buildable]], -limit[buildable])
+
+    def must_dispatch(self) -> None:
+        """Every unit of a must-dispatch supply s leaves its node::  u[s,t] = q[s,t]."""
+        flagged = np.array([s.must_dispatch for s in self.problem.supplies], dtype=bool)
+        s_idx, t_idx = np.nonzero(np.repeat(flagged[:, None], self.T, axis=1))
+        q = self.supply_q[s_idx, t_idx]
+        self._requirement("must_dispatch", "must_dispatch", s_idx, t_idx, self.u_cols, q, q)
+
+    def must_serve(self) -> None:
+        """Every must-serve demand d is met in full::  v[d,t] = q[d,t]."""
+        flagged = np.array([d.must_serve for d in self.problem.demands], dtype=bool)
+        d_idx, t_idx = np.nonzero(np.repeat(flagged[:, None], self.T, axis=1))
+        q = self.demand_q[d_idx, t_idx]
+        self._requirement("must_serve", "must_serve", d_idx, t_idx, self.v_cols, q, q)
+
+    def minimum_delivery(self) -> None:
+        """A demand d (not must-serve) with a minimum gets at least it::  v[d,t] >= min[d,t]."""
+        serve = np.array([d.must_serve for d in self.problem.demands], dtype=bool)
+        d_idx, t_idx = np.nonzero(~serve[:, None] & (self.demand_min > 0))
+        q = self.demand_min[d_idx, t_idx]
+        self._requirement(
+            "minimum_delivery", "minimum", d_idx, t_idx, self.v_cols, q, np.full(q.size, np.inf)
         )
-    )
-    pairs = [(p.nodes[key // K], p.commodities[key % K]) for key in pair_keys.tolist()]
-    marks = np.cumsum([0, 2 * AK, S, D, conv_key.size])
-    tail_pair = pair_of[marks[0] : marks[1] : 2]
-    head_pair = pair_of[marks[0] + 1 : marks[1] : 2]
-    supply_pair = pair_of[marks[1] : marks[2]]
-    demand_pair = pair_of[marks[2] : marks[3]]
-    conv_pair = pair_of[marks[3] : marks[4]]
 
-    if "flow_balance" in wanted and pairs:
-        zero = np.zeros(len(pairs) * T)
-        r0 = open_block("flow_balance", zero, zero)
-        # inflow - outflow = 0, with supplies and converter outputs as inflows
-        triplets.add(r0 + head_pair[:, None] * T + tt, x_cols, (1.0 - loss)[:, None])
-        triplets.add(r0 + tail_pair[:, None] * T + tt, x_cols, -1.0)
-        triplets.add(r0 + supply_pair[:, None] * T + tt, u_cols, 1.0)
-        triplets.add(r0 + demand_pair[:, None] * T + tt, v_cols, -1.0)
-        triplets.add(r0 + conv_pair[:, None] * T + tt, z_cols[conv_c], conv_coef[:, None])
-
-    if "arc_capacity" in wanted:
-        arcs = np.flatnonzero(~existing | np.isfinite(capacity))
-        if arcs.size:
-            bound = arc_bound[arcs]
-            up = np.where(existing[arcs, None], bound, 0.0)
-            r0 = open_block("arc_capacity", np.full(up.size, -np.inf), up.ravel())
-            row_of_arc = np.full(A, -1, dtype=np.int64)
-            row_of_arc[arcs] = r0 + np.arange(arcs.size) * T
-            on = row_of_arc[x_arc] >= 0
-            triplets.add(row_of_arc[x_arc[on], None] + tt, x_cols[on], 1.0)
-            cand = ~existing[arcs]
-            triplets.add(
-                row_of_arc[arcs[cand], None] + tt, y_col[arcs[cand], None], -bound[cand]
+    def _requirement(
+        self,
+        family: str,
+        kind: str,
+        items: np.ndarray,
+        slices: np.ndarray,
+        cols: np.ndarray,
+        lower: np.ndarray,
+        upper: np.ndarray,
+    ) -> None:
+        """One row ``lower <= col (+ slack) <= upper`` per (item, slice); ``lower`` is needed."""
+        if items.size == 0:
+            return
+        rows = self._open(family, lower, upper) + np.arange(items.size)
+        self.triplets.add(rows, cols[items, slices], 1.0)
+        if self.elastic:
+            self.slack_rows.append(rows)
+            self.slack_need.append(lower)
+            self.slack_keys.extend(
+                zip([kind] * items.size, items.tolist(), slices.tolist(), strict=True)
             )
 
-    if "arc_commodity_link" in wanted:
-        linked = np.flatnonzero(~existing[x_arc] & (per_arc[x_arc] > 1))
-        if linked.size:
-            n = linked.size * T
-            r0 = open_block("arc_commodity_link", np.full(n, -np.inf), np.zeros(n))
-            link_rows = r0 + (np.arange(linked.size) * T)[:, None] + tt
-            triplets.add(link_rows, x_cols[linked], 1.0)
-            triplets.add(link_rows, y_col[x_arc[linked], None], -pair_bound[linked])
+    # -- objective and the finished model -------------------------------------------------
+    def _parts(self, num_col: int) -> dict[str, np.ndarray]:
+        """The objective expressions of ``Formulation._expressions``, one coefficient a column::
 
-    if "converter_capacity" in wanted:
-        c_idx, t_idx = np.nonzero(np.isfinite(activity))
-        if c_idx.size:
-            limit = activity[c_idx, t_idx]
-            built = conv_existing[c_idx]
-            up = np.where(built, limit, 0.0)
-            r0 = open_block("converter_capacity", np.full(up.size, -np.inf), up)
-            cap_rows = r0 + np.arange(c_idx.size)
-            triplets.add(cap_rows, z_cols[c_idx, t_idx], 1.0)
-            triplets.add(cap_rows[~built], w_col[c_idx[~built]], -limit[~built])
+        value            = sum value_d v[d,t]
+        disposal_avoided = sum disposal_cost_s u[s,t]
+        co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
+                           - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
+        transport_cost   = sum varcost_ak x[a,k,t]
+        conversion_cost  = sum varcost_c z[c,t]
+        fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c]
+        valorisation     = value + disposal_avoided + carbon_price co2_avoided
+                           - transport_cost - conversion_cost - fixed_cost
+        """
+        p = self.problem
+        AK = self.x_arc.size
 
-    def requirement(
-        family: str, kind: str, items: np.ndarray, t_idx: np.ndarray, cols: np.ndarray,
-        need: np.ndarray, lo: np.ndarray, up: np.ndarray,
-    ) -> None:
-        if family not in wanted or items.size == 0:
-            return
-        r0 = open_block(family, lo, up)
-        req_rows = r0 + np.arange(items.size)
-        triplets.add(req_rows, cols[items, t_idx], 1.0)
-        if elastic:
-            slack_rows.append(req_rows)
-            slack_need.append(need)
-            slack_keys.extend(zip([kind] * items.size, items.tolist(), t_idx.tolist(), strict=True))
+        def column(values: Sequence[float] | np.ndarray) -> np.ndarray:
+            return np.asarray(values, dtype=np.float64)[:, None]
 
-    s_idx, st_idx = np.nonzero(
-        np.array([s.must_dispatch for s in p.supplies], dtype=bool)[:, None] & np.ones(T, bool)
-    )
-    q = supply_q[s_idx, st_idx]
-    requirement("must_dispatch", "must_dispatch", s_idx, st_idx, u_cols, q, q, q)
-    serve = np.array([d.must_serve for d in p.demands], dtype=bool)
-    d_idx, dt_idx = np.nonzero(serve[:, None] & np.ones(T, bool))
-    q = demand_q[d_idx, dt_idx]
-    requirement("must_serve", "must_serve", d_idx, dt_idx, v_cols, q, q, q)
-    m_idx, mt_idx = np.nonzero(~serve[:, None] & (demand_min > 0))
-    q = demand_min[m_idx, mt_idx]
-    requirement(
-        "minimum_delivery", "minimum", m_idx, mt_idx, v_cols, q, q, np.full(q.size, np.inf)
-    )
+        parts = {name: np.zeros(num_col) for name in PARTS}
+        parts["value"][self.v_cols] = column([d.value for d in p.demands])
+        parts["disposal_avoided"][self.u_cols] = column([s.disposal_cost for s in p.supplies])
+        co2 = parts["co2_avoided"]
+        co2[self.v_cols] = column([d.co2 for d in p.demands])
+        co2[self.u_cols] = column([s.disposal_co2 for s in p.supplies])
+        co2[self.x_cols] = -column(_per_pair(p.arcs, "co2", 0.0, AK))
+        co2[self.z_cols] = -column([c.co2 for c in p.converters])
+        parts["transport_cost"][self.x_cols] = column(_per_pair(p.arcs, "variable_cost", 0.0, AK))
+        parts["conversion_cost"][self.z_cols] = column([c.variable_cost for c in p.converters])
+        fixed = parts["fixed_cost"]
+        fixed[self.y_col[self.y_arc]] = [p.arcs[a].fixed_cost for a in self.y_arc.tolist()]
+        fixed[self.w_col[self.w_converter]] = [
+            p.converters[c].fixed_cost for c in self.w_converter.tolist()
+        ]
+        parts["valorisation"] = (
+            parts["value"]
+            + parts["disposal_avoided"]
+            + p.carbon_price * co2
+            - parts["transport_cost"]
+            - parts["conversion_cost"]
+            - fixed
+        )
+        return parts
 
-    # -- slacks of the elastic model --------------------------------------------------------
-    n_slack = len(slack_keys)
-    columns["slack"] = slice(n_main, n_main + n_slack)
-    if n_slack:
-        triplets.add(np.concatenate(slack_rows), n_main + np.arange(n_slack), 1.0)
-    num_col = n_main + n_slack
-    lower = np.concatenate([lower, np.zeros(n_slack)])
-    upper = np.concatenate([upper, np.full(n_slack, np.inf)])
-    integrality = np.concatenate([integrality, np.zeros(n_slack, dtype=np.int32)])
-    requirement_of = np.concatenate(slack_need) if slack_need else np.zeros(0)
+    def finish(self, objective: Objective) -> DirectModel:
+        """Add the elastic slacks, the objective, and return the :class:`DirectModel`."""
+        n_slack = len(self.slack_keys)
+        num_col = self.n_main + n_slack
+        self.columns["slack"] = slice(self.n_main, num_col)
+        if n_slack:
+            self.triplets.add(
+                np.concatenate(self.slack_rows), self.n_main + np.arange(n_slack), 1.0
+            )
+        need = np.concatenate(self.slack_need) if self.slack_need else np.zeros(0)
+        parts = self._parts(num_col)
+        if self.elastic:
+            cost = np.zeros(num_col)
+            cost[self.columns["slack"]] = 1.0 / np.maximum(1.0, need)
+            maximise = False
+        elif objective is Objective.CO2:
+            cost, maximise = parts["co2_avoided"].copy(), True
+        elif objective is Objective.COST:
+            cost, maximise = -parts["valorisation"], False
+        else:
+            cost, maximise = parts["valorisation"].copy(), True
 
-    # -- objective expressions --------------------------------------------------------------
-    def vector() -> np.ndarray:
-        return np.zeros(num_col)
+        def stack(blocks: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(blocks) if blocks else np.zeros(0)
 
-    parts = {name: vector() for name in PARTS}
-    parts["value"][v_cols] = np.array([d.value for d in p.demands])[:, None]
-    parts["disposal_avoided"][u_cols] = np.array([s.disposal_cost for s in p.supplies])[:, None]
-    co2 = parts["co2_avoided"]
-    co2[v_cols] = np.array([d.co2 for d in p.demands])[:, None]
-    co2[u_cols] = np.array([s.disposal_co2 for s in p.supplies])[:, None]
-    co2[x_cols] = -x_co2[:, None]
-    co2[z_cols] = -np.array([c.co2 for c in p.converters])[:, None]
-    parts["transport_cost"][x_cols] = x_varcost[:, None]
-    parts["conversion_cost"][z_cols] = np.array([c.variable_cost for c in p.converters])[:, None]
-    fixed = parts["fixed_cost"]
-    fixed[y_col[y_arc]] = arc_fixed[y_arc]
-    fixed[w_col[w_converter]] = [p.converters[c].fixed_cost for c in w_converter]
-    parts["valorisation"] = (
-        parts["value"]
-        + parts["disposal_avoided"]
-        + p.carbon_price * co2
-        - parts["transport_cost"]
-        - parts["conversion_cost"]
-        - fixed
-    )
-    if elastic:
-        cost = vector()
-        cost[columns["slack"]] = 1.0 / np.maximum(1.0, requirement_of)
-        maximise = False
-    elif objective is Objective.CO2:
-        cost, maximise = co2.copy(), True
-    elif objective is Objective.COST:
-        cost, maximise = -parts["valorisation"], False
-    else:
-        cost, maximise = parts["valorisation"].copy(), True
-
-    return DirectModel(
-        problem=p,
-        objective=objective,
-        elastic=elastic,
-        bounds=b,
-        matrix=triplets.matrix(next_row, num_col),
-        col_cost=cost,
-        col_lower=lower,
-        col_upper=upper,
-        integrality=integrality,
-        row_lower=np.concatenate(row_lower) if row_lower else np.zeros(0),
-        row_upper=np.concatenate(row_upper) if row_upper else np.zeros(0),
-        maximise=maximise,
-        columns=columns,
-        rows=rows,
-        slices=T,
-        x_arc=x_arc,
-        x_commodity=x_com,
-        y_arc=y_arc,
-        w_converter=w_converter,
-        pairs=pairs,
-        parts=parts,
-        slack_keys=slack_keys,
-        slack_requirement=requirement_of,
-    )
+        return DirectModel(
+            problem=self.problem,
+            objective=objective,
+            elastic=self.elastic,
+            bounds=self.bounds,
+            matrix=self.triplets.matrix(self.num_row, num_col),
+            col_cost=cost,
+            col_lower=np.zeros(num_col),
+            col_upper=np.concatenate([self.upper, np.full(n_slack, np.inf)]),
+            integrality=np.concatenate([self.integrality, np.zeros(n_slack, dtype=np.int32)]),
+            row_lower=stack(self.row_lower),
+            row_upper=stack(self.row_upper),
+            maximise=maximise,
+            columns=self.columns,
+            rows=self.rows,
+            slices=self.T,
+            x_arc=self.x_arc,
+            x_commodity=self.x_com,
+            y_arc=self.y_arc,
+            w_converter=self.w_converter,
+            pairs=self.pairs,
+            parts=parts,
+            slack_keys=self.slack_keys,
+            slack_requirement=need,
+        )
 
 
 def pass_to_highs(model: DirectModel, highs: highspy.Highs | None = None) -> highspy.Highs:
@@ -731,9 +819,7 @@ class _DirectSession:
             return {(i, s): float(values[i, s]) for i in range(count) for s in range(T)}
 
         y_values = dict(zip(model.y_arc.tolist(), solution[cols["y"]].tolist(), strict=True))
-        w_values = dict(
-            zip(model.w_converter.tolist(), solution[cols["w"]].tolist(), strict=True)
-        )
+        w_values = dict(zip(model.w_converter.tolist(), solution[cols["w"]].tolist(), strict=True))
         tables = build_tables(
             p,
             x_values,
