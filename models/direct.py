@@ -179,9 +179,8 @@ class _Triplets:
         return matrix
 
 
-def _slice_table(values: Sequence[float | Sequence[float]], rows: int, T: int) -> np.ndarray:
-    """Per-slice quantities of a validated problem (tuples of ``T`` floats) as a (rows, T) array."""
-    assert all(not isinstance(v, (int, float)) for v in values), "Problem spreads scalars"
+def _slice_table(values: Sequence[tuple[float, ...]], rows: int, T: int) -> np.ndarray:
+    """Per-slice quantities (one tuple of ``T`` floats per item) as a (rows, T) array."""
     return np.array(values, dtype=np.float64).reshape(rows, T)
 
 
@@ -297,9 +296,9 @@ class _Assembly:
 
         # -- supplies, demands, converters --------------------------------------------------
         S, D, C = len(p.supplies), len(p.demands), len(p.converters)
-        self.supply_q = _slice_table([s.quantity for s in p.supplies], S, T)
-        self.demand_q = _slice_table([d.quantity for d in p.demands], D, T)
-        self.demand_min = _slice_table([d.minimum for d in p.demands], D, T)
+        self.supply_q = _slice_table([s.quantities for s in p.supplies], S, T)
+        self.demand_q = _slice_table([d.quantities for d in p.demands], D, T)
+        self.demand_min = _slice_table([d.minimums for d in p.demands], D, T)
         self.activity = np.array(
             [bounds.activity[c.name] for c in p.converters], dtype=np.float64
         ).reshape(C, T)
@@ -338,7 +337,7 @@ class _Assembly:
                 np.ones(self.y_arc.size),
                 self.supply_q.ravel(),
                 self.demand_q.ravel(),
-                self.activity.ravel(),
+                np.full(C * T, np.inf),  # activity is limited by the converter_capacity rows
                 np.ones(self.w_converter.size),
             ]
         )

@@ -27,10 +27,24 @@ CASES = [
 
 
 @pytest.mark.parametrize(("fmt", "path", "optimum"), CASES, ids=[c[1] for c in CASES])
-def test_published_optimum(fmt: str, path: str, optimum: float, tmp_path: Path,
-                           capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["solve", "--format", fmt, str(INSTANCES / path), "--gap", "0",
-                 "--time-limit", "300", "--quiet", "--out", str(tmp_path)])
+def test_published_optimum(
+    fmt: str, path: str, optimum: float, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "solve",
+            "--format",
+            fmt,
+            str(INSTANCES / path),
+            "--gap",
+            "0",
+            "--time-limit",
+            "300",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["status"] == "optimal"
@@ -40,8 +54,19 @@ def test_published_optimum(fmt: str, path: str, optimum: float, tmp_path: Path,
 
 def test_time_limited_large_instance_returns_incumbent_bound_and_gap(tmp_path: Path) -> None:
     """c37 (200 commodities) cannot be proven in seconds: the answer is the incumbent so far."""
-    code = main(["solve", str(INSTANCES / "canad/c37.dow"), "--time-limit", "10", "--gap", "0",
-                 "--quiet", "--out", str(tmp_path)])
+    code = main(
+        [
+            "solve",
+            str(INSTANCES / "canad/c37.dow"),
+            "--time-limit",
+            "10",
+            "--gap",
+            "0",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["status"] == "time_limit"
@@ -52,7 +77,9 @@ def test_time_limited_large_instance_returns_incumbent_bound_and_gap(tmp_path: P
     assert result["objective"] >= 91382
 
 
-def test_unreadable_benchmark_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_benchmark_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.dow"
     bad.write_text("MULTIGEN.DAT:\n 2 1 1\n 1 2 x 10 5 1 1\n 1 2 5\n")
     assert main(["solve", str(bad)]) == 2

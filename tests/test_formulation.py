@@ -39,7 +39,9 @@ def solve_without(
     return _solve_model(f.model)
 
 
-def solve_flipped(problem: Problem, family: str, objective: Objective = Objective.VALORISATION) -> float:
+def solve_flipped(
+    problem: Problem, family: str, objective: Objective = Objective.VALORISATION
+) -> float:
     """Objective value with ``family``'s constraints reversed (<= becomes >=, == stays)."""
     f = Formulation(problem, objective)
     block = getattr(f.model, family)
@@ -57,14 +59,16 @@ def solve_flipped(problem: Problem, family: str, objective: Objective = Objectiv
 def _solve_model(model: pyo.ConcreteModel, relax: bool = False) -> float:
     if relax:
         pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
-    res = Highs().solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False,
-                        rel_gap=0.0)
+    res = Highs().solve(
+        model, load_solutions=False, raise_exception_on_nonoptimal_result=False, rel_gap=0.0
+    )
     if res.incumbent_objective is None:
         return math.nan
     return float(res.incumbent_objective)
 
 
 # -- one link: flow_balance, arc_capacity, fixed charge ----------------------------------
+
 
 def one_link(fixed: float = 500.0, capacity: float = 1000.0) -> Problem:
     """Slag at S (100 t, disposal 10 EUR/t), grinder D wants 80 t at 30 EUR/t.
@@ -77,8 +81,17 @@ def one_link(fixed: float = 500.0, capacity: float = 1000.0) -> Problem:
         commodities=("slag",),
         supplies=(Supply("S", "slag", 100, disposal_cost=10.0),),
         demands=(Demand("D", "slag", 80, value=30.0),),
-        arcs=(Arc("S", "D", "truck", ("slag",), capacity=capacity, fixed_cost=fixed,
-                  variable_cost={"slag": 5.0}),),
+        arcs=(
+            Arc(
+                "S",
+                "D",
+                "truck",
+                ("slag",),
+                capacity=capacity,
+                fixed_cost=fixed,
+                variable_cost={"slag": 5.0},
+            ),
+        ),
         name="one_link",
     )
 
@@ -121,9 +134,24 @@ def test_arc_capacity_limits_flow() -> None:
 def test_existing_link_has_no_build_decision_and_no_fixed_cost() -> None:
     p = one_link(fixed=3000.0)
     arc = p.arcs[0]
-    existing = Problem(p.nodes, p.commodities, p.supplies, p.demands, (
-        Arc(arc.tail, arc.head, arc.mode, arc.commodities, capacity=60.0, fixed_cost=3000.0,
-            variable_cost=arc.variable_cost, existing=True),))
+    existing = Problem(
+        p.nodes,
+        p.commodities,
+        p.supplies,
+        p.demands,
+        (
+            Arc(
+                arc.tail,
+                arc.head,
+                arc.mode,
+                arc.commodities,
+                capacity=60.0,
+                fixed_cost=3000.0,
+                variable_cost=arc.variable_cost,
+                existing=True,
+            ),
+        ),
+    )
     r = solve(existing, options=EXACT)
     # 60 t: 60 * (30 + 10 - 5) = 2100; the fixed cost of an existing link is not paid.
     assert r.objective == pytest.approx(2100.0)
@@ -131,6 +159,7 @@ def test_existing_link_has_no_build_decision_and_no_fixed_cost() -> None:
 
 
 # -- shared capacity and per-commodity linking ---------------------------------------------
+
 
 def two_commodities(existing: bool = False) -> Problem:
     """Two commodities of 60 t each on one arc of capacity 100 (shared), value 10 EUR/t each.
@@ -142,7 +171,9 @@ def two_commodities(existing: bool = False) -> Problem:
         commodities=("p", "q"),
         supplies=(Supply("A", "p", 60), Supply("A", "q", 60)),
         demands=(Demand("B", "p", 60, value=10.0), Demand("B", "q", 60, value=10.0)),
-        arcs=(Arc("A", "B", "pipe", ("p", "q"), capacity=100.0, fixed_cost=100.0, existing=existing),),
+        arcs=(
+            Arc("A", "B", "pipe", ("p", "q"), capacity=100.0, fixed_cost=100.0, existing=existing),
+        ),
     )
 
 
@@ -164,11 +195,21 @@ def pipe_beside_road() -> Problem:
     return Problem(
         nodes=("A", "B"),
         commodities=("p", "q"),
-        supplies=(Supply("A", "p", 10, must_dispatch=True), Supply("A", "q", 90, must_dispatch=True)),
+        supplies=(
+            Supply("A", "p", 10, must_dispatch=True),
+            Supply("A", "q", 90, must_dispatch=True),
+        ),
         demands=(Demand("B", "p", 10, must_serve=True), Demand("B", "q", 90, must_serve=True)),
         arcs=(
-            Arc("A", "B", "pipe", ("p", "q"), capacity=100.0, fixed_cost=100.0,
-                variable_cost={"p": 1.0, "q": 1.0}),
+            Arc(
+                "A",
+                "B",
+                "pipe",
+                ("p", "q"),
+                capacity=100.0,
+                fixed_cost=100.0,
+                variable_cost={"p": 1.0, "q": 1.0},
+            ),
             Arc("A", "B", "road", ("q",), existing=True, variable_cost={"q": 0.5}),
         ),
     )
@@ -191,9 +232,23 @@ def test_per_commodity_capacity() -> None:
     """Commodity p limited to 30 t on the arc: 30 + 60 = 90 t carried, 900 - 100 = 800."""
     p = two_commodities()
     arc = p.arcs[0]
-    limited = Problem(p.nodes, p.commodities, p.supplies, p.demands, (
-        Arc(arc.tail, arc.head, arc.mode, arc.commodities, capacity=100.0, fixed_cost=100.0,
-            commodity_capacity={"p": 30.0}),))
+    limited = Problem(
+        p.nodes,
+        p.commodities,
+        p.supplies,
+        p.demands,
+        (
+            Arc(
+                arc.tail,
+                arc.head,
+                arc.mode,
+                arc.commodities,
+                capacity=100.0,
+                fixed_cost=100.0,
+                commodity_capacity={"p": 30.0},
+            ),
+        ),
+    )
     assert solve(limited, options=EXACT).objective == pytest.approx(800.0)
 
 
@@ -203,13 +258,19 @@ def test_parallel_arcs_are_distinct() -> None:
     For 100 t at 20 EUR/t: truck gives 2000 - 400 - 100 = 1500; pipe 2000 - 50 - 1000 = 950.
     For 1000 t: truck 20000 - 4000 - 100 = 15900; pipe 20000 - 500 - 1000 = 18500.
     """
+
     def plants(q: float) -> Problem:
         return Problem(
-            nodes=("A", "B"), commodities=("c",),
-            supplies=(Supply("A", "c", q),), demands=(Demand("B", "c", q, value=20.0),),
-            arcs=(Arc("A", "B", "truck", ("c",), fixed_cost=100.0, variable_cost={"c": 4.0}),
-                  Arc("A", "B", "pipeline", ("c",), fixed_cost=1000.0, variable_cost={"c": 0.5})),
+            nodes=("A", "B"),
+            commodities=("c",),
+            supplies=(Supply("A", "c", q),),
+            demands=(Demand("B", "c", q, value=20.0),),
+            arcs=(
+                Arc("A", "B", "truck", ("c",), fixed_cost=100.0, variable_cost={"c": 4.0}),
+                Arc("A", "B", "pipeline", ("c",), fixed_cost=1000.0, variable_cost={"c": 0.5}),
+            ),
         )
+
     small, large = solve(plants(100), options=EXACT), solve(plants(1000), options=EXACT)
     assert small.objective == pytest.approx(1500.0)
     assert list(small.built_arcs["mode"]) == ["truck"]
@@ -219,17 +280,28 @@ def test_parallel_arcs_are_distinct() -> None:
 
 # -- losses and time slices ----------------------------------------------------------------
 
+
 def test_losses_are_made_up_at_the_source() -> None:
     """Heat pipe losing 10 %: to deliver 90 MWh at 50 EUR/MWh, 100 MWh leave the steelworks.
 
     4500 - 100 * 2 (pumping cost per MWh sent) = 4300.
     """
     p = Problem(
-        nodes=("steel", "dhn"), commodities=("heat",),
+        nodes=("steel", "dhn"),
+        commodities=("heat",),
         supplies=(Supply("steel", "heat", 200),),
         demands=(Demand("dhn", "heat", 90, value=50.0),),
-        arcs=(Arc("steel", "dhn", "pipe", ("heat",), existing=True, loss={"heat": 0.1},
-                  variable_cost={"heat": 2.0}),),
+        arcs=(
+            Arc(
+                "steel",
+                "dhn",
+                "pipe",
+                ("heat",),
+                existing=True,
+                loss={"heat": 0.1},
+                variable_cost={"heat": 2.0},
+            ),
+        ),
     )
     r = solve(p, options=EXACT)
     assert r.objective == pytest.approx(4300.0)
@@ -243,7 +315,8 @@ def test_time_slices_split_quantities_and_capacity() -> None:
     in winter at 40 EUR/MWh = 4000, minus fixed 1000 = 3000.
     """
     p = Problem(
-        nodes=("steel", "dhn"), commodities=("heat",),
+        nodes=("steel", "dhn"),
+        commodities=("heat",),
         slices=(TimeSlice("winter", 0.5), TimeSlice("summer", 0.5)),
         supplies=(Supply("steel", "heat", 200),),  # spread: 100 per season
         demands=(Demand("dhn", "heat", (150, 0), value=40.0),),
@@ -257,6 +330,7 @@ def test_time_slices_split_quantities_and_capacity() -> None:
 
 # -- converters ------------------------------------------------------------------------------
 
+
 def grinding(capacity: float = math.inf, fixed: float = 0.0, existing: bool = True) -> Problem:
     """1.05 t slag -> 1 t ground slag at the grinder G; cement plant C pays 60 EUR/t ground
     slag; grinding costs 10 EUR/t of product.  200 t slag at the steelworks.
@@ -264,13 +338,26 @@ def grinding(capacity: float = math.inf, fixed: float = 0.0, existing: bool = Tr
     Uncapacitated: 200/1.05 = 190.476 t product: 190.476 * (60 - 10) = 9523.81.
     """
     return Problem(
-        nodes=("steel", "G", "C"), commodities=("slag", "ggbs"),
+        nodes=("steel", "G", "C"),
+        commodities=("slag", "ggbs"),
         supplies=(Supply("steel", "slag", 200),),
         demands=(Demand("C", "ggbs", 1000, value=60.0),),
-        arcs=(Arc("steel", "G", "truck", ("slag",), existing=True),
-              Arc("G", "C", "truck", ("ggbs",), existing=True)),
-        converters=(Converter("grinder", "G", {"slag": 1.05}, {"ggbs": 1.0}, capacity=capacity,
-                              variable_cost=10.0, fixed_cost=fixed, existing=existing),),
+        arcs=(
+            Arc("steel", "G", "truck", ("slag",), existing=True),
+            Arc("G", "C", "truck", ("ggbs",), existing=True),
+        ),
+        converters=(
+            Converter(
+                "grinder",
+                "G",
+                {"slag": 1.05},
+                {"ggbs": 1.0},
+                capacity=capacity,
+                variable_cost=10.0,
+                fixed_cost=fixed,
+                existing=existing,
+            ),
+        ),
     )
 
 
@@ -299,12 +386,13 @@ def test_buildable_converter() -> None:
     assert idle.objective == pytest.approx(0.0)
     assert idle.converters.empty
     # Without the build linking, the grinder runs without being paid for.
-    assert solve_without(grinding(fixed=10000.0, existing=False), "converter_capacity") == pytest.approx(
-        200 / 1.05 * 50
-    )
+    assert solve_without(
+        grinding(fixed=10000.0, existing=False), "converter_capacity"
+    ) == pytest.approx(200 / 1.05 * 50)
 
 
 # -- hard requirements ---------------------------------------------------------------------
+
 
 def storage_obligation(must_dispatch: bool = True) -> Problem:
     """CO2 (50 t) under a storage obligation; the hub takes it for 30 EUR/t (value -30).
@@ -312,7 +400,8 @@ def storage_obligation(must_dispatch: bool = True) -> Problem:
     Must dispatch: -1500 - pipe fixed 200 = -1700.  Free: do nothing, 0.
     """
     return Problem(
-        nodes=("plant", "hub"), commodities=("co2",),
+        nodes=("plant", "hub"),
+        commodities=("co2",),
         supplies=(Supply("plant", "co2", 50, must_dispatch=must_dispatch),),
         demands=(Demand("hub", "co2", 100, value=-30.0),),
         arcs=(Arc("plant", "hub", "pipe", ("co2",), fixed_cost=200.0),),
@@ -329,8 +418,13 @@ def test_must_serve() -> None:
     """The network must get its 80 t even at a loss: one_link with value 1 EUR/t:
     80 + 800 - 400 - 500 = -20 (instead of 0 when optional)."""
     base = one_link()
-    p = Problem(base.nodes, base.commodities, base.supplies,
-                (Demand("D", "slag", 80, value=1.0, must_serve=True),), base.arcs)
+    p = Problem(
+        base.nodes,
+        base.commodities,
+        base.supplies,
+        (Demand("D", "slag", 80, value=1.0, must_serve=True),),
+        base.arcs,
+    )
     assert solve(p, options=EXACT).objective == pytest.approx(-20.0)
     assert solve_without(p, "must_serve") == pytest.approx(0.0)
 
@@ -341,14 +435,20 @@ def test_minimum_delivery() -> None:
     30 * -5 - 500 = -650; optional (or capped at 30 by a reversed row): 0.
     """
     base = one_link()
-    p = Problem(base.nodes, base.commodities, base.supplies,
-                (Demand("D", "slag", 80, value=-10.0, minimum=30),), base.arcs)
+    p = Problem(
+        base.nodes,
+        base.commodities,
+        base.supplies,
+        (Demand("D", "slag", 80, value=-10.0, minimum=30),),
+        base.arcs,
+    )
     assert solve(p, options=EXACT).objective == pytest.approx(-650.0)
     assert solve_without(p, "minimum_delivery") == pytest.approx(0.0)
     assert solve_flipped(p, "minimum_delivery") == pytest.approx(0.0)
 
 
 # -- objectives ----------------------------------------------------------------------------
+
 
 def heat_or_slag() -> Problem:
     """Two uses for one truck licence (a shared node capacity is modelled as one arc).
@@ -359,10 +459,13 @@ def heat_or_slag() -> Problem:
     valorisation: slag (3000).  co2: heat (26 t).  carbon price 0 here.
     """
     return Problem(
-        nodes=("H", "X"), commodities=("heat", "slag"),
+        nodes=("H", "X"),
+        commodities=("heat", "slag"),
         supplies=(Supply("H", "heat", 100), Supply("H", "slag", 100)),
-        demands=(Demand("X", "heat", 100, value=20.0, co2=0.26),
-                 Demand("X", "slag", 100, value=30.0, co2=0.05)),
+        demands=(
+            Demand("X", "heat", 100, value=20.0, co2=0.26),
+            Demand("X", "slag", 100, value=30.0, co2=0.05),
+        ),
         arcs=(Arc("H", "X", "link", ("heat", "slag"), capacity=100.0, existing=True),),
     )
 
@@ -398,9 +501,23 @@ def test_carbon_price_enters_the_valorisation() -> None:
 def test_transport_co2_reduces_co2_avoided() -> None:
     p = heat_or_slag()
     arc = p.arcs[0]
-    dirty = Problem(p.nodes, p.commodities, p.supplies, p.demands, (
-        Arc(arc.tail, arc.head, arc.mode, arc.commodities, capacity=100.0, existing=True,
-            co2={"slag": 0.01}),))
+    dirty = Problem(
+        p.nodes,
+        p.commodities,
+        p.supplies,
+        p.demands,
+        (
+            Arc(
+                arc.tail,
+                arc.head,
+                arc.mode,
+                arc.commodities,
+                capacity=100.0,
+                existing=True,
+                co2={"slag": 0.01},
+            ),
+        ),
+    )
     r = solve(dirty, options=EXACT)
     assert r.totals["co2_avoided"] == pytest.approx(5.0 - 1.0)
 
@@ -418,18 +535,24 @@ def test_pareto_front_by_epsilon_constraint() -> None:
 
 # -- outcomes --------------------------------------------------------------------------------
 
+
 def test_unreachable_must_serve_demand_is_named() -> None:
     """The cement plant must get 40 t of ground slag but no arc reaches it."""
     p = Problem(
-        nodes=("steel", "grinder", "cement"), commodities=("slag",),
+        nodes=("steel", "grinder", "cement"),
+        commodities=("slag",),
         supplies=(Supply("steel", "slag", 100),),
-        demands=(Demand("grinder", "slag", 50, value=10.0),
-                 Demand("cement", "slag", 40, must_serve=True)),
+        demands=(
+            Demand("grinder", "slag", 50, value=10.0),
+            Demand("cement", "slag", 40, must_serve=True),
+        ),
         arcs=(Arc("steel", "grinder", "truck", ("slag",), fixed_cost=10.0),),
     )
     r = solve(p, options=EXACT)
     assert r.status is Status.INFEASIBLE
-    assert [(s.kind, s.node, s.commodity) for s in r.shortfalls] == [("must_serve", "cement", "slag")]
+    assert [(s.kind, s.node, s.commodity) for s in r.shortfalls] == [
+        ("must_serve", "cement", "slag")
+    ]
     assert r.shortfalls[0].shortfall == pytest.approx(40.0)
     assert "cement" in r.message and "must-serve" in r.message
 
@@ -437,9 +560,12 @@ def test_unreachable_must_serve_demand_is_named() -> None:
 def test_unbounded_loop_of_converters() -> None:
     """Two converters turning a into b and back, each paid 1 EUR per unit: no limit."""
     p = Problem(
-        nodes=("N",), commodities=("a", "b"),
-        converters=(Converter("ab", "N", {"a": 1.0}, {"b": 1.0}, variable_cost=-1.0),
-                    Converter("ba", "N", {"b": 1.0}, {"a": 1.0}, variable_cost=-1.0)),
+        nodes=("N",),
+        commodities=("a", "b"),
+        converters=(
+            Converter("ab", "N", {"a": 1.0}, {"b": 1.0}, variable_cost=-1.0),
+            Converter("ba", "N", {"b": 1.0}, {"a": 1.0}, variable_cost=-1.0),
+        ),
     )
     r = solve(p, options=EXACT)
     assert r.status is Status.UNBOUNDED
