@@ -167,11 +167,7 @@ class _Session:
         incumbent = _finite_or_none(out.mip_primal_bound)
         bound = _finite_or_none(out.mip_dual_bound)
         gap = _finite_or_none(out.mip_gap) if incumbent is not None else None
-        if (
-            self.formulation.objective is Objective.VALORISATION
-            or self.formulation.objective is Objective.CO2
-        ):
-            pass  # HiGHS reports bounds in the model's own sense: nothing to flip.
+        # HiGHS reports both bounds in the model's own sense (max or min): nothing to flip.
         self.options.progress(
             Progress(now - self._start, incumbent, bound, gap, int(out.mip_node_count))
         )
@@ -248,8 +244,6 @@ class _Session:
         res.solution_loader.load_vars()  # type: ignore[attr-defined]
         self._fill(result)
         bound = info.mip_dual_bound if info.mip_node_count >= 0 else result.objective
-        if objective is Objective.CO2 or objective is Objective.VALORISATION:
-            pass
         result.bound = _finite_or_none(bound)
         if state is Status.OPTIMAL and info.mip_node_count < 0:
             result.gap = 0.0
