@@ -1,0 +1,691 @@
+"""Inventory → numeric problem: units converted once, candidates generated, costs annualised.
+
+:func:`compile_inventory` walks the whole inventory, converting every quantity to its
+canonical unit and checking every reference, and collects *every* problem with its field path
+before giving up.  What it returns, a :class:`Network`, holds the :class:`models.problem.Problem`
+and what is needed to map a solution back to names, lengths and euros.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.problem import Arc, Problem, ProblemError, TimeSlice
+from models.problem import Converter as PConverter
+from models.problem import Demand as PDemand
+from models.problem import Supply as PSupply
+from symbiose import candidates as cand
+from symbiose.catalogue import BUILTIN, CommodityInfo
+from symbiose.inventory.errors import InventoryIssue, Issues
+from symbiose.inventory.schema import KEYS, Inventory, Site
+from symbiose.units import UnitProblem, is_unit, parse_quantity, same_dimension, to_unit
+
+Loc = tuple[str | int, ...]
+
+
+def annuity_factor(rate: float, years: float) -> float:
+    """Capital recovery factor: the yearly payment that repays 1 EUR over ``years``."""
+    if years <= 0:
+        return 1.0
+    if rate == 0:
+        return 1.0 / years
+    return rate / (1.0 - (1.0 + rate) ** (-years))
+
+
+@dataclass(frozen=True)
+class ArcInfo:
+    """What the report needs about an arc beyond the numeric problem."""
+
+    mode_id: str
+    kind: str
+    length_km: float
+    investment: float
+    explicit: bool
+
+
+@dataclass(frozen=True)
+class ConverterInfo:
+    """A converter's reference commodity and its yield per unit of activity."""
+
+    id: str
+    name: str
+    reference: str
+    reference_yield: float
+    investment: float
+
+
+@dataclass
+class Network:
+    """A compiled inventory: the problem and the names and figures to report with."""
+
+    problem: Problem
+    sites: dict[str, Site]
+    commodities: dict[str, CommodityInfo]
+    arcs: dict[tuple[str, str, str], ArcInfo]
+    converters: dict[str, ConverterInfo]
+    carbon_price: float
+    discount_rate: float
+    candidates: int = 0
+    units: dict[str, str] = field(default_factory=dict)
+
+    def unit(self, commodity: str) -> str:
+        """The canonical unit of ``commodity``."""
+        return self.commodities[commodity].unit
+
+
+class _Compiler:
+    def __init__(self, inv: Inventory) -> None:
+        self.inv = inv
+        self.issues = Issues()
+
+    # -- helpers -------------------------------------------------------------------------
+    def convert(
+        self, loc: Loc, fn: Callable[[], float], default: float | None = 0.0
+    ) -> float | None:
+        try:
+            return fn()
+        except UnitProblem as exc:
+            self.issues.add(loc, str(exc))
+            return default
+
+    def scalar(self, loc: Loc, value: Any, unit: str, *, negative: bool = False) -> float:
+        out = self.convert(loc, lambda: to_unit(value, unit, allow_negative=negative))
+        return 0.0 if out is None else out
+
+    def amount(self, loc: Loc, value: Any, info: CommodityInfo, density: float | None) -> float:
+        """A yearly amount of a commodity, in its canonical unit per year."""
+        unit = f"{info.unit}/yr"
+
+        def go() -> float:
+            q = parse_quantity(value)
+            if isinstance(q, float) or same_dimension(str(q.units), unit):
+                return to_unit(value, unit)
+            if info.unit == "t" and same_dimension(str(q.units), "m**3/yr"):
+                if density is None:
+                    raise UnitProblem(
+                        f"{value!r} is a volume: give a density (e.g. '1.5 t/m**3') to read it"
+                        f" as {info.id} in t/yr"
+                    )
+                return to_unit(f"{q.to('m**3/yr').magnitude * density} t/yr", unit)
+            if same_dimension(str(q.units), info.unit) or (
+                info.unit == "t" and same_dimension(str(q.units), "m**3")
+            ):
+                raise UnitProblem(f"{value!r} is not a rate: write it per year, e.g. '{value}/yr'")
+            raise UnitProblem(
+                f"{value!r} has the wrong dimension: {info.id} is counted in {unit}"
+                f" (e.g. '{_example(info.unit)}')"
+            )
+
+        out = self.convert(loc, go)
+        return 0.0 if out is None else out
+
+    def per_unit(
+        self,
+        loc: Loc,
+        value: Any,
+        numerator: str,
+        info: CommodityInfo,
+        density: float | None,
+        *,
+        negative: bool = True,
+        extra: str = "",
+    ) -> float:
+        """A figure per unit of a commodity (EUR/t, t CO2/MWh, EUR/(t*km)), canonical."""
+        unit = f"{numerator}/({info.unit}{extra})"
+
+        def go() -> float:
+            q = parse_quantity(value)
+            if isinstance(q, float) or same_dimension(str(q.units), unit):
+                return to_unit(value, unit, allow_negative=negative)
+            if info.unit == "t" and density is not None:
+                per_volume = f"{numerator}/(m**3{extra})"
+                if same_dimension(str(q.units), per_volume):
+                    return to_unit(
+                        f"{q.to(per_volume).magnitude / density} {unit}",
+                        unit,
+                        allow_negative=negative,
+                    )
+            raise UnitProblem(f"{value!r} has the wrong dimension: expected {unit} for {info.id}")
+
+        out = self.convert(loc, go)
+        return 0.0 if out is None else out
+
+    def density(self, loc: Loc, value: Any, info: CommodityInfo | None) -> float | None:
+        if value is None:
+            return info.density if info else None
+        out = self.convert(loc, lambda: to_unit(value, "t/m**3"), None)
+        if out is not None and out <= 0:
+            self.issues.add(loc, f"must be positive, got {value!r}")
+            return None
+        return out
+
+    def temperature(self, loc: Loc, value: Any) -> float | None:
+        if value is None:
+            return None
+        return self.convert(loc, lambda: to_unit(value, "degC", allow_negative=True), None)
+
+    def duplicates(self, section: str, items: list[Any]) -> None:
+        seen: dict[tuple[Any, ...], int] = {}
+        fields = KEYS[section]
+        for i, item in enumerate(items):
+            key = tuple(item.model_dump(by_alias=True)[f] for f in fields)
+            if key in seen:
+                shown = "/".join(str(k) for k in key)
+                self.issues.add(
+                    (section, i, fields[-1] if len(fields) == 1 else fields[0]),
+                    f"duplicate {section[:-1]} {shown!r} (first at {section}[{seen[key]}])",
+                )
+            else:
+                seen[key] = i
+
+    # -- the walk ------------------------------------------------------------------------
+    def run(self) -> Network | None:
+        inv, issues = self.inv, self.issues
+        t = inv.territory
+        if t.currency.upper() not in ("EUR", "€"):
+            issues.add(("territory", "currency"), f"only EUR is supported, got {t.currency!r}")
+        carbon_price = self.scalar(("territory", "carbon_price"), t.carbon_price, "EUR/t")
+        rate = t.discount_rate
+
+        commodities = dict(BUILTIN)
+        self.duplicates("commodities", inv.commodities)
+        for i, c in enumerate(inv.commodities):
+            if not is_unit(c.unit):
+                issues.add(("commodities", i, "unit"), f"unknown unit {c.unit!r}")
+                continue
+            base = BUILTIN.get(c.id)
+            if base and not same_dimension(base.unit, c.unit):
+                issues.add(
+                    ("commodities", i, "unit"),
+                    f"built-in {c.id!r} is counted in {base.unit}, got {c.unit!r}",
+                )
+                continue
+            commodities[c.id] = CommodityInfo(
+                c.id,
+                c.name or (base.name if base else c.id),
+                base.unit if base else c.unit,
+                c.quality if c.quality else (base.quality if base else None),
+                c.density if c.density is not None else (base.density if base else None),
+                c.description or (base.description if base else ""),
+            )
+
+        # seasons
+        self.duplicates("seasons", inv.seasons)
+        season_names = [s.name for s in inv.seasons]
+        slices = [TimeSlice(s.name, s.share) for s in inv.seasons] or [TimeSlice("year", 1.0)]
+        total_share = sum(s.share for s in inv.seasons)
+        if inv.seasons and abs(total_share - 1.0) > 1e-6:
+            issues.add(("seasons",), f"season shares must sum to 1, got {total_share:g}")
+
+        # sites
+        self.duplicates("sites", inv.sites)
+        sites = {s.id: s for s in inv.sites}
+        for i, s in enumerate(inv.sites):
+            for j, k in enumerate(s.handles):
+                if k not in commodities:
+                    issues.add(("sites", i, "handles", j), f"unknown commodity {k!r}")
+            if s.handles and not s.hub:
+                issues.add(("sites", i, "handles"), "only a hub handles commodities; set hub: true")
+
+        def site_ref(loc: Loc, sid: str, *, allow_hub: bool = False) -> bool:
+            if sid not in sites:
+                issues.add(loc, f"unknown site {sid!r}")
+                return False
+            if not allow_hub and sites[sid].hub:
+                issues.add(
+                    loc,
+                    f"site {sid!r} is a hub (transshipment only): it has no supply, demand or converter",
+                )
+                return False
+            return True
+
+        def commodity_ref(loc: Loc, cid: str) -> CommodityInfo | None:
+            if cid not in commodities:
+                issues.add(loc, f"unknown commodity {cid!r}")
+                return None
+            return commodities[cid]
+
+        def spread(loc: Loc, annual: float, profile: dict[str, float] | None) -> tuple[float, ...]:
+            if not profile:
+                return tuple(annual * s.share for s in slices)
+            if not inv.seasons:
+                issues.add(loc, "a profile needs seasons: define them in 'seasons'")
+                return tuple(annual * s.share for s in slices)
+            bad = False
+            for name, w in profile.items():
+                if name not in season_names:
+                    issues.add(
+                        (*loc, name),
+                        f"unknown season {name!r} (seasons: {', '.join(season_names)})",
+                    )
+                    bad = True
+                elif not math.isfinite(w) or w < 0:
+                    issues.add((*loc, name), f"weight must be a non-negative number, got {w!r}")
+                    bad = True
+            weights = [profile.get(s.name, 0.0) for s in slices]
+            norm = sum(w * s.share for w, s in zip(weights, slices, strict=True))
+            if not bad and norm <= 0:
+                issues.add(loc, f"profile weights are all zero: {profile!r}")
+                bad = True
+            if bad:
+                return tuple(annual * s.share for s in slices)
+            return tuple(annual * w * s.share / norm for w, s in zip(weights, slices, strict=True))
+
+        origins: dict[str, cand.Endpoints] = {}
+
+        def endpoint(k: str) -> cand.Endpoints:
+            return origins.setdefault(k, cand.Endpoints())
+
+        def add_origin(k: str, site: str, temp: float | None) -> None:
+            ends = endpoint(k)
+            if site in ends.origins:
+                old = ends.origins[site]
+                # several sources at one site: count on the coolest (conservative)
+                ends.origins[site] = None if old is None or temp is None else min(old, temp)
+            else:
+                ends.origins[site] = temp
+
+        def add_destination(k: str, site: str, need: float | None) -> None:
+            ends = endpoint(k)
+            old = ends.destinations.get(site)
+            ends.destinations[site] = need if old is None else max(old, need or old)
+
+        # supplies
+        self.duplicates("supplies", inv.supplies)
+        p_supplies = []
+        for i, sp in enumerate(inv.supplies):
+            loc: Loc = ("supplies", i)
+            ok = site_ref((*loc, "site"), sp.site)
+            info = commodity_ref((*loc, "commodity"), sp.commodity)
+            if info is None:
+                continue
+            dens = self.density((*loc, "density"), sp.density, info)
+            qty = self.amount((*loc, "quantity"), sp.quantity, info, dens)
+            temp = self.temperature((*loc, "temperature"), sp.temperature)
+            if info.quality == "temperature" and sp.temperature is None:
+                issues.add(
+                    (*loc, "temperature"),
+                    f"required for {info.id}: give the temperature of the heat offered",
+                )
+            cost = self.per_unit((*loc, "disposal_cost"), sp.disposal_cost, "EUR", info, dens)
+            handling = self.per_unit((*loc, "handling_cost"), sp.handling_cost, "EUR", info, dens)
+            co2 = self.per_unit((*loc, "disposal_co2"), sp.disposal_co2, "t", info, dens)
+            per_slice = spread((*loc, "profile"), qty, sp.profile)
+            if ok:
+                add_origin(sp.commodity, sp.site, temp)
+                p_supplies.append(
+                    PSupply(
+                        sp.site, sp.commodity, per_slice, cost - handling, co2, sp.must_dispatch
+                    )
+                )
+
+        # demands
+        self.duplicates("demands", inv.demands)
+        p_demands = []
+        for i, d in enumerate(inv.demands):
+            loc = ("demands", i)
+            ok = site_ref((*loc, "site"), d.site)
+            info = commodity_ref((*loc, "commodity"), d.commodity)
+            if info is None:
+                continue
+            dens = self.density((*loc, "density"), d.density, info)
+            qty = self.amount((*loc, "quantity"), d.quantity, info, dens)
+            need = self.temperature((*loc, "min_temperature"), d.min_temperature)
+            price = self.per_unit((*loc, "price"), d.price, "EUR", info, dens)
+            co2 = self.per_unit((*loc, "co2"), d.co2, "t", info, dens)
+            minimum = 0.0
+            if d.minimum is not None:
+                minimum = self.amount((*loc, "minimum"), d.minimum, info, dens)
+                if minimum > qty * (1 + 1e-9):
+                    issues.add(
+                        (*loc, "minimum"),
+                        f"{d.minimum!r} exceeds the quantity wanted {d.quantity!r}",
+                    )
+            per_slice = spread((*loc, "profile"), qty, d.profile)
+            min_slice = tuple(q * minimum / qty if qty > 0 else 0.0 for q in per_slice)
+            if ok:
+                add_destination(d.commodity, d.site, need)
+                p_demands.append(
+                    PDemand(d.site, d.commodity, per_slice, price, co2, d.must_serve, min_slice)
+                )
+
+        # converters
+        self.duplicates("converters", inv.converters)
+        p_converters = []
+        conv_info: dict[str, ConverterInfo] = {}
+        for i, cv in enumerate(inv.converters):
+            loc = ("converters", i)
+            ok = site_ref((*loc, "site"), cv.site)
+            good = True
+            for part in ("inputs", "outputs"):
+                for k, y in getattr(cv, part).items():
+                    if commodity_ref((*loc, part, k), k) is None:
+                        good = False
+                    elif not math.isfinite(y) or y <= 0:
+                        issues.add((*loc, part, k), f"yield must be a positive number, got {y!r}")
+                        good = False
+            reference = cv.reference or next(iter(cv.outputs), "")
+            if reference not in cv.outputs and reference not in cv.inputs:
+                issues.add((*loc, "reference"), f"{reference!r} is neither an input nor an output")
+                good = False
+            if not good:
+                continue
+            info = commodities[reference]
+            ref_yield = cv.outputs.get(reference) or cv.inputs[reference]
+            cap = math.inf
+            if cv.capacity is not None:
+                cap = self.amount((*loc, "capacity"), cv.capacity, info, info.density) / ref_yield
+            var = self.per_unit((*loc, "variable_cost"), cv.variable_cost, "EUR", info, None)
+            co2 = self.per_unit((*loc, "co2"), cv.co2, "t", info, None)
+            invest = self.scalar((*loc, "investment"), cv.investment, "EUR")
+            life = self.scalar((*loc, "lifetime"), cv.lifetime, "yr")
+            annual = self.scalar((*loc, "annual_cost"), cv.annual_cost, "EUR/yr")
+            if life <= 0:
+                issues.add((*loc, "lifetime"), f"must be positive, got {cv.lifetime!r}")
+            out_temp = self.temperature((*loc, "output_temperature"), cv.output_temperature)
+            for k in cv.outputs:
+                if commodities[k].quality == "temperature" and out_temp is None:
+                    issues.add((*loc, "output_temperature"), f"required: the converter gives {k}")
+            fixed = annuity_factor(rate, life) * invest + cv.fixed_om * invest + annual
+            if not ok:
+                continue
+            for k in cv.outputs:
+                add_origin(k, cv.site, out_temp if commodities[k].quality else None)
+            for k in cv.inputs:
+                add_destination(k, cv.site, None)
+            p_converters.append(
+                PConverter(
+                    cv.id,
+                    cv.site,
+                    dict(cv.inputs),
+                    dict(cv.outputs),
+                    cap,
+                    var * ref_yield,
+                    0.0 if cv.existing else fixed,
+                    co2 * ref_yield,
+                    cv.existing,
+                )
+            )
+            conv_info[cv.id] = ConverterInfo(cv.id, cv.name or cv.id, reference, ref_yield, invest)
+
+        # modes
+        self.duplicates("modes", inv.modes)
+        modes: dict[str, _ModeCost] = {}
+        for i, m in enumerate(inv.modes):
+            loc = ("modes", i)
+            infos = []
+            for j, k in enumerate(m.commodities):
+                info = commodity_ref((*loc, "commodities", j), k)
+                if info:
+                    infos.append(info)
+            if len(infos) != len(m.commodities):
+                continue
+            capacity = math.inf
+            if m.capacity is not None:
+                units = {info.unit for info in infos}
+                if len(units) > 1:
+                    issues.add(
+                        (*loc, "capacity"),
+                        f"a shared capacity needs commodities counted in one unit, got {sorted(units)}",
+                    )
+                else:
+                    capacity = self.amount((*loc, "capacity"), m.capacity, infos[0], None)
+            life = self.scalar((*loc, "lifetime"), m.lifetime, "yr")
+            if life <= 0:
+                issues.add((*loc, "lifetime"), f"must be positive, got {m.lifetime!r}")
+            loss = self.scalar((*loc, "loss_per_km"), m.loss_per_km, "1/km")
+            if loss >= 1:
+                issues.add((*loc, "loss_per_km"), f"must be below 1 per km, got {m.loss_per_km!r}")
+                loss = 0.0
+            max_d = None
+            if m.max_distance is not None:
+                max_d = self.scalar((*loc, "max_distance"), m.max_distance, "km")
+            modes[m.id] = _ModeCost(
+                id=m.id,
+                kind=m.mode,
+                commodities=tuple(m.commodities),
+                investment=self.scalar((*loc, "investment"), m.investment, "EUR"),
+                investment_per_km=self.scalar(
+                    (*loc, "investment_per_km"), m.investment_per_km, "EUR/km"
+                ),
+                annuity=annuity_factor(rate, life),
+                fixed_om=m.fixed_om,
+                annual=self.scalar((*loc, "annual_cost"), m.annual_cost, "EUR/yr"),
+                annual_per_km=self.scalar(
+                    (*loc, "annual_cost_per_km"), m.annual_cost_per_km, "EUR/km/yr"
+                ),
+                capacity=capacity,
+                cost_per_unit_km={
+                    info.id: self.per_unit(
+                        (*loc, "cost_per_unit_km"),
+                        m.cost_per_unit_km,
+                        "EUR",
+                        info,
+                        info.density,
+                        negative=False,
+                        extra="*km",
+                    )
+                    for info in infos
+                },
+                cost_per_unit={
+                    info.id: self.per_unit(
+                        (*loc, "cost_per_unit"),
+                        m.cost_per_unit,
+                        "EUR",
+                        info,
+                        info.density,
+                        negative=False,
+                    )
+                    for info in infos
+                },
+                co2_per_unit_km={
+                    info.id: self.per_unit(
+                        (*loc, "co2_per_unit_km"),
+                        m.co2_per_unit_km,
+                        "t",
+                        info,
+                        info.density,
+                        negative=False,
+                        extra="*km",
+                    )
+                    for info in infos
+                },
+                loss_per_km=loss,
+                max_distance=max_d,
+                detour=m.detour_factor or t.detour_factor,
+            )
+        # one issue per field, not one per commodity of the mode
+        self.issues.items = list(dict.fromkeys(self.issues.items))
+
+        # explicit links
+        self.duplicates("links", inv.links)
+        arcs: list[Arc] = []
+        arc_info: dict[tuple[str, str, str], ArcInfo] = {}
+        for i, ln in enumerate(inv.links):
+            loc = ("links", i)
+            ok = site_ref((*loc, "from"), ln.from_, allow_hub=True)
+            ok = site_ref((*loc, "to"), ln.to, allow_hub=True) and ok
+            if ln.from_ == ln.to:
+                issues.add((*loc, "to"), f"a link cannot go from {ln.from_!r} to itself")
+                ok = False
+            mode = modes.get(ln.mode)
+            if mode is None:
+                if ln.mode not in {m.id for m in inv.modes}:
+                    issues.add((*loc, "mode"), f"unknown link mode {ln.mode!r}")
+                continue
+            carried = tuple(ln.commodities) if ln.commodities is not None else mode.commodities
+            for j, k in enumerate(carried):
+                if k not in mode.commodities:
+                    issues.add((*loc, "commodities", j), f"mode {mode.id!r} does not carry {k!r}")
+                    ok = False
+            if not ok:
+                continue
+            if ln.length is not None:
+                length = self.scalar((*loc, "length"), ln.length, "km")
+            else:
+                length = cand.route_length(
+                    _place(sites[ln.from_]), _place(sites[ln.to]), mode.detour
+                )
+            capacity = mode.capacity
+            if ln.capacity is not None:
+                capacity = self.amount(
+                    (*loc, "capacity"), ln.capacity, commodities[carried[0]], None
+                )
+            fixed_override = None
+            if ln.annual_fixed_cost is not None:
+                fixed_override = self.scalar(
+                    (*loc, "annual_fixed_cost"), ln.annual_fixed_cost, "EUR/yr"
+                )
+            arc, info_ = mode.arc(
+                ln.from_, ln.to, carried, length, capacity, ln.existing, fixed_override
+            )
+            arcs.append(arc)
+            arc_info[arc.key] = info_
+
+        if issues:
+            return None
+
+        # candidate links
+        n_candidates = 0
+        if t.generate_candidates:
+            places = {s.id: _place(s) for s in inv.sites}
+            reach = [
+                cand.ModeReach(m.id, m.commodities, m.detour, m.max_distance)
+                for m in modes.values()
+            ]
+            quality = [k for k, info in commodities.items() if info.quality]
+            for c_ in cand.generate(places, reach, origins, quality, skip=arc_info):
+                mode = modes[c_.mode]
+                arc, info_ = mode.arc(
+                    c_.tail, c_.head, c_.commodities, c_.length_km, mode.capacity, False, None
+                )
+                arc_info[arc.key] = ArcInfo(
+                    info_.mode_id, info_.kind, info_.length_km, info_.investment, False
+                )
+                arcs.append(arc)
+                n_candidates += 1
+
+        used = {s.commodity for s in p_supplies} | {d.commodity for d in p_demands}
+        for a in arcs:
+            used |= set(a.commodities)
+        for pc in p_converters:
+            used |= set(pc.inputs) | set(pc.outputs)
+        try:
+            problem = Problem(
+                nodes=tuple(sites),
+                commodities=tuple(sorted(used)),
+                supplies=tuple(p_supplies),
+                demands=tuple(p_demands),
+                arcs=tuple(arcs),
+                converters=tuple(p_converters),
+                slices=tuple(slices),
+                carbon_price=carbon_price,
+                name=t.name,
+            )
+        except ProblemError as exc:
+            for text in exc.problems:
+                issues.add((), text)
+            return None
+        return Network(
+            problem,
+            sites,
+            {k: commodities[k] for k in used},
+            arc_info,
+            conv_info,
+            carbon_price,
+            rate,
+            n_candidates,
+        )
+
+
+@dataclass(frozen=True)
+class _ModeCost:
+    id: str
+    kind: str
+    commodities: tuple[str, ...]
+    investment: float
+    investment_per_km: float
+    annuity: float
+    fixed_om: float
+    annual: float
+    annual_per_km: float
+    capacity: float
+    cost_per_unit_km: dict[str, float]
+    cost_per_unit: dict[str, float]
+    co2_per_unit_km: dict[str, float]
+    loss_per_km: float
+    max_distance: float | None
+    detour: float
+
+    def arc(
+        self,
+        tail: str,
+        head: str,
+        carried: tuple[str, ...],
+        length: float,
+        capacity: float,
+        existing: bool,
+        fixed_override: float | None,
+    ) -> tuple[Arc, ArcInfo]:
+        investment = self.investment + self.investment_per_km * length
+        fixed = (
+            fixed_override
+            if fixed_override is not None
+            else investment * (self.annuity + self.fixed_om)
+            + self.annual
+            + self.annual_per_km * length
+        )
+        loss = 1.0 - (1.0 - self.loss_per_km) ** length if self.loss_per_km else 0.0
+        arc = Arc(
+            tail,
+            head,
+            self.id,
+            carried,
+            capacity=capacity,
+            fixed_cost=0.0 if existing else fixed,
+            variable_cost={
+                k: self.cost_per_unit[k] + self.cost_per_unit_km[k] * length for k in carried
+            },
+            loss={k: loss for k in carried if loss > 0},
+            co2={k: self.co2_per_unit_km[k] * length for k in carried if self.co2_per_unit_km[k]},
+            existing=existing,
+        )
+        return arc, ArcInfo(self.id, self.kind, length, 0.0 if existing else investment, True)
+
+
+def _place(site: Site) -> cand.Place:
+    return cand.Place(site.id, site.latitude, site.longitude, site.hub, frozenset(site.handles))
+
+
+def _example(unit: str) -> str:
+    return {"t": "1.8 Mt/yr", "MWh": "80 GWh/yr", "m**3": "5e6 m**3/yr"}.get(unit, f"100 {unit}/yr")
+
+
+def compile_inventory(inv: Inventory) -> tuple[Network | None, list[InventoryIssue]]:
+    """Convert ``inv`` to a :class:`Network`, or report every problem found."""
+    compiler = _Compiler(inv)
+    network = compiler.run()
+    issues = list(dict.fromkeys(compiler.issues.items))
+    return (None if issues else network), issues
+
+
+def to_network(inv: Inventory) -> Network:
+    """Convert ``inv`` to a :class:`Network`.
+
+    Raises:
+        InventoryError: every problem found, with field paths.
+    """
+    from symbiose.inventory.errors import InventoryError
+
+    network, issues = compile_inventory(inv)
+    if issues or network is None:
+        raise InventoryError(issues)
+    return network
+
+
+def to_problem(inv: Inventory) -> Problem:
+    """The numeric problem of ``inv`` (see :func:`to_network`)."""
+    return to_network(inv).problem

@@ -1,0 +1,100 @@
+"""Apply a scenario's overrides to a base inventory."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from symbiose.inventory.errors import InventoryError, Issues
+from symbiose.inventory.io import inventory_from_document
+from symbiose.inventory.scenario import Scenario
+from symbiose.inventory.schema import KEYS, Inventory, Territory
+
+# What refers to a site, for removing a site with everything attached to it.
+_SITE_FIELDS = {
+    "supplies": ("site",),
+    "demands": ("site",),
+    "converters": ("site",),
+    "links": ("from", "to"),
+}
+
+
+def _matches(item: dict[str, Any], ident: dict[str, Any]) -> bool:
+    return all(str(item.get(k)) == str(v) for k, v in ident.items())
+
+
+def apply_scenario(base: Inventory, scenario: Scenario) -> Inventory:
+    """The inventory of ``scenario``: ``base`` with its overrides applied.
+
+    Territory fields are replaced; updated items are found by their key fields and the given
+    fields replaced; removed sites take their supplies, demands, links and converters with them;
+    added items are appended.  The result is validated like any inventory.
+
+    Raises:
+        InventoryError: an override that matches nothing, or every problem of the result.
+    """
+    doc = copy.deepcopy(base.model_dump(by_alias=True, exclude_defaults=True, mode="json"))
+    issues = Issues()
+    known = set(Territory.model_fields)
+    for field, value in scenario.territory.items():
+        if field not in known:
+            issues.add(("territory", field), f"unknown territory field {field!r}")
+        doc["territory"][field] = value
+
+    for section, items in scenario.update.items():
+        keys = KEYS[section]
+        for j, change in enumerate(items):
+            loc = ("update", section, j)
+            missing = [k for k in keys if k not in change]
+            if missing:
+                issues.add(loc, f"give {', '.join(missing)} to say which {section[:-1]} to change")
+                continue
+            ident = {k: change[k] for k in keys}
+            found = [it for it in doc.get(section, []) if _matches(it, ident)]
+            if not found:
+                issues.add(
+                    loc, f"no {section[:-1]} {'/'.join(map(str, ident.values()))!r} in the base"
+                )
+                continue
+            for it in found:
+                it.update({k: v for k, v in change.items() if k not in keys})
+
+    for section, entries in scenario.remove.items():
+        keys = KEYS[section]
+        for j, entry in enumerate(entries):
+            loc = ("remove", section, j)
+            if isinstance(entry, str):
+                if len(keys) != 1:
+                    issues.add(loc, f"give {', '.join(keys)} to say which {section[:-1]} to remove")
+                    continue
+                target: dict[str, Any] = {keys[0]: entry}
+            else:
+                target = dict(entry)
+            before = doc.get(section, [])
+            kept = [it for it in before if not _matches(it, target)]
+            if len(kept) == len(before):
+                issues.add(
+                    loc, f"no {section[:-1]} {'/'.join(map(str, ident.values()))!r} in the base"
+                )
+                continue
+            doc[section] = kept
+            if section == "sites":
+                sid = target.get("id")
+                for other, fields in _SITE_FIELDS.items():
+                    doc[other] = [
+                        it for it in doc.get(other, []) if all(it.get(f) != sid for f in fields)
+                    ]
+
+    for section, items in scenario.add.items():
+        doc.setdefault(section, []).extend(copy.deepcopy(items))
+
+    issues.raise_if_any()
+    try:
+        return inventory_from_document(doc)
+    except InventoryError as exc:
+        raise InventoryError(
+            [
+                type(i)(i.loc, f"{i.msg} (after applying scenario {scenario.name!r})")
+                for i in exc.issues
+            ]
+        ) from None

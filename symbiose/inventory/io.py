@@ -1,0 +1,195 @@
+"""Reading and writing inventories and scenarios: JSON, YAML, Excel and CSV folders.
+
+Every reader turns every user error — unreadable text, a wrong type, an unknown key, a missing
+column — into an :class:`~symbiose.inventory.errors.InventoryError` with field paths.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from symbiose.inventory import spreadsheet
+from symbiose.inventory.errors import InventoryError, InventoryIssue, from_validation_error
+from symbiose.inventory.scenario import Scenario
+from symbiose.inventory.schema import Inventory
+
+FORMATS = ("json", "yaml", "xlsx")
+
+
+def _text(data: bytes | str) -> str:
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InventoryError(
+                [InventoryIssue((), f"the file is not UTF-8 text: {exc.reason}")]
+            ) from None
+    return data
+
+
+def load_document(data: bytes | str | dict[str, Any], fmt: str) -> dict[str, Any]:
+    """Decode ``data`` in ``fmt`` (json, yaml) into a mapping; errors as InventoryError."""
+    if isinstance(data, dict):
+        return data
+    fmt = fmt.lower()
+    if fmt == "yml":
+        fmt = "yaml"
+    if fmt not in ("json", "yaml"):
+        raise InventoryError([InventoryIssue((), f"unknown format {fmt!r} (json, yaml, xlsx)")])
+    text = _text(data)
+    if not text.strip():
+        raise InventoryError([InventoryIssue((), "the document is empty")])
+    try:
+        doc = json.loads(text) if fmt == "json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise InventoryError(
+            [
+                InventoryIssue(
+                    (), f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+                )
+            ]
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InventoryError([InventoryIssue((), f"invalid YAML{where}: {problem}")]) from None
+    if doc is None:
+        raise InventoryError([InventoryIssue((), "the document is empty")])
+    if not isinstance(doc, dict):
+        raise InventoryError(
+            [
+                InventoryIssue(
+                    (), f"expected a mapping of sections at the top, got a {type(doc).__name__}"
+                )
+            ]
+        )
+    return doc
+
+
+def inventory_from_document(doc: dict[str, Any], *, validate: bool = True) -> Inventory:
+    """Validate a decoded document as an :class:`Inventory` (schema, then semantics)."""
+    try:
+        inv = Inventory.model_validate(doc)
+    except pydantic.ValidationError as exc:
+        raise InventoryError(from_validation_error(exc)) from None
+    if validate:
+        from symbiose.inventory.validate import validate_inventory
+
+        issues = validate_inventory(inv)
+        if issues:
+            raise InventoryError(issues)
+    return inv
+
+
+def parse_inventory(
+    data: bytes | str | dict[str, Any], fmt: str = "json", *, validate: bool = True
+) -> Inventory:
+    """Read an inventory from JSON, YAML or Excel (``xlsx``, as bytes).
+
+    With ``validate`` (the default) the semantic checks run too (units, references, ...).
+
+    Raises:
+        InventoryError: every problem found, with field paths.
+    """
+    if fmt.lower() == "xlsx":
+        if not isinstance(data, bytes):
+            raise InventoryError([InventoryIssue((), "an Excel workbook must be given as bytes")])
+        tables, issues = spreadsheet.read_workbook(data)
+        if issues:
+            raise InventoryError(issues)
+        return _from_tables(tables, validate)
+    return inventory_from_document(load_document(data, fmt), validate=validate)
+
+
+def _from_tables(tables: dict[str, spreadsheet.Table], validate: bool) -> Inventory:
+    doc, issues = spreadsheet.tables_to_document(tables)
+    if issues:
+        raise InventoryError(issues)
+    return inventory_from_document(doc, validate=validate)
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return {"yml": "yaml"}.get(suffix, suffix)
+
+
+def load_inventory(path: str | Path, *, validate: bool = True) -> Inventory:
+    """Read an inventory file (.yaml, .yml, .json, .xlsx) or a folder of CSV files.
+
+    Raises:
+        InventoryError: the file cannot be read, or every problem found in it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        tables, issues = spreadsheet.read_csv_folder(path)
+        if issues:
+            raise InventoryError(issues)
+        return _from_tables(tables, validate)
+    fmt = _format_of(path)
+    if fmt not in FORMATS:
+        raise InventoryError(
+            [
+                InventoryIssue(
+                    (),
+                    f"unknown file type {path.suffix!r}: use .yaml, .json, .xlsx or a CSV folder",
+                )
+            ]
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InventoryError([InventoryIssue((), f"cannot read {path}: {exc.strerror}")]) from None
+    return parse_inventory(data, fmt, validate=validate)
+
+
+def dump_document(inv: Inventory) -> dict[str, Any]:
+    """The inventory as a plain mapping without the fields left at their default."""
+    return inv.model_dump(by_alias=True, exclude_defaults=True, mode="json")
+
+
+def dump_inventory(inv: Inventory, fmt: str = "yaml") -> bytes | str:
+    """Write an inventory as ``yaml`` or ``json`` text, or ``xlsx`` bytes."""
+    fmt = fmt.lower()
+    if fmt in ("yaml", "yml"):
+        return yaml.safe_dump(dump_document(inv), sort_keys=False, allow_unicode=True, width=100)
+    if fmt == "json":
+        return json.dumps(dump_document(inv), indent=2, ensure_ascii=False)
+    if fmt == "xlsx":
+        return spreadsheet.write_workbook(spreadsheet.inventory_tables(inv))
+    raise ValueError(f"unknown format {fmt!r} (json, yaml, xlsx)")
+
+
+def write_csv_folder(inv: Inventory, folder: str | Path) -> list[Path]:
+    """Write an inventory as a folder of CSV files (the template's CSV form)."""
+    return spreadsheet.write_csv_folder(spreadsheet.inventory_tables(inv), Path(folder))
+
+
+def parse_scenario(data: bytes | str | dict[str, Any], fmt: str = "yaml") -> Scenario:
+    """Read a scenario (YAML or JSON).
+
+    Raises:
+        InventoryError: every problem found, with field paths.
+    """
+    doc = load_document(data, fmt)
+    try:
+        return Scenario.model_validate(doc)
+    except pydantic.ValidationError as exc:
+        raise InventoryError(from_validation_error(exc)) from None
+
+
+def load_scenario(path: str | Path) -> tuple[Scenario, Path | None]:
+    """Read a scenario file; also returns the path of its base inventory, if it names one."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InventoryError([InventoryIssue((), f"cannot read {path}: {exc.strerror}")]) from None
+    scenario = parse_scenario(data, "json" if path.suffix.lower() == ".json" else "yaml")
+    base = (path.parent / scenario.base).resolve() if scenario.base else None
+    return scenario, base

@@ -1,0 +1,327 @@
+"""The flow inventory: what a territory's coordinator submits.
+
+Every model forbids unknown keys and describes every field; the OpenAPI schema of the web
+service and ``docs/inventory.md`` come from these descriptions.  Quantities are written with
+their unit (``"80 GWh/yr"``, ``"1.8 Mt/yr"``, ``"60 EUR/MWh"``); a bare number is taken in the
+canonical unit named in the field's description.  Units are checked when the inventory is
+converted (:mod:`symbiose.convert`), so that every problem is reported with its field path.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Amount = float | str
+"""A number in the canonical unit, or a string with a unit (``"80 GWh/yr"``)."""
+
+MODES = ("pipeline", "truck", "rail", "barge", "ship", "conveyor")
+Mode = Literal["pipeline", "truck", "rail", "barge", "ship", "conveyor"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class _Sourced(_Model):
+    sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where each figure comes from, by field name (e.g. {quantity: 'polenergie.org 2020'}).",
+    )
+    estimates: list[str] = Field(
+        default_factory=list,
+        description="Fields whose value is an estimate without a published source; users should override them.",
+    )
+    notes: str = Field("", description="Free text for the reader.")
+
+
+class Territory(_Sourced):
+    """The territory and its economic parameters."""
+
+    name: str = Field(min_length=1, description="Name of the territory.")
+    currency: str = Field("EUR", description="Currency of every amount; only EUR is supported.")
+    reference_year: int = Field(
+        2024, ge=1900, le=2200, description="Year the figures refer to (prices are not inflated)."
+    )
+    carbon_price: Amount = Field(
+        0.0, description="Value of one t CO2 avoided (EUR/t), e.g. the EU ETS price '75 EUR/t'."
+    )
+    discount_rate: float = Field(
+        0.05, ge=0.0, lt=1.0, description="Real discount rate used to annualise investments."
+    )
+    detour_factor: float = Field(
+        1.3,
+        ge=1.0,
+        le=5.0,
+        description="Route length over great-circle distance, for modes that set none.",
+    )
+    generate_candidates: bool = Field(
+        True,
+        description="Generate candidate links for every compatible pair within each mode's reach.",
+    )
+
+
+class Season(_Model):
+    """A part of the year (time slice); supply and demand profiles refer to it by name."""
+
+    name: str = Field(min_length=1, description="Season name, e.g. 'winter'.")
+    share: float = Field(gt=0.0, le=1.0, description="Fraction of the year; shares sum to 1.")
+
+
+class CommodityDef(_Model):
+    """A user commodity, or an override of a built-in one (same id, same unit)."""
+
+    id: str = Field(min_length=1, description="Identifier used by supplies, demands and modes.")
+    name: str = Field("", description="Readable name.")
+    unit: str = Field(
+        description="Canonical unit of an amount, e.g. 't', 'MWh' or 'm**3' (per year is implied)."
+    )
+    quality: Literal["temperature"] | None = Field(
+        None, description="The quality that limits its uses ('temperature' for heat)."
+    )
+    density: float | None = Field(
+        None, gt=0.0, description="Default density in t/m**3, to read volumes of a mass commodity."
+    )
+    description: str = Field("", description="What it is.")
+
+
+class Site(_Sourced):
+    """A plant, network or terminal of the territory."""
+
+    id: str = Field(min_length=1, description="Short unique identifier.")
+    name: str = Field(min_length=1, description="Readable name, as planners know it.")
+    sector: str = Field("", description="Sector of activity (steel, energy, port, ...).")
+    latitude: float = Field(ge=-90.0, le=90.0, description="Latitude in decimal degrees (WGS84).")
+    longitude: float = Field(
+        ge=-180.0, le=180.0, description="Longitude in decimal degrees (WGS84)."
+    )
+    hub: bool = Field(
+        False,
+        description="A pure transshipment node (e.g. a CO2 export terminal): no supply or demand.",
+    )
+    handles: list[str] = Field(
+        default_factory=list,
+        description="For a hub, the commodities it can tranship (empty: every commodity).",
+    )
+
+
+class Supply(_Sourced):
+    """A "have": a by-product or resource a site can give away."""
+
+    site: str = Field(description="Id of the site that has it.")
+    commodity: str = Field(description="Id of the commodity.")
+    quantity: Amount = Field(
+        description="Quantity available per year, e.g. '80 GWh/yr', '1.8 Mt/yr', '5e6 m**3/yr'."
+    )
+    density: Amount | None = Field(
+        None, description="Density (e.g. '1.5 t/m**3') when a mass commodity is given by volume."
+    )
+    temperature: Amount | None = Field(
+        None, description="Temperature of the heat offered (e.g. '110 degC'); required for heat."
+    )
+    disposal_cost: Amount = Field(
+        0.0,
+        description="What disposing of an unused unit costs today (EUR per unit, e.g. '40 EUR/t'); negative for a revenue.",
+    )
+    disposal_co2: Amount = Field(
+        0.0, description="t CO2 emitted per unit disposed of (avoided when it is used instead)."
+    )
+    handling_cost: Amount = Field(
+        0.0,
+        description="Cost of making a unit available for exchange (capture, crushing, drying), EUR per unit.",
+    )
+    must_dispatch: bool = Field(
+        False, description="Everything must leave the site (e.g. a legal obligation)."
+    )
+    profile: dict[str, float] | None = Field(
+        None,
+        description="Relative weight per season (e.g. {winter: 1, summer: 1}); default flat.",
+    )
+
+
+class Demand(_Sourced):
+    """A "want": an input a site would take from the territory instead of a virgin one."""
+
+    site: str = Field(description="Id of the site that wants it.")
+    commodity: str = Field(description="Id of the commodity.")
+    quantity: Amount = Field(description="The most it takes per year, e.g. '120 GWh/yr'.")
+    density: Amount | None = Field(
+        None, description="Density when a mass commodity is given by volume."
+    )
+    min_temperature: Amount | None = Field(
+        None, description="Least temperature it can use (heat), e.g. '90 degC'."
+    )
+    price: Amount = Field(
+        0.0,
+        description="Price of the virgin input it replaces, EUR per unit (e.g. '70 EUR/MWh'); negative for a fee the taker charges.",
+    )
+    co2: Amount = Field(
+        0.0,
+        description="CO2 of the virgin input it replaces, t per unit (e.g. '0.26 t/MWh', '0.75 t/t').",
+    )
+    must_serve: bool = Field(False, description="The whole quantity must be delivered.")
+    minimum: Amount | None = Field(None, description="The least that must be delivered per year.")
+    profile: dict[str, float] | None = Field(
+        None,
+        description="Relative weight per season (e.g. {winter: 3, summer: 0.3}); default flat.",
+    )
+
+
+class LinkMode(_Sourced):
+    """A way of carrying commodities, with its costs, reach and losses."""
+
+    id: str = Field(min_length=1, description="Identifier used by links, e.g. 'heat_pipe'.")
+    mode: Mode = Field(description="Kind of transport: " + ", ".join(MODES) + ".")
+    commodities: list[str] = Field(min_length=1, description="Commodities it can carry.")
+    investment: Amount = Field(
+        0.0, description="Investment per link regardless of length (EUR, e.g. '2 MEUR')."
+    )
+    investment_per_km: Amount = Field(
+        0.0, description="Investment per km of route (EUR/km, e.g. '1.2 MEUR/km')."
+    )
+    lifetime: Amount = Field(30.0, description="Economic lifetime of the investment (yr).")
+    fixed_om: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Operation and maintenance per year, as a fraction of the investment.",
+    )
+    annual_cost: Amount = Field(
+        0.0, description="Yearly fixed cost of a link in use (EUR/yr), e.g. a contract."
+    )
+    annual_cost_per_km: Amount = Field(0.0, description="Yearly fixed cost per km (EUR/km/yr).")
+    capacity: Amount | None = Field(
+        None,
+        description="Most a link carries per year, all commodities together (e.g. '300 GWh/yr').",
+    )
+    cost_per_unit_km: Amount = Field(
+        0.0, description="Variable cost per unit and km (e.g. '0.12 EUR/(t*km)')."
+    )
+    cost_per_unit: Amount = Field(
+        0.0,
+        description="Variable cost per unit regardless of length (loading, liquefaction), EUR per unit.",
+    )
+    loss_per_km: Amount = Field(
+        0.0, description="Fraction lost per km of route (heat), e.g. '0.5 %/km' or 0.005."
+    )
+    co2_per_unit_km: Amount = Field(
+        0.0, description="CO2 emitted per unit and km (e.g. '95 g/(t*km)')."
+    )
+    max_distance: Amount | None = Field(
+        None, description="Longest route this mode serves (e.g. '15 km'); none: unlimited."
+    )
+    detour_factor: float | None = Field(
+        None,
+        ge=1.0,
+        le=5.0,
+        description="Route length over great-circle distance (default: the territory's).",
+    )
+
+
+class Link(_Sourced):
+    """An explicit link between two sites: an existing one, or a candidate given by hand."""
+
+    from_: str = Field(alias="from", description="Id of the site the flow leaves.")
+    to: str = Field(description="Id of the site the flow enters.")
+    mode: str = Field(description="Id of the link mode.")
+    existing: bool = Field(False, description="It exists already: no investment to pay.")
+    length: Amount | None = Field(
+        None, description="Route length (e.g. '3.2 km'); default: great-circle × detour factor."
+    )
+    commodities: list[str] | None = Field(
+        None, description="Commodities it carries (default: every commodity of the mode)."
+    )
+    capacity: Amount | None = Field(None, description="Capacity per year, overriding the mode's.")
+    annual_fixed_cost: Amount | None = Field(
+        None, description="Yearly fixed cost if built (EUR/yr), overriding the mode's costing."
+    )
+
+
+class Converter(_Sourced):
+    """A process at a site turning inputs into outputs (grinding, synthesis, heat pump)."""
+
+    id: str = Field(min_length=1, description="Short unique identifier.")
+    site: str = Field(description="Id of the site where it stands.")
+    name: str = Field("", description="Readable name.")
+    inputs: dict[str, float] = Field(
+        min_length=1, description="Units of each input per unit of activity, e.g. {bf_slag: 1.05}."
+    )
+    outputs: dict[str, float] = Field(
+        min_length=1,
+        description="Units of each output per unit of activity, e.g. {ground_slag: 1}.",
+    )
+    reference: str | None = Field(
+        None,
+        description="Commodity in which capacity, costs and CO2 are counted (default: the first output).",
+    )
+    capacity: Amount | None = Field(
+        None, description="Most of the reference commodity per year (e.g. '1.4 Mt/yr')."
+    )
+    variable_cost: Amount = Field(
+        0.0, description="Cost per unit of the reference commodity (e.g. '15 EUR/t')."
+    )
+    co2: Amount = Field(
+        0.0, description="CO2 emitted per unit of the reference commodity (t/unit)."
+    )
+    investment: Amount = Field(0.0, description="Investment if it is to be built (EUR).")
+    lifetime: Amount = Field(20.0, description="Economic lifetime of the investment (yr).")
+    fixed_om: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Operation and maintenance per year, fraction of investment.",
+    )
+    annual_cost: Amount = Field(0.0, description="Yearly fixed cost if it runs (EUR/yr).")
+    existing: bool = Field(
+        True, description="It exists already (otherwise there is a build decision)."
+    )
+    output_temperature: Amount | None = Field(
+        None, description="Temperature of the heat it gives (heat outputs only), e.g. '85 degC'."
+    )
+
+
+class Inventory(_Model):
+    """A whole flow inventory: territory, sites, haves, wants, ways to link them, processes."""
+
+    territory: Territory = Field(description="The territory and its economic parameters.")
+    commodities: list[CommodityDef] = Field(
+        default_factory=list,
+        description="Commodities added to the built-in catalogue (or overriding one of them).",
+    )
+    seasons: list[Season] = Field(
+        default_factory=list, description="Time slices of the year; none means one annual slice."
+    )
+    sites: list[Site] = Field(default_factory=list, description="Sites of the territory.")
+    supplies: list[Supply] = Field(default_factory=list, description="What sites have.")
+    demands: list[Demand] = Field(default_factory=list, description="What sites want.")
+    modes: list[LinkMode] = Field(default_factory=list, description="Ways of carrying commodities.")
+    links: list[Link] = Field(
+        default_factory=list, description="Explicit links (existing ones, or candidates by hand)."
+    )
+    converters: list[Converter] = Field(default_factory=list, description="Processes at sites.")
+
+
+SECTIONS: dict[str, type[_Model]] = {
+    "commodities": CommodityDef,
+    "seasons": Season,
+    "sites": Site,
+    "supplies": Supply,
+    "demands": Demand,
+    "modes": LinkMode,
+    "links": Link,
+    "converters": Converter,
+}
+"""The list sections of an inventory and their item model."""
+
+KEYS: dict[str, tuple[str, ...]] = {
+    "commodities": ("id",),
+    "seasons": ("name",),
+    "sites": ("id",),
+    "supplies": ("site", "commodity"),
+    "demands": ("site", "commodity"),
+    "modes": ("id",),
+    "links": ("from", "to", "mode"),
+    "converters": ("id",),
+}
+"""The fields that identify an item of each section (for duplicates and scenario overrides)."""
