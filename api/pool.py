@@ -13,6 +13,7 @@ run left ``running`` by a previous service process back in the queue.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import queue
@@ -22,7 +23,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from api.db import RunRow, now
 from api.worker import CANCELLED, FAILED, QUEUED, RUNNING, worker_main
@@ -153,10 +154,8 @@ class _Slot:
 
     def _discard(self, graceful: bool = False) -> None:
         if self.conn is not None and graceful:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 self.conn.send(None)
-            except (OSError, ValueError):
-                pass
         if self.process is not None:
             self.process.join(1.0 if graceful else 0.1)
             if self.process.is_alive():
@@ -204,9 +203,7 @@ class _Slot:
 class Dispatcher:
     """Moves queued runs from the database to the background pool; handles dead workers."""
 
-    def __init__(
-        self, sessions: sessionmaker, pool: WorkerPool, max_attempts: int = 3
-    ) -> None:
+    def __init__(self, sessions: sessionmaker, pool: WorkerPool, max_attempts: int = 3) -> None:
         self.sessions = sessions
         self.pool = pool
         self.max_attempts = max_attempts
@@ -276,9 +273,13 @@ class Dispatcher:
             except QueueFull:
                 self._release(run_id, attempt)
                 return
-            future.add_done_callback(
-                lambda f, r=run_id, a=attempt: self.finished(r, a, f.exception())
-            )
+            future.add_done_callback(self._callback(run_id, attempt))
+
+    def _callback(self, run_id: str, attempt: int) -> Any:
+        def done(future: Future[str]) -> None:
+            self.finished(run_id, attempt, future.exception())
+
+        return done
 
     def _claim(self) -> tuple[str, int] | None:
         with self.sessions() as session:

@@ -44,7 +44,9 @@ _TITLES = {
 class FieldError(BaseModel):
     """One validation problem, located by its field path."""
 
-    path: str = Field(description="Field path, e.g. `supplies[3].quantity`; `(document)` for the whole.")
+    path: str = Field(
+        description="Field path, e.g. `supplies[3].quantity`; `(document)` for the whole."
+    )
     message: str = Field(description="What is wrong, naming the offending value.")
 
 

@@ -25,7 +25,13 @@ from api.db import RunResultRow, RunRow, make_engine, now
 
 log = logging.getLogger(__name__)
 
-RUNNING, QUEUED, FINISHED, FAILED, CANCELLED = "running", "queued", "finished", "failed", "cancelled"
+RUNNING, QUEUED, FINISHED, FAILED, CANCELLED = (
+    "running",
+    "queued",
+    "finished",
+    "failed",
+    "cancelled",
+)
 
 
 def worker_main(conn: Connection, database_url: str, threads: int) -> None:
@@ -74,9 +80,7 @@ def execute(engine: Engine, run_id: str, attempt: int, threads: int) -> str:
         if run is None:
             return "stale"
         if run.cancel_requested:
-            session.execute(
-                update(RunRow).where(owned).values(state=CANCELLED, finished_at=now())
-            )
+            session.execute(update(RunRow).where(owned).values(state=CANCELLED, finished_at=now()))
             session.commit()
             return CANCELLED
         session.execute(

@@ -1,0 +1,179 @@
+"""The FastAPI application: routers, problem handlers, body limit, OpenAPI, start-up and shut-down.
+
+``create_app(settings)`` builds the app; its lifespan migrates the database, starts the worker
+pools and the dispatcher (which re-queues runs left over by an earlier process), and stops them
+on shut-down.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.config import Settings
+from api.db import make_engine, session_factory
+from api.deps import Services
+from api.migrate import upgrade
+from api.pool import Dispatcher, WorkerPool
+from api.problems import PROBLEM_JSON, install
+from api.routes import comparisons, inventories, meta, runs, scenarios
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+**ToileMaker** — the web service of Symbiose, the industrial-symbiosis optimiser.
+
+A territory's coordinator submits flow inventories (JSON, YAML or the spreadsheet template),
+defines what-if scenarios, starts optimisation runs and reads their results; viewers read.
+Every request carries an API key (`Authorization: Bearer sym_...` or `X-API-Key`), created with
+`symbiose keys create --territory T --role coordinator|viewer`.  Objects of other territories
+answer 404.  Errors are RFC 9457 problem details with field paths.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service, configured by ``settings`` (default: from the environment)."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = start_services(settings)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            stop_services(services)
+
+    app = FastAPI(
+        title="Symbiose ToileMaker",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install(app)
+    for module in (meta, inventories, scenarios, runs, comparisons):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def start_services(settings: Settings) -> Services:
+    """Open the database (migrated), start the worker pools and the dispatcher."""
+    settings.ensure_sqlite_folder()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    background = WorkerPool(
+        "background",
+        settings.workers,
+        0,  # the background queue is the run table; the dispatcher fills idle workers only
+        settings.database_url,
+        settings.solver_threads,
+    )
+    sync = WorkerPool(
+        "sync",
+        settings.sync_workers,
+        settings.sync_queue_size,
+        settings.database_url,
+        settings.solver_threads,
+    )
+    dispatcher = Dispatcher(sessions, background, settings.max_attempts)
+    background.start()
+    sync.start()
+    dispatcher.start()
+    return Services(settings, engine, sessions, background, sync, dispatcher)
+
+
+def stop_services(services: Services) -> None:
+    """Stop dispatching, stop the workers, close the database."""
+    services.dispatcher.stop()
+    services.background.stop()
+    services.sync.stop()
+    services.engine.dispose()
+
+
+class BodyLimit:
+    """Refuse request bodies larger than ``limit`` bytes with 413, before any route reads them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Buffer the body up to the limit, then hand it to the app."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.limit:
+                await self._refuse(scope, send)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        problem = {
+            "type": "https://symbiose.example/problems/content-too-large",
+            "title": "Content too large",
+            "status": 413,
+            "detail": f"the request body exceeds {self.limit} bytes",
+            "instance": scope.get("path", ""),
+        }
+        data = json.dumps(problem).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(data)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": data})
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with the domain's Inventory schema among the components."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from api.domain import Inventory
+
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    inventory = Inventory.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in inventory.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components["Inventory"] = inventory
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,148 @@
+"""The service's verbs of the ``symbiose`` command line: ``keys create`` and ``serve``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from api.config import Settings
+
+
+def register(subparsers: Any) -> None:
+    """Add ``keys`` and ``serve`` to the ``symbiose`` command line."""
+    keys = subparsers.add_parser("keys", help="manage the API keys of the web service")
+    keys_sub = keys.add_subparsers(title="actions", metavar="ACTION")
+    create = keys_sub.add_parser("create", help="create an API key (shown once, stored hashed)")
+    create.add_argument("--territory", required=True, help="territory slug, e.g. dunkerque")
+    create.add_argument(
+        "--role", required=True, choices=["coordinator", "viewer"], help="what the key may do"
+    )
+    create.add_argument("--label", default="", help="a note to recognise the key by")
+    create.add_argument(
+        "--database-url", help="database (default: DATABASE_URL or the SQLite file)"
+    )
+    create.set_defaults(handler=run_keys_create)
+    keys.set_defaults(handler=lambda _args: (keys.print_help(), 2)[1])
+
+    serve = subparsers.add_parser("serve", help="run the web service (ToileMaker) with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--database-url", help="database (default: DATABASE_URL or the SQLite file)")
+    serve.add_argument("--workers", type=int, help="worker processes for background runs")
+    serve.add_argument(
+        "--seed",
+        metavar="INVENTORY",
+        help="load this inventory file into --territory (once) and queue one optimisation",
+    )
+    serve.add_argument("--territory", default="dunkerque", help="territory of --seed")
+    serve.add_argument("--log-level", default="info", help="uvicorn log level")
+    serve.set_defaults(handler=run_serve)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    if getattr(args, "workers", None):
+        overrides["workers"] = args.workers
+    return Settings.from_env(**overrides)
+
+
+def run_keys_create(args: argparse.Namespace) -> int:
+    """Create a key and print it once."""
+    from api.db import make_engine, session_factory
+    from api.keys import create_key
+    from api.migrate import upgrade
+
+    settings = _settings(args)
+    settings.ensure_sqlite_folder()
+    engine = make_engine(settings.database_url, pooled=False)
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        key = create_key(session, args.territory, args.role, args.label)
+    engine.dispose()
+    print(key.secret)
+    print(
+        f"# {key.role.value} key {key.id} of territory {key.territory!r}: shown once, "
+        "stored hashed; send it as 'Authorization: Bearer <key>'",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Start the service on ``--host:--port`` (optionally seeding an inventory first)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(args)
+    if args.seed:
+        seed(settings, Path(args.seed), args.territory)
+    print(f"ToileMaker on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def seed(settings: Settings, path: Path, territory: str) -> str:
+    """Store ``path`` as an inventory of ``territory`` unless it is there, and queue a run.
+
+    Returns the run id (the existing finished one when the inventory was already seeded).
+    """
+    from sqlalchemy import select
+
+    from api import domain, store
+    from api.db import InventoryRow, RunRow, Territory, make_engine, session_factory
+    from api.keys import Principal, Role
+    from api.migrate import upgrade
+
+    settings.ensure_sqlite_folder()
+    engine = make_engine(settings.database_url, pooled=False)
+    upgrade(engine)
+    suffix = path.suffix.lower().lstrip(".")
+    fmt = {"yml": "yaml"}.get(suffix, suffix)
+    inv = domain.read_inventory(path.read_bytes(), fmt)
+    who = Principal("seed", territory, Role.COORDINATOR)
+    with session_factory(engine)() as session:
+        if session.get(Territory, territory) is None:
+            session.add(Territory(id=territory))
+            session.commit()
+        name = inv.territory.name
+        row = session.scalars(
+            select(InventoryRow).where(
+                (InventoryRow.territory_id == territory) & (InventoryRow.name == name)
+            )
+        ).first()
+        if row is None:
+            row = store.create_inventory(session, who, name, inv, fmt, settings)
+        existing = session.scalars(
+            select(RunRow).where(
+                (RunRow.inventory_id == row.id)
+                & (RunRow.state.in_(("queued", "running", "finished")))
+            )
+        ).first()
+        if existing is not None:
+            engine.dispose()
+            return existing.id
+        version = store.get_version(session, row, None)
+        run = RunRow(
+            territory_id=territory,
+            kind="background",
+            inventory_id=row.id,
+            version=version.version,
+            objective="valorisation",
+            time_limit=settings.max_solve_seconds,
+            rel_gap=1e-4,
+            input=version.content,
+            state="queued",
+            attempt=0,
+            cancel_requested=False,
+        )
+        session.add(run)
+        session.commit()
+        run_id = run.id
+    engine.dispose()
+    print(f"seeded {path} into territory {territory!r}; run {run_id} queued", file=sys.stderr)
+    return run_id

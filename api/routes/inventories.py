@@ -1,0 +1,238 @@
+"""Inventories: submit (JSON, YAML, spreadsheet), read any version, replace or patch with If-Match."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import (
+    APIRouter,
+    Body,
+    File,
+    Form,
+    Header,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
+from sqlalchemy import select
+
+from api import store
+from api.db import InventoryRow
+from api.deps import PrincipalDep, SessionDep, SettingsDep, WriterDep
+from api.examples import INVENTORY_EXAMPLE, INVENTORY_YAML_EXAMPLE, PATCH_EXAMPLE
+from api.problems import ApiProblem, responses
+from api.schemas import InventoryPatch, InventoryPublic
+
+router = APIRouter(prefix="/v1/inventories", tags=["inventories"])
+
+_JSON_TYPES = ("application/json",)
+_YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+
+INVENTORY_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "A flow inventory, as JSON or YAML (the CLI's format).",
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Inventory"},
+                "examples": {
+                    "small": {"summary": "Two sites, waste heat", "value": INVENTORY_EXAMPLE}
+                },
+            },
+            "application/yaml": {
+                "schema": {"type": "string"},
+                "examples": {
+                    "small": {"summary": "The same in YAML", "value": INVENTORY_YAML_EXAMPLE}
+                },
+            },
+        },
+    }
+}
+
+IF_MATCH = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag of the version this change starts from (412 if it is not the latest).",
+    ),
+]
+
+
+async def _read_body(request: Request) -> tuple[bytes, str]:
+    """The raw inventory and its format, from the Content-Type (JSON when none is given)."""
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if media in _YAML_TYPES:
+        return await request.body(), "yaml"
+    if media in _JSON_TYPES or media.endswith("+json") or media == "":
+        return await request.body(), "json"
+    raise ApiProblem(
+        415, f"send the inventory as application/json or application/yaml, not {media!r}"
+    )
+
+
+def _created(response: Response, row: InventoryRow, public: InventoryPublic) -> InventoryPublic:
+    response.headers["Location"] = f"/v1/inventories/{row.id}"
+    response.headers["ETag"] = public.etag
+    return public
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Submit a new inventory (JSON or YAML)",
+    openapi_extra=INVENTORY_BODY,
+    responses=responses(401, 403, 413, 415, 422),
+)
+async def create_inventory(
+    request: Request,
+    response: Response,
+    who: WriterDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    name: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Name (default: the territory's name)."),
+    ] = None,
+) -> InventoryPublic:
+    """Store an inventory as version 1 of a new inventory; answers its id and ETag."""
+    data, fmt = await _read_body(request)
+    inv = store.read_inventory(data, fmt, settings)
+    row = store.create_inventory(session, who, name or inv.territory.name, inv, fmt, settings)
+    return _created(response, row, store.inventory_public(session, row))
+
+
+@router.post(
+    "/upload",
+    status_code=status.HTTP_201_CREATED,
+    summary="Submit a new inventory as a filled-in spreadsheet template",
+    responses=responses(401, 403, 413, 422),
+)
+def upload_inventory(
+    response: Response,
+    who: WriterDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="The workbook (.xlsx) of `symbiose template`.")],
+    name: Annotated[str | None, Form(max_length=200, description="Name of the inventory.")] = None,
+) -> InventoryPublic:
+    """Store a spreadsheet (the project's template) as version 1 of a new inventory."""
+    data = file.file.read()
+    inv = store.read_inventory(data, "xlsx", settings)
+    row = store.create_inventory(session, who, name or inv.territory.name, inv, "xlsx", settings)
+    return _created(response, row, store.inventory_public(session, row))
+
+
+@router.get("", summary="List the territory's inventories", responses=responses(401))
+def list_inventories(who: PrincipalDep, session: SessionDep) -> list[InventoryPublic]:
+    """Every inventory of the caller's territory, newest first."""
+    rows = session.scalars(
+        select(InventoryRow)
+        .where(InventoryRow.territory_id == who.territory)
+        .order_by(InventoryRow.created_at.desc())
+    ).all()
+    return [store.inventory_public(session, r) for r in rows]
+
+
+@router.get(
+    "/{inventory_id}", summary="An inventory and its versions", responses=responses(401, 404)
+)
+def get_inventory(
+    inventory_id: str, response: Response, who: PrincipalDep, session: SessionDep
+) -> InventoryPublic:
+    """The inventory's versions; the ETag header is the latest version's."""
+    public = store.inventory_public(session, store.get_inventory(session, who, inventory_id))
+    response.headers["ETag"] = public.etag
+    return public
+
+
+@router.get(
+    "/{inventory_id}/versions/{version}",
+    summary="The content of one version",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The inventory as submitted (canonical JSON, or YAML).",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Inventory"}},
+                "application/yaml": {"schema": {"type": "string"}},
+            },
+        },
+        **responses(401, 404),
+    },
+)
+def get_version(
+    inventory_id: str,
+    version: int,
+    who: PrincipalDep,
+    session: SessionDep,
+    format: Annotated[
+        str, Query(pattern="^(json|yaml)$", description="json (default) or yaml.")
+    ] = "json",
+) -> Response:
+    """One immutable version; earlier versions stay readable for ever."""
+    inv = store.get_inventory(session, who, inventory_id)
+    row = store.get_version(session, inv, version)
+    body, media = store.domain.render_inventory(row.content, format)
+    return Response(body, media_type=media, headers={"ETag": row.etag})
+
+
+@router.put(
+    "/{inventory_id}",
+    summary="Replace an inventory (a new version)",
+    openapi_extra=INVENTORY_BODY,
+    responses=responses(401, 403, 404, 412, 413, 415, 422, 428),
+)
+async def replace_inventory(
+    inventory_id: str,
+    request: Request,
+    response: Response,
+    who: WriterDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    if_match: IF_MATCH = None,
+) -> InventoryPublic:
+    """Store a whole new content as the next version; If-Match must be the latest ETag."""
+    row = store.get_inventory(session, who, inventory_id)
+    current = store.get_version(session, row, None)
+    store.check_if_match(if_match, current)
+    data, fmt = await _read_body(request)
+    inv = store.read_inventory(data, fmt, settings)
+    store.add_version(session, who, row, current, inv, fmt, "replace", settings)
+    public = store.inventory_public(session, row)
+    response.headers["ETag"] = public.etag
+    return public
+
+
+@router.patch(
+    "/{inventory_id}",
+    summary="Change part of an inventory (a new version)",
+    responses=responses(401, 403, 404, 412, 413, 422, 428),
+)
+def patch_inventory(
+    inventory_id: str,
+    patch: Annotated[
+        InventoryPatch,
+        Body(
+            openapi_examples={
+                "one-site": {"summary": "One site's haves and wants", "value": PATCH_EXAMPLE}
+            }
+        ),
+    ],
+    response: Response,
+    who: WriterDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    if_match: IF_MATCH = None,
+) -> InventoryPublic:
+    """Apply overrides (scenario format: territory, update, add, remove) as the next version."""
+    row = store.get_inventory(session, who, inventory_id)
+    current = store.get_version(session, row, None)
+    store.check_if_match(if_match, current)
+    overrides = {"name": "patch", **patch.model_dump(exclude_defaults=True)}
+    inv = store.apply_overrides(current.content, overrides, "patch")
+    store.add_version(session, who, row, current, inv, "patch", "patch", settings)
+    public = store.inventory_public(session, row)
+    response.headers["ETag"] = public.etag
+    return public

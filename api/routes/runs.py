@@ -1,0 +1,395 @@
+"""Optimisation runs: start (202), follow, cancel, read results; synchronous optimisation."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from api import domain, store
+from api.config import Settings
+from api.db import RunRow, now
+from api.deps import PrincipalDep, Services, ServicesDep, SessionDep, SettingsDep, WriterDep
+from api.examples import OPTIMISE_EXAMPLE, RUN_EXAMPLE
+from api.keys import Principal
+from api.pool import QueueFull, WorkerDied
+from api.problems import ApiProblem, FieldError, responses
+from api.schemas import OptimiseCreate, RunCreate, RunPublic, RunResultPublic, RunState
+
+router = APIRouter(tags=["runs"])
+
+TableName = Literal["totals", "flows", "built_links", "site_gains"]
+
+_JSON_OBJECT: dict[str, Any] = {"schema": {"type": "object", "additionalProperties": True}}
+
+
+def _queue_full(settings: Settings, what: str) -> ApiProblem:
+    return ApiProblem(
+        503,
+        f"the {what} queue is full; retry in {settings.retry_after} s",
+        kind="queue-full",
+        headers={"Retry-After": str(settings.retry_after)},
+    )
+
+
+def _time_limit(asked: float | None, most: float, why: str) -> float:
+    if asked is None:
+        return most
+    if asked > most:
+        raise ApiProblem(
+            422,
+            f"time_limit {asked:g} s exceeds the {why} of {most:g} s",
+            kind="limits",
+            errors=[FieldError(path="time_limit", message=f"at most {most:g} s ({why})")],
+        )
+    return asked
+
+
+def _target(
+    session: Session,
+    who: Principal,
+    settings: Settings,
+    inventory_id: str | None,
+    version: int | None,
+    scenario_id: str | None,
+    inline: dict[str, Any] | None = None,
+) -> tuple[str, int, dict[str, Any]]:
+    """The inventory JSON a run optimises, its site count and the run's reference fields."""
+    if inline is not None:
+        inv = store.read_inventory(inline, "json", settings)
+        return domain.canonical_json(inv), domain.counts(inv)[0], {}
+    if scenario_id is not None:
+        scenario = store.get_scenario(session, who, scenario_id)
+        inv = store.scenario_inventory(session, scenario)
+        refs = {
+            "scenario_id": scenario.id,
+            "inventory_id": scenario.inventory_id,
+            "version": scenario.version,
+        }
+        return domain.canonical_json(inv), domain.counts(inv)[0], refs
+    assert inventory_id is not None
+    row = store.get_inventory(session, who, inventory_id)
+    stored = store.get_version(session, row, version)
+    refs = {"inventory_id": row.id, "version": stored.version}
+    return stored.content, stored.n_sites, refs
+
+
+@router.post(
+    "/v1/runs",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Start an optimisation run",
+    responses=responses(401, 403, 404, 413, 422, 503),
+    tags=["runs"],
+)
+def create_run(
+    body: Annotated[
+        RunCreate,
+        Body(openapi_examples={"inventory": {"summary": "Latest version", "value": RUN_EXAMPLE}}),
+    ],
+    response: Response,
+    who: WriterDep,
+    session: SessionDep,
+    services: ServicesDep,
+) -> RunPublic:
+    """Queue a run of an inventory version or a scenario; answers 202 with the run to follow.
+
+    A full queue answers 503 with Retry-After.
+    """
+    settings = services.settings
+    time_limit = _time_limit(body.time_limit, settings.max_solve_seconds, "service maximum")
+    content, _, refs = _target(
+        session, who, settings, body.inventory_id, body.version, body.scenario_id
+    )
+    if services.dispatcher.queued() >= settings.queue_size:
+        raise _queue_full(settings, "run")
+    row = RunRow(
+        territory_id=who.territory,
+        kind="background",
+        objective=body.objective,
+        time_limit=time_limit,
+        rel_gap=body.gap,
+        input=content,
+        state=RunState.QUEUED.value,
+        attempt=0,
+        cancel_requested=False,
+        **refs,
+    )
+    session.add(row)
+    session.commit()
+    services.dispatcher.wake()
+    response.headers["Location"] = f"/v1/runs/{row.id}"
+    return store.run_public(row)
+
+
+@router.get("/v1/runs", summary="List the territory's runs", responses=responses(401))
+def list_runs(
+    who: PrincipalDep,
+    session: SessionDep,
+    state: Annotated[RunState | None, Query(description="Only runs in this state.")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=500, description="At most this many, newest first.")
+    ] = 100,
+) -> list[RunPublic]:
+    """The caller's runs, newest first."""
+    query = select(RunRow).where(RunRow.territory_id == who.territory)
+    if state is not None:
+        query = query.where(RunRow.state == state.value)
+    rows = session.scalars(query.order_by(RunRow.created_at.desc()).limit(limit)).all()
+    return [store.run_public(r) for r in rows]
+
+
+@router.get("/v1/runs/{run_id}", summary="A run and its progress", responses=responses(401, 404))
+def get_run(run_id: str, who: PrincipalDep, session: SessionDep) -> RunPublic:
+    """State, and while it runs the incumbent, bound, gap and elapsed time."""
+    return store.run_public(store.get_run(session, who, run_id))
+
+
+@router.post(
+    "/v1/runs/{run_id}/cancel",
+    summary="Cancel a run",
+    responses={
+        202: {"model": RunPublic, "description": "Cancellation requested"},
+        **responses(401, 403, 404, 409),
+    },
+)
+def cancel_run(run_id: str, response: Response, who: WriterDep, session: SessionDep) -> RunPublic:
+    """A queued run is cancelled at once (200); a running one stops at the solver's next check (202)."""
+    run = store.get_run(session, who, run_id)
+    if run.state == RunState.QUEUED.value:
+        done = session.execute(
+            update(RunRow)
+            .where((RunRow.id == run.id) & (RunRow.state == RunState.QUEUED.value))
+            .values(
+                state=RunState.CANCELLED.value,
+                cancel_requested=True,
+                finished_at=now(),
+                reason="cancelled before it started",
+            )
+        ).rowcount  # type: ignore[attr-defined]
+        session.commit()
+        if done == 1:
+            session.refresh(run)
+            return store.run_public(run)
+        session.refresh(run)
+    if run.state == RunState.RUNNING.value:
+        session.execute(update(RunRow).where(RunRow.id == run.id).values(cancel_requested=True))
+        session.commit()
+        session.refresh(run)
+        response.status_code = status.HTTP_202_ACCEPTED
+        return store.run_public(run)
+    raise ApiProblem(409, f"run {run.id} is already {run.state}", kind="run-over")
+
+
+@router.get(
+    "/v1/runs/{run_id}/result",
+    summary="The result of a finished run (JSON)",
+    response_class=Response,
+    responses={
+        200: {"description": "Summary and tables", "content": {"application/json": _JSON_OBJECT}},
+        **responses(401, 404, 409),
+    },
+)
+def get_result(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
+    """Totals, flows, built links and per-site gains, as one JSON document."""
+    result = store.get_result(session, store.get_run(session, who, run_id))
+    return Response(result.document, media_type="application/json")
+
+
+@router.get(
+    "/v1/runs/{run_id}/result.geojson",
+    summary="Sites and built links of a finished run (GeoJSON)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A FeatureCollection",
+            "content": {"application/geo+json": _JSON_OBJECT},
+        },
+        **responses(401, 404, 409),
+    },
+)
+def get_result_geojson(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
+    """A GeoJSON FeatureCollection for any map tool."""
+    result = store.get_result(session, store.get_run(session, who, run_id))
+    return Response(result.geojson, media_type="application/geo+json")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/v1/runs/{run_id}/result.xlsx",
+    summary="The result tables of a finished run (Excel)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "One sheet per table",
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **responses(401, 404, 409),
+    },
+)
+def get_result_xlsx(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
+    """Totals, flows, built links and site gains as sheets of one workbook."""
+    result = store.get_result(session, store.get_run(session, who, run_id))
+    data = domain.report_xlsx(domain.load_report(result.report))
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="run-{run_id}.xlsx"'},
+    )
+
+
+@router.get(
+    "/v1/runs/{run_id}/result/{table}",
+    summary="One result table of a finished run (JSON or CSV)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The table's rows",
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+        **responses(401, 404, 409, 422),
+    },
+)
+def get_result_table(
+    run_id: str,
+    table: TableName,
+    who: PrincipalDep,
+    session: SessionDep,
+    format: Annotated[Literal["json", "csv"], Query(description="json (records) or csv.")] = "json",
+) -> Response:
+    """``totals``, ``flows``, ``built_links`` or ``site_gains``."""
+    result = store.get_result(session, store.get_run(session, who, run_id))
+    frame = domain.report_table(domain.load_report(result.report), table)
+    if format == "csv":
+        return Response(
+            frame.to_csv(index=False),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
+        )
+    return Response(frame.to_json(orient="records"), media_type="application/json")
+
+
+# -- synchronous ---------------------------------------------------------------------------
+
+
+def _start_sync(services: Services, who: Principal, body: OptimiseCreate) -> RunRow:
+    settings = services.settings
+    time_limit = _time_limit(body.time_limit, settings.sync_time_budget, "synchronous budget")
+    with services.sessions() as session:
+        content, sites, refs = _target(
+            session,
+            who,
+            settings,
+            body.inventory_id,
+            body.version,
+            body.scenario_id,
+            body.inventory,
+        )
+        if sites > settings.sync_max_sites:
+            raise ApiProblem(
+                422,
+                f"{sites} sites is too large to optimise synchronously (at most "
+                f"{settings.sync_max_sites}); start a run with POST /v1/runs",
+                kind="limits",
+                errors=[
+                    FieldError(path="sites", message=f"at most {settings.sync_max_sites} sites")
+                ],
+            )
+        if services.sync.busy >= services.sync.size + services.sync.queue_size:
+            raise _queue_full(settings, "synchronous")
+        row = RunRow(
+            territory_id=who.territory,
+            kind="sync",
+            objective=body.objective,
+            time_limit=time_limit,
+            rel_gap=body.gap,
+            input=content,
+            state=RunState.RUNNING.value,
+            attempt=1,
+            cancel_requested=False,
+            **refs,
+        )
+        session.add(row)
+        session.commit()
+        return row
+
+
+def _sync_outcome(services: Services, run_id: str) -> tuple[RunPublic, dict[str, Any] | None]:
+    import json
+
+    with services.sessions() as session:
+        run = session.get(RunRow, run_id)
+        assert run is not None
+        public = store.run_public(run)
+        if run.state != RunState.FINISHED.value:
+            return public, None
+        return public, json.loads(store.get_result(session, run).document)
+
+
+def _drop(services: Services, run_id: str) -> None:
+    with services.sessions() as session:
+        session.execute(
+            update(RunRow)
+            .where(RunRow.id == run_id)
+            .values(state="failed", reason="not started: the queue was full", finished_at=now())
+        )
+        session.commit()
+
+
+@router.post(
+    "/v1/optimise",
+    summary="Optimise a small inventory synchronously",
+    responses={
+        202: {
+            "model": RunResultPublic,
+            "description": "Still running after the budget: follow the run",
+        },
+        **responses(401, 403, 404, 413, 422, 503),
+    },
+)
+async def optimise(
+    body: Annotated[
+        OptimiseCreate,
+        Body(
+            openapi_examples={
+                "inline": {"summary": "An inline inventory", "value": OPTIMISE_EXAMPLE}
+            }
+        ),
+    ],
+    response: Response,
+    who: WriterDep,
+    services: ServicesDep,
+    settings: SettingsDep,
+) -> RunResultPublic:
+    """Solve within the synchronous time budget and answer the result in the same call.
+
+    The solve runs in a worker process (never in the event loop); it is stored as a run like
+    any other.  If its worker dies the run carries on in the background and the answer is 202.
+    """
+    row = await run_in_threadpool(_start_sync, services, who, body)
+    try:
+        future = services.sync.submit(row.id, row.attempt)
+    except QueueFull:
+        await run_in_threadpool(_drop, services, row.id)
+        raise _queue_full(settings, "synchronous") from None
+    # Model building and reporting come on top of the solver's own time limit.
+    grace = 30.0 + row.time_limit
+    try:
+        await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout=grace)
+    except WorkerDied as exc:
+        await run_in_threadpool(services.dispatcher.finished, row.id, row.attempt, exc)
+    except TimeoutError:
+        pass
+    public, result = await run_in_threadpool(_sync_outcome, services, row.id)
+    response.headers["Location"] = f"/v1/runs/{row.id}"
+    if public.state in (RunState.QUEUED, RunState.RUNNING):
+        response.status_code = status.HTTP_202_ACCEPTED
+    return RunResultPublic(run=public, result=result)

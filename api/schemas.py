@@ -1,0 +1,250 @@
+"""Request and response bodies: separate Create (what a client sends) and Public (what it gets).
+
+Inventories themselves are not redeclared here: their schema is the domain's own pydantic
+model (``symbiose.inventory.Inventory``), put into the OpenAPI document by ``api/app.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunState(StrEnum):
+    """Where a run is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+Objective = Literal["valorisation", "co2", "cost"]
+
+
+class TerritoryPublic(BaseModel):
+    """The caller's territory and role."""
+
+    territory: str = Field(description="Territory the key belongs to.")
+    role: Literal["coordinator", "viewer"] = Field(description="What the key may do.")
+    inventories: int = Field(description="Inventories stored for the territory.")
+    scenarios: int = Field(description="Scenarios stored for the territory.")
+    runs: int = Field(description="Runs of the territory, in any state.")
+
+
+class InventoryVersionPublic(BaseModel):
+    """One immutable version of an inventory (without its content)."""
+
+    version: int = Field(description="Version number, from 1.")
+    etag: str = Field(description="Entity tag of this version (for If-Match).")
+    source_format: str = Field(description="How it was submitted: json, yaml, xlsx or patch.")
+    change: str = Field(description="create, replace or patch.")
+    sites: int = Field(description="Number of sites.")
+    links: int = Field(description="Number of explicit links.")
+    created_at: dt.datetime = Field(description="When it was stored (UTC).")
+
+
+class InventoryPublic(BaseModel):
+    """An inventory and its latest version."""
+
+    id: str = Field(description="Inventory id.")
+    name: str = Field(description="Name given at creation.")
+    latest_version: int = Field(description="Number of the latest version.")
+    etag: str = Field(description="Entity tag of the latest version (send it as If-Match).")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    versions: list[InventoryVersionPublic] = Field(description="Every version, oldest first.")
+
+
+class InventoryPatch(_In):
+    """A partial update, in the scenario override format: the result is a new version."""
+
+    territory: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Territory fields to change, e.g. {carbon_price: '90 EUR/t'}.",
+    )
+    update: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="Items to change, by section (sites, supplies, demands, modes, links, converters...): each gives its key fields and the fields to replace.",
+    )
+    add: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict, description="Items to add, by section, written as in an inventory."
+    )
+    remove: dict[str, list[str | dict[str, str]]] = Field(
+        default_factory=dict, description="Items to remove, by section: an id or the key fields."
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> InventoryPatch:
+        if not (self.territory or self.update or self.add or self.remove):
+            raise ValueError("a patch must change something (territory, update, add or remove)")
+        return self
+
+
+class ScenarioCreate(_In):
+    """A scenario: a stored inventory version and the overrides of ``symbiose compare``."""
+
+    name: str = Field(min_length=1, max_length=200, description="Short name of the scenario.")
+    description: str = Field("", max_length=5000, description="What the scenario supposes.")
+    inventory_id: str = Field(min_length=1, max_length=64, description="The base inventory.")
+    version: int | None = Field(
+        None, ge=1, description="The base version; the latest one when omitted (then pinned)."
+    )
+    territory: dict[str, Any] = Field(
+        default_factory=dict, description="Territory fields to change."
+    )
+    update: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict, description="Items to change, by section."
+    )
+    add: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict, description="Items to add, by section."
+    )
+    remove: dict[str, list[str | dict[str, str]]] = Field(
+        default_factory=dict, description="Items to remove, by section."
+    )
+
+    def overrides(self) -> dict[str, Any]:
+        """The scenario document in the CLI's format."""
+        return self.model_dump(exclude={"inventory_id", "version"})
+
+
+class ScenarioPublic(BaseModel):
+    """A stored scenario."""
+
+    id: str
+    name: str
+    inventory_id: str
+    version: int = Field(description="The pinned base version.")
+    overrides: dict[str, Any] = Field(description="The scenario document (CLI format).")
+    created_at: dt.datetime
+
+
+class RunCreate(_In):
+    """What to optimise: an inventory version or a scenario, and how."""
+
+    inventory_id: str | None = Field(None, max_length=64, description="An inventory to optimise.")
+    version: int | None = Field(None, ge=1, description="Its version; the latest one when omitted.")
+    scenario_id: str | None = Field(None, max_length=64, description="Or a scenario to optimise.")
+    objective: Objective = Field("valorisation", description="What to maximise (or minimise).")
+    time_limit: float | None = Field(
+        None, gt=0, description="Seconds the solver may spend; the service maximum when omitted."
+    )
+    gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap at which to stop.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RunCreate:
+        if (self.inventory_id is None) == (self.scenario_id is None):
+            raise ValueError("give exactly one of inventory_id and scenario_id")
+        if self.scenario_id is not None and self.version is not None:
+            raise ValueError("version applies to inventory_id only (a scenario pins its version)")
+        return self
+
+
+class OptimiseCreate(_In):
+    """A synchronous optimisation: an inline inventory, a stored version or a scenario."""
+
+    inventory: dict[str, Any] | None = Field(
+        None, description="An inline inventory (same schema as POST /v1/inventories); not stored."
+    )
+    inventory_id: str | None = Field(None, max_length=64, description="Or a stored inventory.")
+    version: int | None = Field(None, ge=1, description="Its version; the latest when omitted.")
+    scenario_id: str | None = Field(None, max_length=64, description="Or a stored scenario.")
+    objective: Objective = Field("valorisation", description="What to maximise (or minimise).")
+    time_limit: float | None = Field(
+        None, gt=0, description="Seconds the solver may spend; the synchronous budget at most."
+    )
+    gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap at which to stop.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> OptimiseCreate:
+        given = [x is not None for x in (self.inventory, self.inventory_id, self.scenario_id)]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of inventory, inventory_id and scenario_id")
+        return self
+
+
+class RunPublic(BaseModel):
+    """A run and where it is."""
+
+    id: str
+    state: RunState = Field(description="queued, running, finished, failed or cancelled.")
+    kind: Literal["background", "sync"] = Field(description="How it was submitted.")
+    inventory_id: str | None
+    version: int | None
+    scenario_id: str | None
+    objective: Objective
+    time_limit: float
+    gap_target: float = Field(description="The relative gap asked for.")
+    status: str | None = Field(
+        description="The solver's status when done: optimal, time_limit, infeasible, ..."
+    )
+    incumbent: float | None = Field(description="Best objective found so far (final when done).")
+    bound: float | None = Field(description="Best bound on the objective.")
+    gap: float | None = Field(description="Relative gap between incumbent and bound.")
+    elapsed: float | None = Field(description="Seconds since the solve started (or it took).")
+    nodes: int | None = Field(description="Branch-and-bound nodes explored so far.")
+    reason: str | None = Field(
+        description="Why it failed or was cancelled, or the solver's message."
+    )
+    attempts: int = Field(description="Times it was started (more than 1 after a worker died).")
+    cancel_requested: bool
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    links: dict[str, str] = Field(description="Where to read it, its result and cancel it.")
+
+
+class RunResultPublic(BaseModel):
+    """A synchronous optimisation: the run and, when it found a solution, its result."""
+
+    run: RunPublic
+    result: dict[str, Any] | None = Field(
+        description="The result document (summary and tables), as GET /v1/runs/{id}/result."
+    )
+
+
+class ComparisonCreate(_In):
+    """Two or more finished runs to put side by side."""
+
+    run_ids: list[str] = Field(min_length=2, max_length=20, description="Finished runs.")
+    labels: list[str] | None = Field(
+        None, description="Column names, one per run (default: the scenario or inventory name)."
+    )
+
+    @model_validator(mode="after")
+    def _labels(self) -> ComparisonCreate:
+        if self.labels is not None and len(self.labels) != len(self.run_ids):
+            raise ValueError("labels: give one label per run")
+        if self.labels is not None and len(set(self.labels)) != len(self.labels):
+            raise ValueError("labels: must be distinct")
+        if len(set(self.run_ids)) != len(self.run_ids):
+            raise ValueError("run_ids: must be distinct")
+        return self
+
+
+class ComparisonPublic(BaseModel):
+    """Runs side by side, as ``symbiose compare`` prints them."""
+
+    id: str
+    run_ids: list[str]
+    labels: list[str]
+    totals: list[dict[str, Any]] = Field(description="The totals of each run, one row per total.")
+    exchanges: list[dict[str, Any]] = Field(
+        description="Exchanges that appear, disappear or change between the runs."
+    )
+    created_at: dt.datetime
+
+
+class Health(BaseModel):
+    """Liveness and the state of the worker pools."""
+
+    status: Literal["ok"]
+    workers: dict[str, dict[str, int]] = Field(description="Per pool: size, busy, processes.")

@@ -1,0 +1,398 @@
+"""Reading and writing the stored objects, always within the caller's territory.
+
+Every lookup filters by territory, so an object of another territory is simply not found: the
+route answers 404 exactly as for an id that never existed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api import domain
+from api.config import Settings
+from api.db import (
+    ComparisonRow,
+    InventoryRow,
+    InventoryVersionRow,
+    RunResultRow,
+    RunRow,
+    ScenarioRow,
+    new_id,
+    now,
+)
+from api.keys import Principal
+from api.problems import ApiProblem, FieldError
+from api.schemas import (
+    ComparisonPublic,
+    InventoryPublic,
+    InventoryVersionPublic,
+    RunPublic,
+    ScenarioPublic,
+)
+
+
+def not_found(kind: str, ident: Any) -> ApiProblem:
+    """The 404 of an object that does not exist (or belongs to another territory)."""
+    return ApiProblem(404, f"{kind} {ident!r} not found")
+
+
+def etag_of(version: int, content: str) -> str:
+    """The strong entity tag of an inventory version."""
+    digest = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return f'"{version}-{digest}"'
+
+
+def check_limits(inv: Any, settings: Settings) -> tuple[int, int]:
+    """Sites and links of ``inv``, or 422 if it exceeds the configured maxima."""
+    sites, links = domain.counts(inv)
+    errors = []
+    if sites > settings.max_sites:
+        errors.append(
+            FieldError(
+                path="sites",
+                message=f"{sites} sites; this service accepts at most {settings.max_sites}",
+            )
+        )
+    if links > settings.max_links:
+        errors.append(
+            FieldError(
+                path="links",
+                message=f"{links} links; this service accepts at most {settings.max_links}",
+            )
+        )
+    if errors:
+        raise ApiProblem(
+            422, "the inventory exceeds the service's limits", kind="limits", errors=errors
+        )
+    return sites, links
+
+
+def inventory_error(exc: domain.InventoryError) -> ApiProblem:
+    """An inventory error as a 422 with one entry per problem and its field path."""
+    errors = [FieldError(path=i.path(), message=i.msg) for i in exc.issues]
+    count = len(errors)
+    return ApiProblem(
+        422,
+        f"{count} problem{'s' if count != 1 else ''} in the inventory",
+        kind="invalid-inventory",
+        errors=errors,
+    )
+
+
+def read_inventory(data: bytes | str | dict, fmt: str, settings: Settings) -> Any:
+    """Parse and check a submitted inventory: 422 with field paths on any problem."""
+    try:
+        inv = domain.read_inventory(data, fmt)
+    except domain.InventoryError as exc:
+        raise inventory_error(exc) from None
+    except Exception as exc:  # an unreadable document is the client's error, not ours
+        raise ApiProblem(
+            422,
+            f"the {fmt} document cannot be read as an inventory: {exc}",
+            kind="invalid-inventory",
+            errors=[FieldError(path="(document)", message=str(exc))],
+        ) from None
+    check_limits(inv, settings)
+    return inv
+
+
+# -- inventories ---------------------------------------------------------------------------
+
+
+def get_inventory(session: Session, who: Principal, inventory_id: str) -> InventoryRow:
+    """The caller's inventory, or 404."""
+    row = session.get(InventoryRow, inventory_id)
+    if row is None or row.territory_id != who.territory:
+        raise not_found("inventory", inventory_id)
+    return row
+
+
+def get_version(session: Session, inv: InventoryRow, version: int | None) -> InventoryVersionRow:
+    """A version of an inventory (the latest if None), or 404."""
+    number = inv.latest_version if version is None else version
+    row = session.scalars(
+        select(InventoryVersionRow).where(
+            (InventoryVersionRow.inventory_id == inv.id) & (InventoryVersionRow.version == number)
+        )
+    ).first()
+    if row is None:
+        raise not_found("version", number)
+    return row
+
+
+def create_inventory(
+    session: Session, who: Principal, name: str, inv: Any, fmt: str, settings: Settings
+) -> InventoryRow:
+    """Store a new inventory with its version 1."""
+    content = domain.canonical_json(inv)
+    sites, links = check_limits(inv, settings)
+    row = InventoryRow(id=new_id(), territory_id=who.territory, name=name, latest_version=1)
+    session.add(row)
+    session.flush()
+    session.add(
+        InventoryVersionRow(
+            inventory_id=row.id,
+            version=1,
+            content=content,
+            etag=etag_of(1, content),
+            source_format=fmt,
+            change="create",
+            n_sites=sites,
+            n_links=links,
+            created_by=who.key_id,
+        )
+    )
+    session.commit()
+    return row
+
+
+def check_if_match(if_match: str | None, current: InventoryVersionRow) -> None:
+    """412 unless ``if_match`` names the current version; 428 if it is missing."""
+    if if_match is None or not if_match.strip():
+        raise ApiProblem(
+            428,
+            f"send If-Match with the inventory's ETag ({current.etag}) to change it",
+        )
+    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+    if "*" not in tags and current.etag not in tags:
+        raise ApiProblem(
+            412,
+            f"the inventory has changed: its latest version is {current.version} "
+            f"(ETag {current.etag}); read it again and re-apply your change",
+        )
+
+
+def add_version(
+    session: Session,
+    who: Principal,
+    inv_row: InventoryRow,
+    current: InventoryVersionRow,
+    inv: Any,
+    fmt: str,
+    change: str,
+    settings: Settings,
+) -> InventoryVersionRow:
+    """Store ``inv`` as the version after ``current``; 412 if another writer got there first."""
+    content = domain.canonical_json(inv)
+    sites, links = check_limits(inv, settings)
+    number = current.version + 1
+    moved = session.execute(
+        update(InventoryRow)
+        .where((InventoryRow.id == inv_row.id) & (InventoryRow.latest_version == current.version))
+        .values(latest_version=number, updated_at=now())
+    ).rowcount  # type: ignore[attr-defined]
+    if moved != 1:
+        session.rollback()
+        raise ApiProblem(412, "the inventory was changed by another request; read it again")
+    version = InventoryVersionRow(
+        inventory_id=inv_row.id,
+        version=number,
+        content=content,
+        etag=etag_of(number, content),
+        source_format=fmt,
+        change=change,
+        n_sites=sites,
+        n_links=links,
+        created_by=who.key_id,
+    )
+    session.add(version)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ApiProblem(
+            412, "the inventory was changed by another request; read it again"
+        ) from None
+    session.refresh(inv_row)
+    return version
+
+
+def inventory_public(session: Session, row: InventoryRow) -> InventoryPublic:
+    """The public form of an inventory with its versions."""
+    versions = session.scalars(
+        select(InventoryVersionRow)
+        .where(InventoryVersionRow.inventory_id == row.id)
+        .order_by(InventoryVersionRow.version)
+    ).all()
+    public = [
+        InventoryVersionPublic(
+            version=v.version,
+            etag=v.etag,
+            source_format=v.source_format,
+            change=v.change,
+            sites=v.n_sites,
+            links=v.n_links,
+            created_at=_utc(v.created_at),
+        )
+        for v in versions
+    ]
+    latest = next((v for v in public if v.version == row.latest_version), public[-1])
+    return InventoryPublic(
+        id=row.id,
+        name=row.name,
+        latest_version=row.latest_version,
+        etag=latest.etag,
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
+        versions=public,
+    )
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite hands timestamps back without their zone; they are stored in UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _utc(value)
+
+
+# -- scenarios -----------------------------------------------------------------------------
+
+
+def get_scenario(session: Session, who: Principal, scenario_id: str) -> ScenarioRow:
+    """The caller's scenario, or 404."""
+    row = session.get(ScenarioRow, scenario_id)
+    if row is None or row.territory_id != who.territory:
+        raise not_found("scenario", scenario_id)
+    return row
+
+
+def scenario_inventory(session: Session, row: ScenarioRow) -> Any:
+    """The inventory a scenario describes (its base version with the overrides applied)."""
+    base = session.scalars(
+        select(InventoryVersionRow).where(
+            (InventoryVersionRow.inventory_id == row.inventory_id)
+            & (InventoryVersionRow.version == row.version)
+        )
+    ).one()
+    return apply_overrides(base.content, row.overrides, "scenario")
+
+
+def apply_overrides(base_json: str, overrides: dict[str, Any], what: str) -> Any:
+    """Apply overrides to a stored inventory: 422 with field paths if they do not fit."""
+    try:
+        return domain.apply_overrides(base_json, overrides)
+    except domain.InventoryError as exc:
+        raise inventory_error(exc) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiProblem(
+            422,
+            f"the {what} cannot be applied: {exc}",
+            kind="invalid-overrides",
+            errors=[FieldError(path="(document)", message=str(exc))],
+        ) from None
+
+
+def scenario_public(row: ScenarioRow) -> ScenarioPublic:
+    """The public form of a scenario."""
+    return ScenarioPublic(
+        id=row.id,
+        name=row.name,
+        inventory_id=row.inventory_id,
+        version=row.version,
+        overrides=row.overrides,
+        created_at=_utc(row.created_at),
+    )
+
+
+# -- runs ----------------------------------------------------------------------------------
+
+
+def get_run(session: Session, who: Principal, run_id: str) -> RunRow:
+    """The caller's run, or 404."""
+    row = session.get(RunRow, run_id)
+    if row is None or row.territory_id != who.territory:
+        raise not_found("run", run_id)
+    return row
+
+
+def get_result(session: Session, run: RunRow) -> RunResultRow:
+    """The result of a finished run, or 409 while it has none."""
+    if run.state != "finished":
+        raise ApiProblem(
+            409,
+            f"run {run.id} is {run.state}: it has no result"
+            + (f" ({run.reason})" if run.reason and run.state == "failed" else ""),
+            kind="no-result",
+        )
+    row = session.get(RunResultRow, run.id)
+    if row is None:
+        raise ApiProblem(409, f"run {run.id} has no stored result", kind="no-result")
+    return row
+
+
+def run_public(run: RunRow) -> RunPublic:
+    """The public form of a run (elapsed time computed while it runs)."""
+    elapsed = run.elapsed
+    if run.state == "running" and run.started_at is not None:
+        elapsed = (now() - _utc(run.started_at)).total_seconds()
+    base = f"/v1/runs/{run.id}"
+    links = {"self": base}
+    if run.state == "finished":
+        links["result"] = base + "/result"
+    if run.state in ("queued", "running"):
+        links["cancel"] = base + "/cancel"
+    return RunPublic(
+        id=run.id,
+        state=run.state,  # type: ignore[arg-type]
+        kind=run.kind,  # type: ignore[arg-type]
+        inventory_id=run.inventory_id,
+        version=run.version,
+        scenario_id=run.scenario_id,
+        objective=run.objective,  # type: ignore[arg-type]
+        time_limit=run.time_limit,
+        gap_target=run.rel_gap,
+        status=run.status,
+        incumbent=run.incumbent,
+        bound=run.bound,
+        gap=run.mip_gap,
+        elapsed=elapsed,
+        nodes=run.nodes,
+        reason=run.reason,
+        attempts=run.attempt,
+        cancel_requested=run.cancel_requested,
+        created_at=_utc(run.created_at),
+        started_at=_utc_or_none(run.started_at),
+        finished_at=_utc_or_none(run.finished_at),
+        links=links,
+    )
+
+
+def count(session: Session, table: Any, territory: str) -> int:
+    """How many rows of ``table`` the territory has."""
+    return int(
+        session.scalar(
+            select(func.count()).select_from(table).where(table.territory_id == territory)
+        )
+        or 0
+    )
+
+
+# -- comparisons ---------------------------------------------------------------------------
+
+
+def get_comparison(session: Session, who: Principal, comparison_id: str) -> ComparisonRow:
+    """The caller's comparison, or 404."""
+    row = session.get(ComparisonRow, comparison_id)
+    if row is None or row.territory_id != who.territory:
+        raise not_found("comparison", comparison_id)
+    return row
+
+
+def comparison_public(row: ComparisonRow) -> ComparisonPublic:
+    """The public form of a comparison."""
+    return ComparisonPublic(
+        id=row.id,
+        run_ids=row.run_ids,
+        labels=row.labels,
+        totals=row.totals,
+        exchanges=row.exchanges,
+        created_at=_utc(row.created_at),
+    )
