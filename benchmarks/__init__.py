@@ -1,0 +1,1 @@
+"""Benchmarks: registered public instances, timed phase by phase (see ``README.md``)."""
