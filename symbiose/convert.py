@@ -496,6 +496,7 @@ class _Compiler:
                 loss_per_km=loss,
                 max_distance=max_d,
                 detour=m.detour_factor or t.detour_factor,
+                generate=m.generate,
             )
         # one issue per field, not one per commodity of the mode
         self.issues.items = list(dict.fromkeys(self.issues.items))
@@ -555,6 +556,7 @@ class _Compiler:
             reach = [
                 cand.ModeReach(m.id, m.commodities, m.detour, m.max_distance)
                 for m in modes.values()
+                if m.generate
             ]
             quality = [k for k, info in commodities.items() if info.quality]
             for c_ in cand.generate(places, reach, origins, quality, skip=arc_info):
@@ -619,6 +621,7 @@ class _ModeCost:
     loss_per_km: float
     max_distance: float | None
     detour: float
+    generate: bool = True
 
     def arc(
         self,

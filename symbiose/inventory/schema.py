@@ -217,6 +217,10 @@ class LinkMode(_Sourced):
         le=5.0,
         description="Route length over great-circle distance (default: the territory's).",
     )
+    generate: bool = Field(
+        True,
+        description="Generate candidate links of this mode; false: only explicit links use it (e.g. ships between terminals).",
+    )
 
 
 class Link(_Sourced):

@@ -1,0 +1,46 @@
+"""The one pipeline every entry point calls: inventory → problem → solve → report.
+
+check (schema and semantics) → convert (units, candidates, annualised costs) → solve (HiGHS
+through :mod:`models.solve`) → report (names, readable units, EUR and t CO2).
+"""
+
+from __future__ import annotations
+
+from models.result import Objective
+from models.solve import SolveOptions, pareto, solve
+from symbiose.convert import to_network
+from symbiose.inventory.schema import Inventory
+from symbiose.report import Report
+
+
+def optimise(
+    inv: Inventory,
+    objective: str = "valorisation",
+    options: SolveOptions | None = None,
+) -> Report:
+    """Optimise an inventory and report the result in the user's terms.
+
+    Raises:
+        InventoryError: the inventory cannot be converted (every problem, with field paths).
+        ValueError: an unknown objective.
+    """
+    kind = _objective(objective)
+    network = to_network(inv)
+    result = solve(network.problem, kind, options)
+    return Report(result, inv, network)
+
+
+def optimise_front(
+    inv: Inventory, points: int = 5, options: SolveOptions | None = None
+) -> list[Report]:
+    """The EUR vs CO2 Pareto front of an inventory, one report per point."""
+    network = to_network(inv)
+    return [Report(r, inv, network) for r in pareto(network.problem, points, options)]
+
+
+def _objective(name: str) -> Objective:
+    try:
+        return Objective(name)
+    except ValueError:
+        choices = ", ".join(o.value for o in Objective)
+        raise ValueError(f"unknown objective {name!r} (choose {choices})") from None

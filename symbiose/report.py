@@ -1,0 +1,523 @@
+"""Results in the user's terms: named sites, readable units, EUR/yr and t CO2/yr.
+
+A :class:`Report` wraps the numeric :class:`models.result.Result` with the inventory it came
+from, and derives the tables a planner reads: flows between named sites, links to build with
+their length and cost, each site's gains, and totals per commodity.  It exports them as CSV,
+Excel, JSON and GeoJSON, and renders a terminal summary meant to be read in ten seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from models.result import Result, Status
+from symbiose.convert import Network
+from symbiose.inventory.schema import Inventory
+from symbiose.units import money, readable, tonnes
+
+FLOW_COLUMNS = [
+    "from_id",
+    "from",
+    "to_id",
+    "to",
+    "mode",
+    "kind",
+    "commodity",
+    "quantity",
+    "delivered",
+    "unit",
+    "readable",
+    "length_km",
+    "transport_cost_eur",
+    "co2_t",
+    "indicative_value_eur",
+]
+LINK_COLUMNS = [
+    "from_id",
+    "from",
+    "to_id",
+    "to",
+    "mode",
+    "kind",
+    "commodities",
+    "existing",
+    "length_km",
+    "investment_eur",
+    "annual_fixed_cost_eur",
+    "flow",
+    "unit",
+    "utilisation",
+]
+GAIN_COLUMNS = [
+    "site_id",
+    "site",
+    "sector",
+    "delivery_value_eur",
+    "disposal_avoided_eur",
+    "gain_eur",
+    "co2_avoided_t",
+]
+COMMODITY_COLUMNS = [
+    "commodity",
+    "name",
+    "unit",
+    "available",
+    "used",
+    "delivered",
+    "delivery_value_eur",
+    "disposal_avoided_eur",
+    "transport_cost_eur",
+    "co2_avoided_t",
+]
+CONVERTER_COLUMNS = ["converter", "name", "site_id", "site", "reference", "output", "unit", "built"]
+
+
+@dataclass
+class Report:
+    """A solved inventory, in names, readable units, EUR/yr and t CO2/yr."""
+
+    result: Result
+    inventory: Inventory
+    network: Network | None = None
+    name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            self.name = self.inventory.territory.name
+
+    # -- lookups ---------------------------------------------------------------------------
+    def _site_name(self, sid: str) -> str:
+        site = self.network.sites.get(sid) if self.network else None
+        return site.name if site else sid
+
+    def _unit(self, commodity: str) -> str:
+        if self.network and commodity in self.network.commodities:
+            return self.network.unit(commodity)
+        return ""
+
+    # -- tables ----------------------------------------------------------------------------
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Yearly flows between named sites, largest indicative value first."""
+        raw = self.result.flows
+        if raw.empty or self.network is None:
+            return pd.DataFrame(columns=FLOW_COLUMNS)
+        net, p = self.network, self.network.problem
+        grouped = raw.groupby(["tail", "head", "mode", "commodity"], as_index=False)[
+            ["quantity", "delivered", "cost", "co2"]
+        ].sum()
+        rows = []
+        cp = net.carbon_price
+        for r in grouped.itertuples(index=False):
+            info = net.arcs.get((r.tail, r.head, r.mode))
+            unit = self._unit(r.commodity)
+            value = 0.0
+            demand = p.demand_of(r.head, r.commodity)
+            if demand is not None:
+                value += r.delivered * (demand.value + cp * demand.co2)
+            supply = p.supply_of(r.tail, r.commodity)
+            if supply is not None:
+                value += r.quantity * (supply.disposal_cost + cp * supply.disposal_co2)
+            rows.append(
+                {
+                    "from_id": r.tail,
+                    "from": self._site_name(r.tail),
+                    "to_id": r.head,
+                    "to": self._site_name(r.head),
+                    "mode": r.mode,
+                    "kind": info.kind if info else "",
+                    "commodity": r.commodity,
+                    "quantity": r.quantity,
+                    "delivered": r.delivered,
+                    "unit": f"{unit}/yr",
+                    "readable": readable(r.delivered, unit),
+                    "length_km": round(info.length_km, 2) if info else math.nan,
+                    "transport_cost_eur": r.cost,
+                    "co2_t": r.co2,
+                    "indicative_value_eur": value - r.cost,
+                }
+            )
+        out = pd.DataFrame(rows, columns=FLOW_COLUMNS)
+        return out.sort_values("indicative_value_eur", ascending=False, ignore_index=True)
+
+    @property
+    def flows_by_slice(self) -> pd.DataFrame:
+        """Flows per time slice, as the optimiser gives them (canonical units)."""
+        return self.result.flows
+
+    @cached_property
+    def built_links(self) -> pd.DataFrame:
+        """Links in use: candidates to build (with investment) and existing ones carrying flow."""
+        raw = self.result.built_arcs
+        if raw.empty or self.network is None:
+            return pd.DataFrame(columns=LINK_COLUMNS)
+        net = self.network
+        arcs = {a.key: a for a in net.problem.arcs}
+        rows = []
+        for r in raw.itertuples(index=False):
+            if float(r.flow) <= 1e-6 and float(r.fixed_cost) <= 1e-9:
+                continue  # a free candidate the solver left "built" without use
+            key = (str(r.tail), str(r.head), str(r.mode))
+            info, arc = net.arcs.get(key), arcs[key]
+            unit = self._unit(arc.commodities[0])
+            rows.append(
+                {
+                    "from_id": r.tail,
+                    "from": self._site_name(str(r.tail)),
+                    "to_id": r.head,
+                    "to": self._site_name(str(r.head)),
+                    "mode": r.mode,
+                    "kind": info.kind if info else "",
+                    "commodities": ", ".join(arc.commodities),
+                    "existing": bool(r.existing),
+                    "length_km": round(info.length_km, 2) if info else math.nan,
+                    "investment_eur": info.investment if info else 0.0,
+                    "annual_fixed_cost_eur": float(r.fixed_cost),
+                    "flow": float(r.flow),
+                    "unit": f"{unit}/yr",
+                    "utilisation": float(r.utilisation) if math.isfinite(r.capacity) else math.nan,
+                }
+            )
+        return pd.DataFrame(rows, columns=LINK_COLUMNS)
+
+    @cached_property
+    def site_gains(self) -> pd.DataFrame:
+        """Per site: the value of what it receives, the disposal it avoids, and its CO2 avoided.
+
+        Transport, conversion and link costs are territory-wide and are not split among sites.
+        """
+        bal = self.result.balances
+        if bal.empty or self.network is None:
+            return pd.DataFrame(columns=GAIN_COLUMNS)
+        per = bal.groupby("node")[["delivery_value", "disposal_avoided", "co2_avoided"]].sum()
+        rows = []
+        for sid, r in per.iterrows():
+            site = self.network.sites.get(str(sid))
+            rows.append(
+                {
+                    "site_id": sid,
+                    "site": site.name if site else sid,
+                    "sector": site.sector if site else "",
+                    "delivery_value_eur": float(r["delivery_value"]),
+                    "disposal_avoided_eur": float(r["disposal_avoided"]),
+                    "gain_eur": float(r["delivery_value"] + r["disposal_avoided"]),
+                    "co2_avoided_t": float(r["co2_avoided"]),
+                }
+            )
+        out = pd.DataFrame(rows, columns=GAIN_COLUMNS)
+        out = out[(out["gain_eur"].abs() > 1e-6) | (out["co2_avoided_t"].abs() > 1e-6)]
+        return out.sort_values("gain_eur", ascending=False, ignore_index=True)
+
+    @cached_property
+    def commodity_totals(self) -> pd.DataFrame:
+        """Per commodity: available, used, delivered, value, disposal avoided, cost, CO2."""
+        bal, flows = self.result.balances, self.result.flows
+        if bal.empty or self.network is None:
+            return pd.DataFrame(columns=COMMODITY_COLUMNS)
+        per = bal.groupby("commodity")[
+            ["available", "used", "delivered", "delivery_value", "disposal_avoided", "co2_avoided"]
+        ].sum()
+        transport = flows.groupby("commodity")[["cost", "co2"]].sum() if len(flows) else None
+        rows = []
+        for k, r in per.iterrows():
+            info = self.network.commodities.get(str(k))
+            cost = (
+                float(transport.loc[k, "cost"])
+                if transport is not None and k in transport.index
+                else 0.0
+            )
+            co2 = (
+                float(transport.loc[k, "co2"])
+                if transport is not None and k in transport.index
+                else 0.0
+            )
+            rows.append(
+                {
+                    "commodity": k,
+                    "name": info.name if info else k,
+                    "unit": f"{info.unit if info else ''}/yr",
+                    "available": float(r["available"]),
+                    "used": float(r["used"]),
+                    "delivered": float(r["delivered"]),
+                    "delivery_value_eur": float(r["delivery_value"]),
+                    "disposal_avoided_eur": float(r["disposal_avoided"]),
+                    "transport_cost_eur": cost,
+                    "co2_avoided_t": float(r["co2_avoided"]) - co2,
+                }
+            )
+        return pd.DataFrame(rows, columns=COMMODITY_COLUMNS)
+
+    @cached_property
+    def converters(self) -> pd.DataFrame:
+        """Converters' yearly output in their reference commodity."""
+        raw = self.result.converters
+        if raw.empty or self.network is None:
+            return pd.DataFrame(columns=CONVERTER_COLUMNS)
+        per = raw.groupby(["converter", "node"], as_index=False).agg(
+            activity=("activity", "sum"), built=("built", "first")
+        )
+        rows = []
+        for r in per.itertuples(index=False):
+            info = self.network.converters.get(str(r.converter))
+            ref = info.reference if info else ""
+            out = float(r.activity) * (info.reference_yield if info else 1.0)
+            rows.append(
+                {
+                    "converter": r.converter,
+                    "name": info.name if info else r.converter,
+                    "site_id": r.node,
+                    "site": self._site_name(str(r.node)),
+                    "reference": ref,
+                    "output": out,
+                    "unit": f"{self._unit(ref)}/yr",
+                    "built": bool(r.built),
+                }
+            )
+        return pd.DataFrame(rows, columns=CONVERTER_COLUMNS)
+
+    # -- summary ---------------------------------------------------------------------------
+    def totals(self) -> dict[str, float | None]:
+        """The objective's parts in EUR/yr, and t CO2/yr avoided."""
+        t = self.result.totals
+        if not t:
+            return {}
+        return {
+            "valorisation_eur_per_yr": t["valorisation"],
+            "delivery_value_eur_per_yr": t["value"],
+            "disposal_avoided_eur_per_yr": t["disposal_avoided"],
+            "carbon_value_eur_per_yr": t["carbon_value"],
+            "transport_cost_eur_per_yr": t["transport_cost"],
+            "conversion_cost_eur_per_yr": t["conversion_cost"],
+            "fixed_cost_eur_per_yr": t["fixed_cost"],
+            "co2_avoided_t_per_yr": t["co2_avoided"],
+            "carbon_price_eur_per_t": t.get("carbon_price", 0.0),
+        }
+
+    def shortfalls(self) -> list[dict[str, Any]]:
+        """Hard requirements that cannot be met, with site names and units."""
+        out = []
+        for s in self.result.shortfalls:
+            unit = self._unit(s.commodity)
+            what = {
+                "must_dispatch": "must dispatch",
+                "must_serve": "must serve",
+                "minimum": "minimum delivery",
+            }[s.kind]
+            out.append(
+                {
+                    "kind": s.kind,
+                    "site_id": s.node,
+                    "site": self._site_name(s.node),
+                    "commodity": s.commodity,
+                    "slice": s.slice,
+                    "required": s.required,
+                    "shortfall": s.shortfall,
+                    "unit": unit,
+                    "text": (
+                        f"{self._site_name(s.node)}: {what} of {s.commodity} cannot be met in"
+                        f" {s.slice} ({s.shortfall:,.4g} of {s.required:,.4g} {unit} missing)"
+                    ),
+                }
+            )
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Status, message, totals in EUR/yr and t CO2/yr, per commodity, shortfalls: JSON-ready."""
+        r = self.result
+        message = r.message
+        if r.status is Status.INFEASIBLE and r.shortfalls:
+            message = "infeasible: " + "; ".join(s["text"] for s in self.shortfalls())
+        return _clean(
+            {
+                "territory": self.name,
+                "status": r.status.value,
+                "message": message,
+                "objective_kind": r.objective_kind.value,
+                "objective": r.objective,
+                "bound": r.bound,
+                "gap": r.gap,
+                "solve_seconds": round(r.solve_seconds, 3),
+                "totals": self.totals(),
+                "per_commodity": self.commodity_totals.to_dict(orient="records"),
+                "shortfalls": self.shortfalls(),
+                "counts": {
+                    "sites": len(self.inventory.sites),
+                    "candidate_links": self.network.candidates if self.network else 0,
+                    "links_in_use": len(self.built_links),
+                    "links_to_build": int((~self.built_links["existing"].astype(bool)).sum())
+                    if len(self.built_links)
+                    else 0,
+                    "flows": len(self.flows),
+                },
+            }
+        )
+
+    # -- exports ---------------------------------------------------------------------------
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The report's tables by name."""
+        return {
+            "flows": self.flows,
+            "built_links": self.built_links,
+            "site_gains": self.site_gains,
+            "commodities": self.commodity_totals,
+            "converters": self.converters,
+        }
+
+    def to_geojson(self) -> dict[str, Any]:
+        """Sites (points) and links in use (lines) as a GeoJSON FeatureCollection."""
+        features: list[dict[str, Any]] = []
+        gains = self.site_gains.set_index("site_id") if len(self.site_gains) else None
+        for s in self.inventory.sites:
+            gain = (
+                float(gains.loc[s.id, "gain_eur"])
+                if gains is not None and s.id in gains.index
+                else 0.0
+            )
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [s.longitude, s.latitude]},
+                    "properties": {
+                        "kind": "site",
+                        "id": s.id,
+                        "name": s.name,
+                        "sector": s.sector,
+                        "hub": s.hub,
+                        "gain_eur_per_yr": gain,
+                    },
+                }
+            )
+        sites = {s.id: s for s in self.inventory.sites}
+        for link in self.built_links.to_dict(orient="records"):
+            a, b = sites[link["from_id"]], sites[link["to_id"]]
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [[a.longitude, a.latitude], [b.longitude, b.latitude]],
+                    },
+                    "properties": {"kind": "link"} | _clean(link),
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    def to_json(self) -> str:
+        """Summary and tables as one JSON document."""
+        doc = self.summary()
+        doc["tables"] = {
+            name: _clean(t.to_dict(orient="records")) for name, t in self.tables().items()
+        }
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+
+    def write(
+        self,
+        directory: str | Path,
+        formats: tuple[str, ...] | list[str] = ("csv", "json", "xlsx", "geojson"),
+    ) -> list[Path]:
+        """Write the report in ``formats`` to ``directory``; returns the files written."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        unknown = set(formats) - {"csv", "json", "xlsx", "geojson"}
+        if unknown:
+            raise ValueError(f"unknown formats {sorted(unknown)} (csv, json, xlsx, geojson)")
+        if "csv" in formats:
+            for name, table in self.tables().items():
+                path = out / f"{name}.csv"
+                table.to_csv(path, index=False)
+                written.append(path)
+        if "json" in formats:
+            path = out / "report.json"
+            path.write_text(self.to_json(), encoding="utf-8")
+            written.append(path)
+        if "geojson" in formats:
+            path = out / "report.geojson"
+            path.write_text(json.dumps(self.to_geojson(), ensure_ascii=False), encoding="utf-8")
+            written.append(path)
+        if "xlsx" in formats:
+            path = out / "report.xlsx"
+            totals = pd.DataFrame(
+                [("status", self.result.status.value), ("message", self.result.message)]
+                + list(self.totals().items()),
+                columns=["field", "value"],
+            )
+            with pd.ExcelWriter(path) as writer:
+                totals.to_excel(writer, sheet_name="totals", index=False)
+                for name, table in self.tables().items():
+                    table.to_excel(writer, sheet_name=name, index=False)
+            written.append(path)
+        return written
+
+    # -- the terminal summary --------------------------------------------------------------
+    def render_text(self, top: int = 8) -> str:
+        """A summary a planner reads in ten seconds."""
+        r = self.result
+        head = f"{self.name} — {r.status.value.replace('_', ' ')}"
+        if r.gap is not None and r.status in (Status.OPTIMAL, Status.TIME_LIMIT):
+            head += f" (gap {r.gap:.2%}, {r.solve_seconds:.1f} s)"
+        lines = [head]
+        if not r.totals:
+            lines.append(f"  {r.message}")
+            for s in self.shortfalls():
+                lines.append(f"  - {s['text']}")
+            return "\n".join(lines)
+        t = self.totals()
+        lines.append(
+            f"  Valorisation {money(t['valorisation_eur_per_yr'] or 0)}/yr · CO2 avoided"
+            f" {tonnes(t['co2_avoided_t_per_yr'] or 0)}/yr"
+            f" (carbon price {t['carbon_price_eur_per_t']:.0f} €/t)"
+        )
+        lines.append(
+            f"  = deliveries {money(t['delivery_value_eur_per_yr'] or 0)}"
+            f" + disposal avoided net of handling {money(t['disposal_avoided_eur_per_yr'] or 0)}"
+            f" + carbon {money(t['carbon_value_eur_per_yr'] or 0)}"
+            f" − transport {money(t['transport_cost_eur_per_yr'] or 0)}"
+            f" − conversion {money(t['conversion_cost_eur_per_yr'] or 0)}"
+            f" − links/plants {money(t['fixed_cost_eur_per_yr'] or 0)}"
+        )
+        flows = self.flows
+        if len(flows):
+            lines.append(f"  Top exchanges ({min(top, len(flows))} of {len(flows)}):")
+            w_from = min(30, max(len(str(x)) for x in flows["from"].head(top)))
+            w_to = min(30, max(len(str(x)) for x in flows["to"].head(top)))
+            for f in flows.head(top).itertuples(index=False):
+                lines.append(
+                    f"    {str(f[1])[:w_from]:<{w_from}} → {str(f[3])[:w_to]:<{w_to}}"
+                    f"  {f.commodity:<12} {f.readable:>14}  {f.mode} {f.length_km:.1f} km"
+                )
+        links = self.built_links
+        new = links[~links["existing"].astype(bool)] if len(links) else links
+        if len(new):
+            lines.append(
+                f"  Links to build: {len(new)}, investment {money(float(new['investment_eur'].sum()))},"
+                f" {money(float(new['annual_fixed_cost_eur'].sum()))}/yr annualised"
+            )
+        gains = self.site_gains
+        if len(gains):
+            best = ", ".join(
+                f"{g.site} {money(g.gain_eur)}" for g in gains.head(3).itertuples(index=False)
+            )
+            lines.append(f"  Sites gaining most (per yr): {best}")
+        return "\n".join(lines)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-ready: NaN and infinities become None, numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
