@@ -91,6 +91,14 @@ class _Compiler:
             self.issues.add(loc, str(exc))
             return default
 
+    def optional(self, loc: Loc, value: Any, unit: str) -> float | None:
+        """``value`` in ``unit``, or None (with the issue recorded) if it cannot be read."""
+        try:
+            return to_unit(value, unit)
+        except UnitProblem as exc:
+            self.issues.add(loc, str(exc))
+            return None
+
     def scalar(self, loc: Loc, value: Any, unit: str, *, negative: bool = False) -> float:
         out = self.convert(loc, lambda: to_unit(value, unit, allow_negative=negative))
         return 0.0 if out is None else out
@@ -134,7 +142,7 @@ class _Compiler:
         extra: str = "",
     ) -> float:
         """A figure per unit of a commodity (EUR/t, t CO2/MWh, EUR/(t*km)), canonical."""
-        unit = f"{numerator}/({info.unit}{extra})"
+        unit = f"{numerator}/({info.unit}{extra})" if extra else f"{numerator}/{info.unit}"
 
         def go() -> float:
             q = parse_quantity(value)
@@ -381,10 +389,11 @@ class _Compiler:
             var = self.per_unit((*loc, "variable_cost"), cv.variable_cost, "EUR", info, None)
             co2 = self.per_unit((*loc, "co2"), cv.co2, "t", info, None)
             invest = self.scalar((*loc, "investment"), cv.investment, "EUR")
-            life = self.scalar((*loc, "lifetime"), cv.lifetime, "yr")
-            annual = self.scalar((*loc, "annual_cost"), cv.annual_cost, "EUR/yr")
-            if life <= 0:
+            life_or_none = self.optional((*loc, "lifetime"), cv.lifetime, "yr")
+            if life_or_none is not None and life_or_none <= 0:
                 issues.add((*loc, "lifetime"), f"must be positive, got {cv.lifetime!r}")
+            life = life_or_none or 1.0
+            annual = self.scalar((*loc, "annual_cost"), cv.annual_cost, "EUR/yr")
             out_temp = self.temperature((*loc, "output_temperature"), cv.output_temperature)
             for k in cv.outputs:
                 if commodities[k].quality == "temperature" and out_temp is None:
@@ -433,9 +442,10 @@ class _Compiler:
                     )
                 else:
                     capacity = self.amount((*loc, "capacity"), m.capacity, infos[0], None)
-            life = self.scalar((*loc, "lifetime"), m.lifetime, "yr")
-            if life <= 0:
+            life_or_none = self.optional((*loc, "lifetime"), m.lifetime, "yr")
+            if life_or_none is not None and life_or_none <= 0:
                 issues.add((*loc, "lifetime"), f"must be positive, got {m.lifetime!r}")
+            life = life_or_none or 1.0
             loss = self.scalar((*loc, "loss_per_km"), m.loss_per_km, "1/km")
             if loss >= 1:
                 issues.add((*loc, "loss_per_km"), f"must be below 1 per km, got {m.loss_per_km!r}")

@@ -116,33 +116,33 @@ class Report:
         ].sum()
         rows = []
         cp = net.carbon_price
-        for r in grouped.itertuples(index=False):
-            info = net.arcs.get((r.tail, r.head, r.mode))
-            unit = self._unit(r.commodity)
+        for r in grouped.to_dict(orient="records"):
+            info = net.arcs.get((r["tail"], r["head"], r["mode"]))
+            unit = self._unit(r["commodity"])
             value = 0.0
-            demand = p.demand_of(r.head, r.commodity)
+            demand = p.demand_of(r["head"], r["commodity"])
             if demand is not None:
-                value += r.delivered * (demand.value + cp * demand.co2)
-            supply = p.supply_of(r.tail, r.commodity)
+                value += r["delivered"] * (demand.value + cp * demand.co2)
+            supply = p.supply_of(r["tail"], r["commodity"])
             if supply is not None:
-                value += r.quantity * (supply.disposal_cost + cp * supply.disposal_co2)
+                value += r["quantity"] * (supply.disposal_cost + cp * supply.disposal_co2)
             rows.append(
                 {
-                    "from_id": r.tail,
-                    "from": self._site_name(r.tail),
-                    "to_id": r.head,
-                    "to": self._site_name(r.head),
-                    "mode": r.mode,
+                    "from_id": r["tail"],
+                    "from": self._site_name(r["tail"]),
+                    "to_id": r["head"],
+                    "to": self._site_name(r["head"]),
+                    "mode": r["mode"],
                     "kind": info.kind if info else "",
-                    "commodity": r.commodity,
-                    "quantity": r.quantity,
-                    "delivered": r.delivered,
+                    "commodity": r["commodity"],
+                    "quantity": r["quantity"],
+                    "delivered": r["delivered"],
                     "unit": f"{unit}/yr",
-                    "readable": readable(r.delivered, unit),
+                    "readable": readable(r["delivered"], unit),
                     "length_km": round(info.length_km, 2) if info else math.nan,
-                    "transport_cost_eur": r.cost,
-                    "co2_t": r.co2,
-                    "indicative_value_eur": value - r.cost,
+                    "transport_cost_eur": r["cost"],
+                    "co2_t": r["co2"],
+                    "indicative_value_eur": value - r["cost"],
                 }
             )
         out = pd.DataFrame(rows, columns=FLOW_COLUMNS)
@@ -162,28 +162,30 @@ class Report:
         net = self.network
         arcs = {a.key: a for a in net.problem.arcs}
         rows = []
-        for r in raw.itertuples(index=False):
-            if float(r.flow) <= 1e-6 and float(r.fixed_cost) <= 1e-9:
+        for r in raw.to_dict(orient="records"):
+            if float(r["flow"]) <= 1e-6 and float(r["fixed_cost"]) <= 1e-9:
                 continue  # a free candidate the solver left "built" without use
-            key = (str(r.tail), str(r.head), str(r.mode))
+            key = (str(r["tail"]), str(r["head"]), str(r["mode"]))
             info, arc = net.arcs.get(key), arcs[key]
             unit = self._unit(arc.commodities[0])
             rows.append(
                 {
-                    "from_id": r.tail,
-                    "from": self._site_name(str(r.tail)),
-                    "to_id": r.head,
-                    "to": self._site_name(str(r.head)),
-                    "mode": r.mode,
+                    "from_id": r["tail"],
+                    "from": self._site_name(str(r["tail"])),
+                    "to_id": r["head"],
+                    "to": self._site_name(str(r["head"])),
+                    "mode": r["mode"],
                     "kind": info.kind if info else "",
                     "commodities": ", ".join(arc.commodities),
-                    "existing": bool(r.existing),
+                    "existing": bool(r["existing"]),
                     "length_km": round(info.length_km, 2) if info else math.nan,
                     "investment_eur": info.investment if info else 0.0,
-                    "annual_fixed_cost_eur": float(r.fixed_cost),
-                    "flow": float(r.flow),
+                    "annual_fixed_cost_eur": float(r["fixed_cost"]),
+                    "flow": float(r["flow"]),
                     "unit": f"{unit}/yr",
-                    "utilisation": float(r.utilisation) if math.isfinite(r.capacity) else math.nan,
+                    "utilisation": float(r["utilisation"])
+                    if math.isfinite(r["capacity"])
+                    else math.nan,
                 }
             )
         return pd.DataFrame(rows, columns=LINK_COLUMNS)
@@ -225,20 +227,18 @@ class Report:
         per = bal.groupby("commodity")[
             ["available", "used", "delivered", "delivery_value", "disposal_avoided", "co2_avoided"]
         ].sum()
-        transport = flows.groupby("commodity")[["cost", "co2"]].sum() if len(flows) else None
+        transport: dict[str, dict[str, float]] = {}
+        if len(flows):
+            sums = flows.groupby("commodity")[["cost", "co2"]].sum()
+            transport = {
+                str(k): {str(a): float(b) for a, b in v.items()}
+                for k, v in sums.to_dict(orient="index").items()
+            }
         rows = []
         for k, r in per.iterrows():
             info = self.network.commodities.get(str(k))
-            cost = (
-                float(transport.loc[k, "cost"])
-                if transport is not None and k in transport.index
-                else 0.0
-            )
-            co2 = (
-                float(transport.loc[k, "co2"])
-                if transport is not None and k in transport.index
-                else 0.0
-            )
+            cost = transport.get(str(k), {}).get("cost", 0.0)
+            co2 = transport.get(str(k), {}).get("co2", 0.0)
             rows.append(
                 {
                     "commodity": k,
@@ -265,20 +265,20 @@ class Report:
             activity=("activity", "sum"), built=("built", "first")
         )
         rows = []
-        for r in per.itertuples(index=False):
-            info = self.network.converters.get(str(r.converter))
+        for r in per.to_dict(orient="records"):
+            info = self.network.converters.get(str(r["converter"]))
             ref = info.reference if info else ""
-            out = float(r.activity) * (info.reference_yield if info else 1.0)
+            out = float(r["activity"]) * (info.reference_yield if info else 1.0)
             rows.append(
                 {
-                    "converter": r.converter,
-                    "name": info.name if info else r.converter,
-                    "site_id": r.node,
-                    "site": self._site_name(str(r.node)),
+                    "converter": r["converter"],
+                    "name": info.name if info else r["converter"],
+                    "site_id": r["node"],
+                    "site": self._site_name(str(r["node"])),
                     "reference": ref,
                     "output": out,
                     "unit": f"{self._unit(ref)}/yr",
-                    "built": bool(r.built),
+                    "built": bool(r["built"]),
                 }
             )
         return pd.DataFrame(rows, columns=CONVERTER_COLUMNS)
@@ -331,20 +331,20 @@ class Report:
 
     def summary(self) -> dict[str, Any]:
         """Status, message, totals in EUR/yr and t CO2/yr, per commodity, shortfalls: JSON-ready."""
-        r = self.result
-        message = r.message
-        if r.status is Status.INFEASIBLE and r.shortfalls:
+        res = self.result
+        message = res.message
+        if res.status is Status.INFEASIBLE and res.shortfalls:
             message = "infeasible: " + "; ".join(s["text"] for s in self.shortfalls())
         return _clean(
             {
                 "territory": self.name,
-                "status": r.status.value,
+                "status": res.status.value,
                 "message": message,
-                "objective_kind": r.objective_kind.value,
-                "objective": r.objective,
-                "bound": r.bound,
-                "gap": r.gap,
-                "solve_seconds": round(r.solve_seconds, 3),
+                "objective_kind": res.objective_kind.value,
+                "objective": res.objective,
+                "bound": res.bound,
+                "gap": res.gap,
+                "solve_seconds": round(res.solve_seconds, 3),
                 "totals": self.totals(),
                 "per_commodity": self.commodity_totals.to_dict(orient="records"),
                 "shortfalls": self.shortfalls(),
@@ -374,13 +374,9 @@ class Report:
     def to_geojson(self) -> dict[str, Any]:
         """Sites (points) and links in use (lines) as a GeoJSON FeatureCollection."""
         features: list[dict[str, Any]] = []
-        gains = self.site_gains.set_index("site_id") if len(self.site_gains) else None
+        gains = dict(zip(self.site_gains["site_id"], self.site_gains["gain_eur"], strict=True))
         for s in self.inventory.sites:
-            gain = (
-                float(gains.loc[s.id, "gain_eur"])
-                if gains is not None and s.id in gains.index
-                else 0.0
-            )
+            gain = float(gains.get(s.id, 0.0))
             features.append(
                 {
                     "type": "Feature",
@@ -446,8 +442,11 @@ class Report:
         if "xlsx" in formats:
             path = out / "report.xlsx"
             totals = pd.DataFrame(
-                [("status", self.result.status.value), ("message", self.result.message)]
-                + list(self.totals().items()),
+                [
+                    ("status", self.result.status.value),
+                    ("message", self.result.message),
+                    *list(self.totals().items()),
+                ],
                 columns=["field", "value"],
             )
             with pd.ExcelWriter(path) as writer:
@@ -460,13 +459,13 @@ class Report:
     # -- the terminal summary --------------------------------------------------------------
     def render_text(self, top: int = 8) -> str:
         """A summary a planner reads in ten seconds."""
-        r = self.result
-        head = f"{self.name} — {r.status.value.replace('_', ' ')}"
-        if r.gap is not None and r.status in (Status.OPTIMAL, Status.TIME_LIMIT):
-            head += f" (gap {r.gap:.2%}, {r.solve_seconds:.1f} s)"
+        res = self.result
+        head = f"{self.name} — {res.status.value.replace('_', ' ')}"
+        if res.gap is not None and res.status in (Status.OPTIMAL, Status.TIME_LIMIT):
+            head += f" (gap {res.gap:.2%}, {res.solve_seconds:.1f} s)"
         lines = [head]
-        if not r.totals:
-            lines.append(f"  {r.message}")
+        if not res.totals:
+            lines.append(f"  {res.message}")
             for s in self.shortfalls():
                 lines.append(f"  - {s['text']}")
             return "\n".join(lines)
@@ -489,10 +488,10 @@ class Report:
             lines.append(f"  Top exchanges ({min(top, len(flows))} of {len(flows)}):")
             w_from = min(30, max(len(str(x)) for x in flows["from"].head(top)))
             w_to = min(30, max(len(str(x)) for x in flows["to"].head(top)))
-            for f in flows.head(top).itertuples(index=False):
+            for f in flows.head(top).to_dict(orient="records"):
                 lines.append(
-                    f"    {str(f[1])[:w_from]:<{w_from}} → {str(f[3])[:w_to]:<{w_to}}"
-                    f"  {f.commodity:<12} {f.readable:>14}  {f.mode} {f.length_km:.1f} km"
+                    f"    {str(f['from'])[:w_from]:<{w_from}} → {str(f['to'])[:w_to]:<{w_to}}"
+                    f"  {f['commodity']:<12} {f['readable']:>14}  {f['mode']} {f['length_km']:.1f} km"
                 )
         links = self.built_links
         new = links[~links["existing"].astype(bool)] if len(links) else links
@@ -504,7 +503,8 @@ class Report:
         gains = self.site_gains
         if len(gains):
             best = ", ".join(
-                f"{g.site} {money(g.gain_eur)}" for g in gains.head(3).itertuples(index=False)
+                f"{g['site']} {money(g['gain_eur'])}"
+                for g in gains.head(3).to_dict(orient="records")
             )
             lines.append(f"  Sites gaining most (per yr): {best}")
         return "\n".join(lines)

@@ -49,6 +49,10 @@ def parse_quantity(value: Any) -> pint.Quantity | float:
     if not isinstance(value, str) or not value.strip():
         raise UnitProblem(f"expected a number or a quantity with its unit, got {value!r}")
     try:
+        return float(value.strip())  # a number written as text (CSV cells)
+    except ValueError:
+        pass
+    try:
         q = _parse(value.strip())
     except pint.UndefinedUnitError as exc:
         names = ", ".join(sorted(exc.unit_names)) if hasattr(exc, "unit_names") else str(exc)

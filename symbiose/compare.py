@@ -1,0 +1,165 @@
+"""Compare solved scenarios: totals side by side, and the exchanges that appear, disappear or change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from symbiose.report import Report
+from symbiose.units import money, readable, tonnes
+
+# Relative change below which an exchange is "the same".
+TOLERANCE = 0.01
+
+_TOTALS = [
+    ("valorisation_eur_per_yr", "Valorisation (EUR/yr)"),
+    ("co2_avoided_t_per_yr", "CO2 avoided (t/yr)"),
+    ("delivery_value_eur_per_yr", "Deliveries (EUR/yr)"),
+    ("disposal_avoided_eur_per_yr", "Disposal avoided, net of handling (EUR/yr)"),
+    ("carbon_value_eur_per_yr", "Carbon value (EUR/yr)"),
+    ("transport_cost_eur_per_yr", "Transport cost (EUR/yr)"),
+    ("conversion_cost_eur_per_yr", "Conversion cost (EUR/yr)"),
+    ("fixed_cost_eur_per_yr", "Links and plants, annualised (EUR/yr)"),
+    ("carbon_price_eur_per_t", "Carbon price (EUR/t)"),
+]
+
+
+@dataclass
+class Comparison:
+    """Scenarios side by side; the first is the reference the others are compared with."""
+
+    names: list[str]
+    totals: pd.DataFrame
+    """One row per total, one column per scenario."""
+    exchanges: pd.DataFrame
+    """One row per exchange (from, to, mode, commodity), its yearly quantity per scenario, and
+    for each other scenario its change from the reference: appears, disappears, changes, same."""
+
+    def changed(self) -> pd.DataFrame:
+        """Only the exchanges that differ from the reference in some scenario."""
+        cols = [f"change:{n}" for n in self.names[1:]]
+        if not cols or self.exchanges.empty:
+            return self.exchanges.iloc[0:0]
+        mask = (self.exchanges[cols] != "same").any(axis=1)
+        return self.exchanges[mask]
+
+    def render_text(self, limit: int = 12) -> str:
+        """The totals table, then per scenario the exchanges that appear, disappear or change."""
+        width = max(12, *(len(n) for n in self.names))
+        lines = ["".ljust(44) + "".join(n.rjust(width + 2) for n in self.names)]
+        for label, row in self.totals.iterrows():
+            cells = []
+            for n in self.names:
+                v = row[n]
+                if isinstance(v, str):
+                    cells.append(v.rjust(width + 2))
+                elif "EUR/t" in str(label):
+                    cells.append(f"{v:,.0f}".rjust(width + 2))
+                elif "t/yr" in str(label):
+                    cells.append(tonnes(v).rjust(width + 2))
+                elif "EUR" in str(label):
+                    cells.append(money(v).rjust(width + 2))
+                else:
+                    cells.append(f"{v:,.0f}".rjust(width + 2))
+            lines.append(str(label)[:44].ljust(44) + "".join(cells))
+        ref = self.names[0]
+        for n in self.names[1:]:
+            col = f"change:{n}"
+            diff = (
+                self.exchanges[self.exchanges[col] != "same"]
+                if len(self.exchanges)
+                else self.exchanges
+            )
+            lines.append("")
+            lines.append(f"{n} vs {ref}: {len(diff)} exchange(s) differ")
+            for e in diff.head(limit).to_dict(orient="records"):
+                unit = str(e["unit"]).removesuffix("/yr")
+                lines.append(
+                    f"  {e[col]:<10} {str(e['from'])[:28]:<28} → {str(e['to'])[:28]:<28}"
+                    f" {e['commodity']:<14} {readable(e[ref], unit):>14} → {readable(e[n], unit)}"
+                )
+            if len(diff) > limit:
+                lines.append(f"  ... and {len(diff) - limit} more (see the CSV)")
+        return "\n".join(lines)
+
+    def write_csv(self, directory: str | Path) -> list[Path]:
+        """Write ``totals.csv`` and ``exchanges.csv`` to ``directory``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        totals, exchanges = out / "compare_totals.csv", out / "compare_exchanges.csv"
+        self.totals.to_csv(totals, index_label="total")
+        self.exchanges.to_csv(exchanges, index=False)
+        return [totals, exchanges]
+
+
+def compare(reports: dict[str, Report]) -> Comparison:
+    """Put solved reports side by side; the first one is the reference."""
+    if not reports:
+        raise ValueError("compare: at least one report is needed")
+    names = list(reports)
+    rows: dict[str, dict[str, object]] = {
+        "Status": {n: reports[n].result.status.value for n in names}
+    }
+    for key, label in _TOTALS:
+        rows[label] = {n: reports[n].totals().get(key) or 0.0 for n in names}
+    rows["Links to build"] = {n: _new_links(reports[n]) for n in names}
+    rows["Investment (EUR)"] = {n: _investment(reports[n]) for n in names}
+    totals = pd.DataFrame.from_dict(rows, orient="index")[names]
+
+    keys = ["from_id", "to_id", "mode", "commodity"]
+    merged: pd.DataFrame | None = None
+    for n in names:
+        f = reports[n].flows
+        part = f[[*keys, "from", "to", "unit", "delivered"]].rename(columns={"delivered": n})
+        if merged is None:
+            merged = part
+        else:
+            merged = merged.merge(part, on=keys, how="outer", suffixes=("", "_r"))
+            for c in ("from", "to", "unit"):
+                merged[c] = merged[c].fillna(merged[f"{c}_r"])
+                merged = merged.drop(columns=f"{c}_r")
+    assert merged is not None
+    merged[names] = merged[names].fillna(0.0)
+    ref = names[0]
+    for n in names[1:]:
+        merged[f"change:{n}"] = [_change(a, b) for a, b in zip(merged[ref], merged[n], strict=True)]
+    columns = [
+        "from",
+        "to",
+        "mode",
+        "commodity",
+        "unit",
+        *names,
+        *[f"change:{n}" for n in names[1:]],
+    ]
+    exchanges = merged[[*columns, "from_id", "to_id"]].sort_values(["commodity", "from", "to"])
+    return Comparison(names, totals, exchanges.reset_index(drop=True))
+
+
+def _change(a: float, b: float) -> str:
+    eps = 1e-6
+    if a <= eps and b > eps:
+        return "appears"
+    if a > eps and b <= eps:
+        return "disappears"
+    if abs(b - a) > TOLERANCE * max(abs(a), abs(b), eps):
+        return "changes"
+    return "same"
+
+
+def _new_links(report: Report) -> int:
+    links = report.built_links
+    return int((~links["existing"].astype(bool)).sum()) if len(links) else 0
+
+
+def _investment(report: Report) -> float:
+    links = report.built_links
+    total = float(links["investment_eur"].sum()) if len(links) else 0.0
+    conv = report.result.converters
+    if len(conv) and report.network is not None:
+        for name in set(conv.loc[conv["built"].astype(bool), "converter"]):
+            info = report.network.converters.get(str(name))
+            total += info.investment if info else 0.0
+    return total
