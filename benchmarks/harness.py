@@ -25,10 +25,11 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.cases import Case, select
-from models.direct import build_arrays, pass_to_highs, solve_direct
+from models.direct import build_arrays, solve_direct
 from models.formulation import Formulation
 from models.problem import Arc, Demand, Problem, Supply
 from models.result import Objective, Result, Status
+from models.session import pass_to_highs
 from models.solve import SolveOptions, solve
 
 FLOOR_REPEATS = 3
@@ -176,7 +177,7 @@ def _time_floor(problem: Problem) -> tuple[float, float, dict[str, int]]:
         model = build_arrays(problem, Objective.COST)
         builds.append(time.perf_counter() - tick)
         tick = time.perf_counter()
-        pass_to_highs(model)
+        pass_to_highs(model.form)
         handovers.append(time.perf_counter() - tick)
     assert model is not None
     size = {"columns": model.num_col, "rows": model.num_row, "nonzeros": model.num_nz}

@@ -32,18 +32,16 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 
 from models.bounds import Bounds, compute_bounds
 from models.problem import Arc, Problem
-from models.result import Objective, Result, Shortfall, Status, objective_from_totals
-from models.solve import Progress, SolveOptions
+from models.result import Objective, Result, objective_from_totals
+from models.session import MatrixForm, SolveOptions, run_backend
 from models.tables import EPS, build_tables
 
 log = logging.getLogger(__name__)
@@ -126,6 +124,20 @@ class DirectModel:
     parts: dict[str, np.ndarray]
     slack_keys: list[tuple[str, int, int]] = field(default_factory=list)
     slack_requirement: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def form(self) -> MatrixForm:
+        """The arrays as a :class:`~models.session.MatrixForm` (no copy)."""
+        return MatrixForm(
+            matrix=self.matrix,
+            col_cost=self.col_cost,
+            col_lower=self.col_lower,
+            col_upper=self.col_upper,
+            integrality=self.integrality,
+            row_lower=self.row_lower,
+            row_upper=self.row_upper,
+            maximise=self.maximise,
+        )
 
     @property
     def num_col(self) -> int:
@@ -621,34 +633,6 @@ class _Assembly:
         )
 
 
-def pass_to_highs(model: DirectModel, highs: highspy.Highs | None = None) -> highspy.Highs:
-    """Hand ``model`` to a (new) HiGHS instance in one ``passModel`` call; returns it."""
-    h = highs if highs is not None else highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    a = model.matrix
-    sense = highspy.ObjSense.kMaximize if model.maximise else highspy.ObjSense.kMinimize
-    status = h.passModel(
-        model.num_col,
-        model.num_row,
-        model.num_nz,
-        int(highspy.MatrixFormat.kColwise),
-        int(sense),
-        0.0,
-        model.col_cost,
-        model.col_lower,
-        model.col_upper,
-        model.row_lower,
-        model.row_upper,
-        a.indptr.astype(np.int32),
-        a.indices.astype(np.int32),
-        a.data,
-        model.integrality,
-    )
-    if status == highspy.HighsStatus.kError:
-        raise RuntimeError("HiGHS rejected the model passed to it")
-    return h
-
-
 def solve_direct(
     problem: Problem,
     objective: Objective | str = Objective.VALORISATION,
@@ -663,138 +647,34 @@ def solve_direct(
         ProblemError: only if the problem cannot be formulated (e.g. an unbounded candidate
             arc); a validated problem that is infeasible returns ``Status.INFEASIBLE``.
     """
-    objective = Objective(objective)
-    options = options or SolveOptions()
-    tick = time.perf_counter()
-    model = build_arrays(problem, objective)
-    build_seconds = time.perf_counter() - tick
-    session = _DirectSession(model, options)
-    result = session.run()
-    result.timings = {"build": build_seconds, "handover": session.handover_seconds} | (
-        result.timings
-    )
-    return result
+    return run_backend(DirectBackend(), problem, Objective(objective), options or SolveOptions())
 
 
-class _DirectSession:
-    """One :class:`DirectModel` handed to one HiGHS instance; ``run`` solves it."""
+class DirectBackend:
+    """The array backend of :func:`models.session.run_backend`."""
 
-    def __init__(self, model: DirectModel, options: SolveOptions) -> None:
-        self.model = model
-        self.options = options
-        tick = time.perf_counter()
-        self.highs = pass_to_highs(model)
-        self.handover_seconds = time.perf_counter() - tick
-        self._start = 0.0
-        self._last_progress = 0.0
-        self._interrupted = False
-        if options.progress is not None or options.should_stop is not None:
-            self.highs.cbMipImprovingSolution.subscribe(self._on_event)
-            self.highs.cbMipInterrupt.subscribe(self._on_event)
-            self.highs.cbSimplexInterrupt.subscribe(self._on_interrupt_only)
+    def build(
+        self,
+        problem: Problem,
+        objective: Objective,
+        *,
+        elastic: bool = False,
+        bounds: Bounds | None = None,
+    ) -> DirectModel:
+        """The array model of ``problem``."""
+        return build_arrays(problem, objective, elastic=elastic, bounds=bounds)
 
-    def _on_interrupt_only(self, event: highspy.HighsCallbackEvent) -> None:
-        if self.options.should_stop is not None and self.options.should_stop():
-            self._interrupted = True
-            event.interrupt()
+    def bounds_of(self, model: DirectModel) -> Bounds:
+        """The bounds the model was built with."""
+        return model.bounds
 
-    def _on_event(self, event: highspy.HighsCallbackEvent) -> None:
-        self._on_interrupt_only(event)
-        if self.options.progress is None:
-            return
-        now = time.perf_counter()
-        improving = (
-            event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
-        )
-        if not improving and now - self._last_progress < self.options.progress_every:
-            return
-        self._last_progress = now
-        out = event.data_out
-        incumbent = _finite_or_none(out.mip_primal_bound)
-        bound = _finite_or_none(out.mip_dual_bound)
-        gap = _finite_or_none(out.mip_gap) if incumbent is not None else None
-        self.options.progress(
-            Progress(now - self._start, incumbent, bound, gap, int(out.mip_node_count))
-        )
+    def form(self, model: DirectModel) -> MatrixForm:
+        """The arrays, as they are."""
+        return model.form
 
-    def _configure(self) -> None:
-        h, opts = self.highs, self.options
-        h.setOptionValue("output_flag", opts.log_to_console)
-        if opts.threads is not None:
-            h.setOptionValue("threads", opts.threads)
-        if opts.time_limit is not None:
-            h.setOptionValue("time_limit", float(opts.time_limit))
-        h.setOptionValue("mip_rel_gap", float(opts.gap))
-        h.setOptionValue("mip_abs_gap", 1e-9 if opts.gap == 0 else 1e-6)
-
-    def run(self) -> Result:
-        """Solve and read the result (never raises on solver outcomes)."""
-        objective = self.model.objective
-        name = self.model.problem.name
-        self._start = time.perf_counter()
-        self._interrupted = False
-        try:
-            self._configure()
-            self.highs.run()
-        except Exception as exc:  # the solver's own failure: report it, never a trace
-            log.exception("HiGHS failed")
-            result = Result(
-                Status.ERROR, objective, message=f"solver error: {exc}", problem_name=name
-            )
-            result.timings = {"solve": time.perf_counter() - self._start, "results": 0.0}
-            return result
-        solve_seconds = time.perf_counter() - self._start
-        tick = time.perf_counter()
-        result = self._read(solve_seconds)
-        result.timings["results"] = time.perf_counter() - tick
-        result.timings["solve"] = solve_seconds
-        return result
-
-    def _read(self, seconds: float) -> Result:
-        h, model = self.highs, self.model
-        objective, name = model.objective, model.problem.name
-        status = h.getModelStatus()
-        info = h.getInfo()
-        has_solution = info.primal_solution_status == 2
-        S = highspy.HighsModelStatus
-        if status == S.kOptimal:
-            state, message = Status.OPTIMAL, "optimal"
-        elif self._interrupted:
-            state, message = Status.CANCELLED, "cancelled by the user"
-        elif status in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt):
-            if has_solution:
-                state, message = Status.TIME_LIMIT, "time limit reached; best solution found so far"
-            else:
-                state = Status.NO_SOLUTION
-                message = "time limit reached before any solution was found"
-        elif status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-            return self._diagnose(seconds, status == S.kUnboundedOrInfeasible)
-        elif status == S.kUnbounded:
-            state = Status.UNBOUNDED
-            message = "the objective is unbounded: a cost or value has no limit"
-        else:
-            return Result(
-                Status.ERROR,
-                objective,
-                message=f"HiGHS ended with status {h.modelStatusToString(status)}",
-                solve_seconds=seconds,
-                problem_name=name,
-            )
-        result = Result(state, objective, message=message, solve_seconds=seconds, problem_name=name)
-        if not has_solution:
-            return result
-        self._fill(result, np.asarray(h.getSolution().col_value, dtype=np.float64))
-        bound = info.mip_dual_bound if info.mip_node_count >= 0 else result.objective
-        result.bound = _finite_or_none(bound)
-        if state is Status.OPTIMAL and info.mip_node_count < 0:
-            result.gap = 0.0
-        elif result.bound is not None and result.objective is not None:
-            result.gap = abs(result.bound - result.objective) / max(abs(result.objective), 1e-9)
-        return result
-
-    def _fill(self, result: Result, solution: np.ndarray) -> None:
+    def fill(self, model: DirectModel, result: Result, solution: np.ndarray) -> None:
         """Read the column values into tables and totals."""
-        model, p = self.model, self.model.problem
+        p = model.problem
         T = model.slices
         cols = model.columns
         x = solution[cols["x"]]
@@ -838,54 +718,14 @@ class _DirectSession:
         result.totals = totals
         result.objective = objective_from_totals(result.objective_kind, totals)
 
-    def _diagnose(self, seconds: float, maybe_unbounded: bool) -> Result:
-        """Name the hard requirements that cannot be met, by an elastic re-solve."""
-        model, p = self.model, self.model.problem
-        result = Result(
-            Status.INFEASIBLE,
-            model.objective,
-            solve_seconds=seconds,
-            problem_name=p.name,
-            message="infeasible: the hard requirements cannot all be met",
+    def slacks(
+        self, model: DirectModel, solution: np.ndarray
+    ) -> list[tuple[tuple[str, int, int], float, float]]:
+        """The slack of every hard requirement of an elastic model."""
+        slack = solution[model.columns["slack"]]
+        return list(
+            zip(model.slack_keys, model.slack_requirement.tolist(), slack.tolist(), strict=True)
         )
-        if not self.options.diagnose:
-            return result
-        elastic = build_arrays(p, model.objective, elastic=True, bounds=model.bounds)
-        h = pass_to_highs(elastic)
-        if self.options.time_limit is not None:
-            h.setOptionValue("time_limit", float(self.options.time_limit))
-        if self.options.threads is not None:
-            h.setOptionValue("threads", self.options.threads)
-        h.run()
-        if h.getInfo().primal_solution_status != 2:
-            result.message += " (the diagnosis found no solution in time)"
-            return result
-        slack = np.asarray(h.getSolution().col_value)[elastic.columns["slack"]]
-        for key, need, gap in zip(
-            elastic.slack_keys, elastic.slack_requirement.tolist(), slack.tolist(), strict=True
-        ):
-            if gap <= 1e-6 * max(1.0, need):
-                continue
-            kind, i, t = key
-            item = p.supplies[i] if kind == "must_dispatch" else p.demands[i]
-            result.shortfalls.append(
-                Shortfall(kind, item.node, item.commodity, p.slices[t].name, need, gap)
-            )
-        if not result.shortfalls:
-            if maybe_unbounded:
-                result.status = Status.UNBOUNDED
-                result.message = "the objective is unbounded: a cost or value has no limit"
-            else:
-                result.message += " (no single requirement could be named)"
-        else:
-            result.message = "infeasible: " + "; ".join(s.describe() for s in result.shortfalls)
-        return result
 
 
-def _finite_or_none(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value) or abs(value) >= 1e30:
-        return None
-    return float(value)
-
-
-__all__ = ["FAMILIES", "PARTS", "DirectModel", "build_arrays", "pass_to_highs", "solve_direct"]
+__all__ = ["FAMILIES", "PARTS", "DirectBackend", "DirectModel", "build_arrays", "solve_direct"]

@@ -115,6 +115,21 @@ class Formulation:
         self.elastic = elastic
         self.bounds = bounds or compute_bounds(problem)
         self.index = build_index(problem)
+        b, ix = self.bounds, self.index
+        # B[a,k,t] and U[a,t] of models.bounds, computed once.
+        self.flow_bound = {
+            (a, k, t): b.arc_commodity(problem, problem.arcs[a], k, t)
+            for a, k in ix.arc_commodities
+            for t in ix.slices
+        }
+        self.arc_bound = {
+            (a, t): min(
+                arc.capacity * problem.slices[t].share,
+                sum(self.flow_bound[a, k, t] for k in arc.commodities),
+            )
+            for a, arc in enumerate(problem.arcs)
+            for t in ix.slices
+        }
         self.model = pyo.ConcreteModel(name=problem.name)
         self._variables()
         self._expressions()
@@ -124,13 +139,13 @@ class Formulation:
 
     # -- variables ----------------------------------------------------------------------
     def _variables(self) -> None:
-        m, p, ix, b = self.model, self.problem, self.index, self.bounds
+        m, p, ix = self.model, self.problem, self.index
         m.T = pyo.Set(initialize=ix.slices, ordered=True)
 
         def flow_bounds(
             _m: pyo.ConcreteModel, a: int, k: str, t: int
         ) -> tuple[float, float | None]:
-            ub = b.arc_commodity(p, p.arcs[a], k, t)
+            ub = self.flow_bound[a, k, t]
             return (0.0, ub if ub < float("inf") else None)
 
         m.x = pyo.Var(
@@ -206,7 +221,7 @@ class Formulation:
 
         with ``U[a,t] = min(capacity_a * share_t, sum_k B[a,k,t])``, the tight bound.
         """
-        m, p, ix, b = self.model, self.problem, self.index, self.bounds
+        m, p, ix = self.model, self.problem, self.index
         rows = [
             (a, t)
             for a, arc in enumerate(p.arcs)
@@ -219,7 +234,7 @@ class Formulation:
         def rule(_m: pyo.ConcreteModel, a: int, t: int) -> pyo.Expression:
             arc = p.arcs[a]
             total = sum(m.x[a, k, t] for k in arc.commodities)
-            return total <= b.arc_total(p, arc, t) * self._built(a)
+            return total <= self.arc_bound[a, t] * self._built(a)
 
         m.arc_capacity = pyo.Constraint(rows, rule=rule)
 
@@ -231,7 +246,7 @@ class Formulation:
         with ``B[a,k,t] = min(capacity_a, capacity_ak, available_kt, absorbable_kt)``: the
         strong linking cuts.  A single-commodity arc needs none (``arc_capacity`` is as tight).
         """
-        m, p, ix, b = self.model, self.problem, self.index, self.bounds
+        m, p, ix = self.model, self.problem, self.index
         rows = [
             (a, k, t)
             for a, k in ix.arc_commodities
@@ -242,7 +257,7 @@ class Formulation:
             return
         m.arc_commodity_link = pyo.Constraint(
             rows,
-            rule=lambda _m, a, k, t: m.x[a, k, t] <= b.arc_commodity(p, p.arcs[a], k, t) * m.y[a],
+            rule=lambda _m, a, k, t: m.x[a, k, t] <= self.flow_bound[a, k, t] * m.y[a],
         )
 
     def converter_capacity(self) -> None:

@@ -1,63 +1,34 @@
 """Solve a problem with HiGHS through Pyomo: the one pipeline every entry point calls.
 
-``solve`` runs: check → build (Pyomo) → hand-over (Pyomo → highspy) → solve → tables.  Every
-outcome is a :class:`~models.result.Result` with a status; no solver exception escapes.
+``solve`` runs: check → build (Pyomo) → hand-over (Pyomo's linear standard-form compiler, then
+one ``passModel`` to highspy) → solve → tables.  Every outcome is a
+:class:`~models.result.Result` with a status; no solver exception escapes.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
-import highspy
+import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from models.bounds import Bounds
 from models.formulation import Formulation
 from models.problem import Problem, ProblemError
-from models.result import Objective, Result, Shortfall, Status, objective_from_totals
+from models.result import Objective, Result, Status, objective_from_totals
+from models.session import MatrixForm, Progress, SolveOptions, run_backend
 from models.tables import build_tables
 
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A snapshot of a running MIP solve, as HiGHS improves it."""
-
-    elapsed: float
-    incumbent: float | None
-    bound: float | None
-    gap: float | None
-    nodes: int
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """How to solve.
-
-    Attributes:
-        time_limit: seconds HiGHS may spend (per solve); None for no limit.
-        gap: relative MIP gap at which HiGHS stops (0 proves optimality).
-        threads: HiGHS threads; None lets HiGHS choose.
-        progress: called with a :class:`Progress` as the solve advances (throttled).
-        progress_every: seconds between two progress calls, at most.
-        should_stop: polled during the solve; returning True interrupts it (cancellation).
-        diagnose: on infeasibility, re-solve with slacks to name the failing requirements.
-        log_to_console: let HiGHS print its own log.
-    """
-
-    time_limit: float | None = 60.0
-    gap: float = 1e-4
-    threads: int | None = None
-    progress: Callable[[Progress], None] | None = None
-    progress_every: float = 0.5
-    should_stop: Callable[[], bool] | None = None
-    diagnose: bool = True
-    log_to_console: bool = False
+PARTS = (
+    "value",
+    "disposal_avoided",
+    "co2_avoided",
+    "transport_cost",
+    "conversion_cost",
+    "fixed_cost",
+    "valorisation",
+)
 
 
 def solve(
@@ -67,21 +38,14 @@ def solve(
 ) -> Result:
     """Optimise ``problem`` and return its :class:`Result` (never raises on solver outcomes).
 
+    ``timings`` holds ``build`` (Pyomo model), ``handover`` (compile to matrices and pass to
+    HiGHS), ``solve`` and ``results`` (tables), in seconds.
+
     Raises:
         ProblemError: only if the problem cannot be formulated (e.g. an unbounded candidate
             arc); a validated problem that is infeasible returns ``Status.INFEASIBLE``.
     """
-    objective = Objective(objective)
-    options = options or SolveOptions()
-    timings: dict[str, float] = {}
-    tick = time.perf_counter()
-    formulation = Formulation(problem, objective)
-    timings["build"] = time.perf_counter() - tick
-    session = _Session(formulation, options)
-    timings["handover"] = session.handover_seconds
-    result = session.run()
-    result.timings = timings | result.timings
-    return result
+    return run_backend(PyomoBackend(), problem, Objective(objective), options or SolveOptions())
 
 
 def pareto(problem: Problem, points: int = 5, options: SolveOptions | None = None) -> list[Result]:
@@ -95,15 +59,15 @@ def pareto(problem: Problem, points: int = 5, options: SolveOptions | None = Non
     if points < 2:
         raise ValueError("points: at least 2 points are needed for a front")
     options = options or SolveOptions()
-    formulation = Formulation(problem, Objective.VALORISATION)
-    session = _Session(formulation, options)
-    first = session.run()
+    backend = PyomoBackend()
+    formulation = backend.build(problem, Objective.VALORISATION)
+    m = formulation.model
+    first = run_backend(backend, problem, Objective.VALORISATION, options, model=formulation)
     if first.status not in (Status.OPTIMAL, Status.TIME_LIMIT):
         return [first]
-    m = formulation.model
     m.obj.deactivate()
     m.co2_obj = pyo.Objective(expr=m.co2_avoided, sense=pyo.maximize)
-    most = session.run(Objective.CO2)
+    most = run_backend(backend, problem, Objective.CO2, options, model=formulation)
     if most.objective is None:
         return [first, most]
     m.co2_obj.deactivate()
@@ -113,226 +77,101 @@ def pareto(problem: Problem, points: int = 5, options: SolveOptions | None = Non
     front = [first]
     for i in range(1, points):
         target = low + (high - low) * i / (points - 1)
-        # Step back by a hair at the end so the last point is not cut off by round-off.
+        # Step back by a hair so the last point is not cut off by round-off.
         m.co2_target.set_value(target - 1e-9 * max(1.0, abs(target)))
-        front.append(session.run())
+        front.append(
+            run_backend(backend, problem, Objective.VALORISATION, options, model=formulation)
+        )
     return front
 
 
-class _Session:
-    """One Pyomo model handed to one HiGHS instance; ``run`` solves it (again)."""
+class PyomoBackend:
+    """The Pyomo backend of :func:`models.session.run_backend`."""
 
-    def __init__(self, formulation: Formulation, options: SolveOptions) -> None:
-        self.formulation = formulation
-        self.options = options
-        self.solver = Highs()
-        tick = time.perf_counter()
-        self.solver.set_instance(formulation.model)
-        self.handover_seconds = time.perf_counter() - tick
-        self._last_progress = 0.0
-        self._start = 0.0
-        self._interrupted = False
-        self._attach_callbacks()
+    def __init__(self) -> None:
+        self._columns: dict[int, list[Any]] = {}
 
-    @property
-    def highs(self) -> highspy.Highs:
-        return self.solver._solver_model  # the persistent interface's highspy instance
+    def build(
+        self,
+        problem: Problem,
+        objective: Objective,
+        *,
+        elastic: bool = False,
+        bounds: Bounds | None = None,
+    ) -> Formulation:
+        """The Pyomo model of ``problem``."""
+        return Formulation(problem, objective, elastic=elastic, bounds=bounds)
 
-    def _attach_callbacks(self) -> None:
-        if self.options.progress is None and self.options.should_stop is None:
-            return
-        self.highs.cbMipImprovingSolution.subscribe(self._on_event)
-        self.highs.cbMipInterrupt.subscribe(self._on_event)
-        self.highs.cbSimplexInterrupt.subscribe(self._on_interrupt_only)
+    def bounds_of(self, formulation: Formulation) -> Bounds:
+        """The bounds the model was built with."""
+        return formulation.bounds
 
-    def _on_interrupt_only(self, event: highspy.HighsCallbackEvent) -> None:
-        if self.options.should_stop is not None and self.options.should_stop():
-            self._interrupted = True
-            event.interrupt()
-
-    def _on_event(self, event: highspy.HighsCallbackEvent) -> None:
-        if self.options.should_stop is not None and self.options.should_stop():
-            self._interrupted = True
-            event.interrupt()
-        if self.options.progress is None:
-            return
-        now = time.perf_counter()
-        improving = (
-            event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
+    def form(self, formulation: Formulation) -> MatrixForm:
+        """Compile the model (its active objective and constraints) to matrix form."""
+        repn = LinearStandardFormCompiler().write(
+            formulation.model, mixed_form=True, set_sense=None
         )
-        if not improving and now - self._last_progress < self.options.progress_every:
-            return
-        self._last_progress = now
-        out = event.data_out
-        incumbent = _finite_or_none(out.mip_primal_bound)
-        bound = _finite_or_none(out.mip_dual_bound)
-        gap = _finite_or_none(out.mip_gap) if incumbent is not None else None
-        # HiGHS reports both bounds in the model's own sense (max or min): nothing to flip.
-        self.options.progress(
-            Progress(now - self._start, incumbent, bound, gap, int(out.mip_node_count))
+        columns = list(repn.columns)
+        self._columns[id(formulation)] = columns
+        rhs = np.asarray(repn.rhs, dtype=np.float64)
+        kinds = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int8, count=len(repn.rows))
+        lower = np.where(kinds <= 0, rhs, -np.inf)
+        upper = np.where(kinds >= 0, rhs, np.inf)
+        col_lower = np.fromiter(
+            (-np.inf if v.lb is None else v.lb for v in columns), float, len(columns)
+        )
+        col_upper = np.fromiter(
+            (np.inf if v.ub is None else v.ub for v in columns), float, len(columns)
+        )
+        integer = np.fromiter((v.is_integer() for v in columns), np.int32, len(columns))
+        (objective,) = repn.objectives
+        return MatrixForm(
+            matrix=repn.A,
+            col_cost=np.asarray(repn.c.toarray()[0], dtype=np.float64),
+            col_lower=col_lower,
+            col_upper=col_upper,
+            integrality=integer,
+            row_lower=lower,
+            row_upper=upper,
+            maximise=objective.sense == pyo.maximize,
+            offset=float(repn.c_offset[0]),
         )
 
-    def run(self, objective: Objective | None = None) -> Result:
-        """Solve the model as it stands and read the result."""
-        objective = objective or self.formulation.objective
-        opts = self.options
-        self._start = time.perf_counter()
-        self._interrupted = False
-        try:
-            res = self.solver.solve(
-                self.formulation.model,
-                time_limit=opts.time_limit,
-                rel_gap=opts.gap,
-                threads=opts.threads,
-                load_solutions=False,
-                raise_exception_on_nonoptimal_result=False,
-                tee=opts.log_to_console,
-                solver_options={"mip_abs_gap": 1e-9 if opts.gap == 0 else 1e-6},
-            )
-        except Exception as exc:  # the solver's own failure: report it, never a trace
-            log.exception("HiGHS failed")
-            return Result(
-                Status.ERROR,
-                objective,
-                message=f"solver error: {exc}",
-                problem_name=self.formulation.problem.name,
-            )
-        solve_seconds = time.perf_counter() - self._start
-        tick = time.perf_counter()
-        result = self._read(res, objective, solve_seconds)
-        result.timings["results"] = time.perf_counter() - tick
-        result.timings["solve"] = solve_seconds
-        return result
+    def _load(self, formulation: Formulation, values: np.ndarray) -> None:
+        # A variable the compiler left out appears in no row: zero is its value.
+        for var in formulation.model.component_data_objects(pyo.Var):
+            var.set_value(0.0, skip_validation=True)
+        for var, value in zip(self._columns[id(formulation)], values.tolist(), strict=True):
+            var.set_value(value, skip_validation=True)
 
-    def _read(self, res: object, objective: Objective, seconds: float) -> Result:
-        highs = self.highs
-        status = highs.getModelStatus()
-        info = highs.getInfo()
-        has_solution = info.primal_solution_status == 2
-        name = self.formulation.problem.name
-        S = highspy.HighsModelStatus
-        if status == S.kOptimal:
-            state, message = Status.OPTIMAL, "optimal"
-        elif self._interrupted:
-            state, message = Status.CANCELLED, "cancelled by the user"
-        elif status in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt):
-            if has_solution:
-                state, message = Status.TIME_LIMIT, "time limit reached; best solution found so far"
-            else:
-                state, message = (
-                    Status.NO_SOLUTION,
-                    "time limit reached before any solution was found",
-                )
-        elif status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-            return self._diagnose(objective, seconds, status == S.kUnboundedOrInfeasible)
-        elif status == S.kUnbounded:
-            state, message = (
-                Status.UNBOUNDED,
-                "the objective is unbounded: a cost or value has no limit",
-            )
-        else:
-            return Result(
-                Status.ERROR,
-                objective,
-                message=f"HiGHS ended with status {highs.modelStatusToString(status)}",
-                solve_seconds=seconds,
-                problem_name=name,
-            )
-        result = Result(state, objective, message=message, solve_seconds=seconds, problem_name=name)
-        if not has_solution:
-            return result
-        res.solution_loader.load_vars()  # type: ignore[attr-defined]
-        self._fill(result)
-        bound = info.mip_dual_bound if info.mip_node_count >= 0 else result.objective
-        result.bound = _finite_or_none(bound)
-        if state is Status.OPTIMAL and info.mip_node_count < 0:
-            result.gap = 0.0
-        elif result.bound is not None and result.objective is not None:
-            result.gap = abs(result.bound - result.objective) / max(abs(result.objective), 1e-9)
-        return result
+    def fill(self, formulation: Formulation, result: Result, values: np.ndarray) -> None:
+        """Load the solution into the Pyomo variables, then read tables and totals."""
+        self._load(formulation, values)
+        m, p = formulation.model, formulation.problem
 
-    def _fill(self, result: Result) -> None:
-        """Read the variable values into tables and totals."""
-        m, p = self.formulation.model, self.formulation.problem
-
-        def values(var: pyo.Var) -> dict:
+        def read(var: pyo.Var) -> dict[Any, float]:
             return {k: (vd.value or 0.0) for k, vd in var.items()}
 
-        tables = build_tables(
-            p, values(m.x), values(m.y), values(m.u), values(m.v), values(m.z), values(m.w)
-        )
+        tables = build_tables(p, read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w))
         result.flows = tables["flows"]
         result.built_arcs = tables["built_arcs"]
         result.converters = tables["converters"]
         result.balances = tables["balances"]
-        totals = {
-            name: float(pyo.value(getattr(m, name)))
-            for name in (
-                "value",
-                "disposal_avoided",
-                "co2_avoided",
-                "transport_cost",
-                "conversion_cost",
-                "fixed_cost",
-                "valorisation",
-            )
-        }
+        totals = {name: float(pyo.value(getattr(m, name))) for name in PARTS}
         totals["carbon_value"] = p.carbon_price * totals["co2_avoided"]
         totals["carbon_price"] = p.carbon_price
         result.totals = totals
         result.objective = objective_from_totals(result.objective_kind, totals)
 
-    def _diagnose(self, objective: Objective, seconds: float, maybe_unbounded: bool) -> Result:
-        """Name the hard requirements that cannot be met, by an elastic re-solve."""
-        p = self.formulation.problem
-        result = Result(
-            Status.INFEASIBLE,
-            objective,
-            solve_seconds=seconds,
-            problem_name=p.name,
-            message="infeasible: the hard requirements cannot all be met",
-        )
-        if not self.options.diagnose:
-            return result
-        elastic = Formulation(p, objective, elastic=True, bounds=self.formulation.bounds)
-        opt = Highs()
-        res = opt.solve(
-            elastic.model,
-            time_limit=self.options.time_limit,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-            threads=self.options.threads,
-        )
-        if opt._solver_model.getInfo().primal_solution_status != 2:
-            result.message += " (the diagnosis found no solution in time)"
-            return result
-        res.solution_loader.load_vars()
-        for key, var in elastic.model.slack.items():
-            gap = var.value or 0.0
-            if gap <= 1e-6 * max(1.0, elastic.requirement(key)):
-                continue
-            kind, i, t = key
-            item = p.supplies[i] if kind == "must_dispatch" else p.demands[i]
-            result.shortfalls.append(
-                Shortfall(
-                    kind, item.node, item.commodity, p.slices[t].name, elastic.requirement(key), gap
-                )
-            )
-        if not result.shortfalls:
-            if maybe_unbounded:
-                result.status = Status.UNBOUNDED
-                result.message = "the objective is unbounded: a cost or value has no limit"
-            else:
-                result.message += " (no single requirement could be named)"
-        else:
-            result.message = "infeasible: " + "; ".join(s.describe() for s in result.shortfalls)
-        return result
+    def slacks(
+        self, formulation: Formulation, values: np.ndarray
+    ) -> list[tuple[tuple[str, int, int], float, float]]:
+        """The slack of every hard requirement of an elastic model."""
+        self._load(formulation, values)
+        return [
+            (key, formulation.requirement(key), var.value or 0.0)
+            for key, var in formulation.model.slack.items()
+        ]
 
 
-def _finite_or_none(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value) or abs(value) >= 1e30:
-        return None
-    return float(value)
-
-
-__all__ = ["ProblemError", "Progress", "SolveOptions", "pareto", "solve"]
+__all__ = ["ProblemError", "Progress", "PyomoBackend", "SolveOptions", "pareto", "solve"]

@@ -16,14 +16,14 @@ from pathlib import Path
 import highspy
 import numpy as np
 import pytest
-from pyomo.contrib.solver.solvers.highs import Highs
 
-from models.direct import FAMILIES, build_arrays, pass_to_highs, solve_direct
+from models.direct import FAMILIES, build_arrays, solve_direct
 from models.formats import read_canad, read_fcnetlib
 from models.formulation import Formulation
 from models.problem import Arc, Converter, Demand, Problem, Supply, TimeSlice
 from models.result import Objective, Status
-from models.solve import SolveOptions, solve
+from models.session import pass_to_highs
+from models.solve import PyomoBackend, SolveOptions, solve
 
 INSTANCES = Path(__file__).resolve().parents[1] / "benchmarks" / "instances"
 EXACT = SolveOptions(gap=0.0, time_limit=60)
@@ -222,9 +222,8 @@ def _relaxed(highs: highspy.Highs) -> float:
 
 
 def _pyomo_highs(formulation: Formulation) -> highspy.Highs:
-    solver = Highs()
-    solver.set_instance(formulation.model)
-    return solver._solver_model
+    """The Pyomo model, handed to HiGHS as ``models.solve`` does."""
+    return pass_to_highs(PyomoBackend().form(formulation))
 
 
 @pytest.mark.parametrize("objective", list(Objective))
@@ -233,7 +232,7 @@ def test_lp_relaxation_and_size_equal_pyomo(make: str, objective: Objective) -> 
     problem = SMALL[make]()
     pyomo = _pyomo_highs(Formulation(problem, objective))
     model = build_arrays(problem, objective)
-    direct = pass_to_highs(model)
+    direct = pass_to_highs(model.form)
     assert (direct.getNumCol(), direct.getNumRow()) == (pyomo.getNumCol(), pyomo.getNumRow())
     assert direct.getLp().sense_ == pyomo.getLp().sense_
     assert _relaxed(direct) == pytest.approx(_relaxed(pyomo), rel=1e-9, abs=1e-9)
@@ -244,7 +243,7 @@ def test_lp_relaxation_and_size_equal_pyomo_on_canad() -> None:
     problem = read_canad(INSTANCES / "canad" / "c33.dow")
     pyomo = _pyomo_highs(Formulation(problem, Objective.COST))
     model = build_arrays(problem, Objective.COST)
-    direct = pass_to_highs(model)
+    direct = pass_to_highs(model.form)
     assert (model.num_col, model.num_row) == (pyomo.getNumCol(), pyomo.getNumRow())
     assert model.num_nz == pyomo.getNumNz()
     assert _relaxed(direct) == pytest.approx(_relaxed(pyomo), rel=1e-9)
@@ -259,7 +258,7 @@ def test_each_family_matches_pyomo_when_left_out(family: str) -> None:
     assert family not in model.rows
     formulation = Formulation(problem, Objective.VALORISATION, families=families)
     for relax in (False, True):
-        direct, pyomo = pass_to_highs(model), _pyomo_highs(formulation)
+        direct, pyomo = pass_to_highs(model.form), _pyomo_highs(formulation)
         if relax:
             assert _relaxed(direct) == pytest.approx(_relaxed(pyomo), rel=1e-9, abs=1e-9)
             continue
