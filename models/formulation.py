@@ -111,7 +111,7 @@ class Formulation:
         bounds: Bounds | None = None,
     ) -> None:
         self.problem = problem
-        self.objective = objective
+        self.objective = Objective(objective)
         self.elastic = elastic
         self.bounds = bounds or compute_bounds(problem)
         self.index = build_index(problem)
