@@ -90,14 +90,15 @@ def _report_issues(where: str | Path, exc: InventoryError) -> int:
 
 
 def is_scenario_file(path: Path) -> bool:
-    """Whether ``path`` is a scenario (a YAML/JSON mapping with ``base`` and no ``sites``)."""
+    """Whether ``path`` is a scenario (a YAML/JSON mapping with a top-level ``name`` or ``base``)."""
     if path.is_dir() or path.suffix.lower() not in (".yaml", ".yml", ".json"):
         return False
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
-    return isinstance(doc, dict) and "territory" not in doc and ("base" in doc or "name" in doc)
+    # an inventory has no top-level name or base: its name is the territory's
+    return isinstance(doc, dict) and ("base" in doc or "name" in doc)
 
 
 def load_any(path: str | Path) -> tuple[Inventory, str]:

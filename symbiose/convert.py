@@ -20,7 +20,7 @@ from models.problem import Supply as PSupply
 from symbiose import candidates as cand
 from symbiose.catalogue import BUILTIN, CommodityInfo
 from symbiose.inventory.errors import InventoryIssue, Issues
-from symbiose.inventory.schema import KEYS, Inventory, Site
+from symbiose.inventory.schema import KEYS, SINGULAR, Inventory, Site
 from symbiose.units import UnitProblem, is_unit, parse_quantity, same_dimension, to_unit
 
 Loc = tuple[str | int, ...]
@@ -184,7 +184,7 @@ class _Compiler:
                 shown = "/".join(str(k) for k in key)
                 self.issues.add(
                     (section, i, fields[-1] if len(fields) == 1 else fields[0]),
-                    f"duplicate {section[:-1]} {shown!r} (first at {section}[{seen[key]}])",
+                    f"duplicate {SINGULAR[section]} {shown!r} (first at {section}[{seen[key]}])",
                 )
             else:
                 seen[key] = i

@@ -8,7 +8,7 @@ from typing import Any
 from symbiose.inventory.errors import InventoryError, Issues
 from symbiose.inventory.io import inventory_from_document
 from symbiose.inventory.scenario import Scenario
-from symbiose.inventory.schema import KEYS, Inventory, Territory
+from symbiose.inventory.schema import KEYS, SINGULAR, Inventory, Territory
 
 # What refers to a site, for removing a site with everything attached to it.
 _SITE_FIELDS = {
@@ -47,13 +47,16 @@ def apply_scenario(base: Inventory, scenario: Scenario) -> Inventory:
             loc = ("update", section, j)
             missing = [k for k in keys if k not in change]
             if missing:
-                issues.add(loc, f"give {', '.join(missing)} to say which {section[:-1]} to change")
+                issues.add(
+                    loc, f"give {', '.join(missing)} to say which {SINGULAR[section]} to change"
+                )
                 continue
             ident = {k: change[k] for k in keys}
             found = [it for it in doc.get(section, []) if _matches(it, ident)]
             if not found:
                 issues.add(
-                    loc, f"no {section[:-1]} {'/'.join(map(str, ident.values()))!r} in the base"
+                    loc,
+                    f"no {SINGULAR[section]} {'/'.join(map(str, ident.values()))!r} in the base",
                 )
                 continue
             for it in found:
@@ -65,7 +68,9 @@ def apply_scenario(base: Inventory, scenario: Scenario) -> Inventory:
             loc = ("remove", section, j)
             if isinstance(entry, str):
                 if len(keys) != 1:
-                    issues.add(loc, f"give {', '.join(keys)} to say which {section[:-1]} to remove")
+                    issues.add(
+                        loc, f"give {', '.join(keys)} to say which {SINGULAR[section]} to remove"
+                    )
                     continue
                 target: dict[str, Any] = {keys[0]: entry}
             else:
@@ -74,7 +79,8 @@ def apply_scenario(base: Inventory, scenario: Scenario) -> Inventory:
             kept = [it for it in before if not _matches(it, target)]
             if len(kept) == len(before):
                 issues.add(
-                    loc, f"no {section[:-1]} {'/'.join(map(str, ident.values()))!r} in the base"
+                    loc,
+                    f"no {SINGULAR[section]} {'/'.join(map(str, target.values()))!r} in the base",
                 )
                 continue
             doc[section] = kept

@@ -329,3 +329,15 @@ KEYS: dict[str, tuple[str, ...]] = {
     "converters": ("id",),
 }
 """The fields that identify an item of each section (for duplicates and scenario overrides)."""
+
+SINGULAR: dict[str, str] = {
+    "commodities": "commodity",
+    "seasons": "season",
+    "sites": "site",
+    "supplies": "supply",
+    "demands": "demand",
+    "modes": "mode",
+    "links": "link",
+    "converters": "converter",
+}
+"""The name of one item of each section, for messages."""

@@ -92,7 +92,13 @@ def decode_cell(value: Any, kind: str) -> Any:
     if kind == "str" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(int(value)) if float(value).is_integer() else str(value)
     if isinstance(value, str):
-        return value.strip()
+        text = value.strip()
+        if kind == "other":
+            try:  # CSV cells are text: a number written there is a number
+                return float(text)
+            except ValueError:
+                return text
+        return text
     return value
 
 

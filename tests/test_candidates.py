@@ -1,0 +1,131 @@
+"""Candidate links: maximum distances, commodity compatibility, temperatures, hubs."""
+
+from __future__ import annotations
+
+import pytest
+
+from symbiose import candidates as cand
+from symbiose.convert import to_network
+from symbiose.inventory import parse_inventory
+
+
+def test_great_circle_distance_dunkirk_to_lille() -> None:
+    # Dunkerque (51.034, 2.377) to Lille (50.629, 3.057): about 65 km as the crow flies
+    assert cand.great_circle_km(51.034, 2.377, 50.629, 3.057) == pytest.approx(65.0, abs=2.0)
+
+
+def inventory(**changes: object) -> dict:
+    doc = {
+        "territory": {"name": "T", "detour_factor": 1.0},
+        "sites": [
+            {"id": "src", "name": "Source", "latitude": 51.0, "longitude": 2.0},
+            {"id": "near", "name": "Near", "latitude": 51.0, "longitude": 2.1},  # ~7 km
+            {"id": "far", "name": "Far", "latitude": 51.0, "longitude": 2.5},  # ~35 km
+        ],
+        "supplies": [{"site": "src", "commodity": "bf_slag", "quantity": "1 kt/yr"}],
+        "demands": [
+            {"site": "near", "commodity": "bf_slag", "quantity": "1 kt/yr", "price": 10},
+            {"site": "far", "commodity": "bf_slag", "quantity": "1 kt/yr", "price": 10},
+        ],
+        "modes": [
+            {"id": "truck", "mode": "truck", "commodities": ["bf_slag"], "max_distance": "20 km"},
+            {"id": "heat", "mode": "pipeline", "commodities": ["waste_heat"]},
+        ],
+    }
+    doc.update(changes)
+    return doc
+
+
+def arcs(doc: dict) -> set[tuple[str, str, str]]:
+    return {a.key for a in to_network(parse_inventory(doc, "json")).problem.arcs}
+
+
+def test_max_distance_is_respected() -> None:
+    assert arcs(inventory()) == {("src", "near", "truck")}
+
+
+def test_detour_factor_lengthens_routes() -> None:
+    doc = inventory()
+    doc["modes"][0]["max_distance"] = "40 km"
+    assert ("src", "far", "truck") in arcs(doc)
+    doc["territory"]["detour_factor"] = 1.3  # 35 km becomes ~45 km
+    assert ("src", "far", "truck") not in arcs(doc)
+
+
+def test_modes_only_carry_their_commodities() -> None:
+    # the heat pipe has no heat to carry: it never links the slag sites
+    assert all(mode != "heat" for _, _, mode in arcs(inventory()))
+
+
+def heat_inventory(source_temp: str, sink_temp: str) -> dict:
+    return inventory(
+        supplies=[
+            {
+                "site": "src",
+                "commodity": "waste_heat",
+                "quantity": "10 GWh/yr",
+                "temperature": source_temp,
+            }
+        ],
+        demands=[
+            {
+                "site": "near",
+                "commodity": "waste_heat",
+                "quantity": "10 GWh/yr",
+                "min_temperature": sink_temp,
+                "price": 40,
+            }
+        ],
+    )
+
+
+def test_a_100_degree_source_never_feeds_a_120_degree_sink() -> None:
+    assert arcs(heat_inventory("100 degC", "120 degC")) == set()
+
+
+def test_a_hot_enough_source_feeds_the_sink() -> None:
+    assert arcs(heat_inventory("130 degC", "120 degC")) == {("src", "near", "heat")}
+
+
+def test_temperatures_compare_across_units() -> None:
+    # 373.15 K is 100 degC: still too cool for 120 degC
+    assert arcs(heat_inventory("373.15 K", "120 degC")) == set()
+
+
+def test_generate_low_level_respects_temperature() -> None:
+    places = {
+        "a": cand.Place("a", 51.0, 2.0),
+        "b": cand.Place("b", 51.0, 2.01),
+        "c": cand.Place("c", 51.0, 2.02),
+    }
+    ends = {"waste_heat": cand.Endpoints({"a": 100.0}, {"b": 120.0, "c": 90.0})}
+    mode = cand.ModeReach("pipe", ("waste_heat",), 1.0, 10.0)
+    found = cand.generate(places, [mode], ends, quality_commodities=["waste_heat"])
+    assert [(c.tail, c.head) for c in found] == [("a", "c")]
+
+
+def test_hubs_tranship_and_dead_ends_are_pruned() -> None:
+    places = {
+        "emitter": cand.Place("emitter", 51.0, 2.0),
+        "hub": cand.Place("hub", 51.0, 2.05, hub=True),
+        "store": cand.Place("store", 51.0, 2.1),
+        "lonely_hub": cand.Place("lonely_hub", 55.0, 2.0, hub=True),
+    }
+    ends = {"co2": cand.Endpoints({"emitter": None}, {"store": None})}
+    mode = cand.ModeReach("pipe", ("co2",), 1.0, 5.0)  # emitter-store (7 km) is too far
+    found = {(c.tail, c.head) for c in cand.generate(places, [mode], ends)}
+    assert found == {("emitter", "hub"), ("hub", "store")}
+
+
+def test_explicit_links_are_not_duplicated() -> None:
+    doc = inventory(links=[{"from": "src", "to": "near", "mode": "truck", "existing": True}])
+    network = to_network(parse_inventory(doc, "json"))
+    keys = [a.key for a in network.problem.arcs]
+    assert keys.count(("src", "near", "truck")) == 1
+    assert network.candidates == 0
+
+
+def test_modes_without_generation_only_serve_explicit_links() -> None:
+    doc = inventory()
+    doc["modes"][0]["generate"] = False
+    assert arcs(doc) == set()
