@@ -104,8 +104,8 @@ def compare(reports: dict[str, Report]) -> Comparison:
     }
     for key, label in _TOTALS:
         rows[label] = {n: reports[n].totals().get(key) or 0.0 for n in names}
-    rows["Links to build"] = {n: _new_links(reports[n]) for n in names}
-    rows["Investment (EUR)"] = {n: _investment(reports[n]) for n in names}
+    rows["New links in use"] = {n: _new_links(reports[n]) for n in names}
+    rows["Investment, new links and plants (EUR)"] = {n: _investment(reports[n]) for n in names}
     totals = pd.DataFrame.from_dict(rows, orient="index")[names]
 
     keys = ["from_id", "to_id", "mode", "commodity"]

@@ -486,8 +486,8 @@ class Report:
         flows = self.flows
         if len(flows):
             lines.append(f"  Top exchanges ({min(top, len(flows))} of {len(flows)}):")
-            w_from = min(30, max(len(str(x)) for x in flows["from"].head(top)))
-            w_to = min(30, max(len(str(x)) for x in flows["to"].head(top)))
+            w_from = min(32, max(len(str(x)) for x in flows["from"].head(top)))
+            w_to = min(32, max(len(str(x)) for x in flows["to"].head(top)))
             for f in flows.head(top).to_dict(orient="records"):
                 lines.append(
                     f"    {str(f['from'])[:w_from]:<{w_from}} → {str(f['to'])[:w_to]:<{w_to}}"
@@ -497,7 +497,7 @@ class Report:
         new = links[~links["existing"].astype(bool)] if len(links) else links
         if len(new):
             lines.append(
-                f"  Links to build: {len(new)}, investment {money(float(new['investment_eur'].sum()))},"
+                f"  New links in use: {len(new)}, investment {money(float(new['investment_eur'].sum()))},"
                 f" {money(float(new['annual_fixed_cost_eur'].sum()))}/yr annualised"
             )
         gains = self.site_gains

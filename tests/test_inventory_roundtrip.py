@@ -68,3 +68,22 @@ def test_schema_fields_are_all_described() -> None:
     for model in (Inventory, Territory, *SECTIONS.values()):
         for name, field in model.model_fields.items():
             assert field.description, f"{model.__name__}.{name} has no description"
+
+
+def test_scenarios_travel_in_the_overrides_sheet(dunkirk: Inventory) -> None:
+    from symbiose.inventory import (
+        apply_scenario,
+        dump_workbook,
+        load_scenario,
+        load_workbook_scenarios,
+    )
+
+    names = ["dri-eaf", "carbon-150", "dk6-stops", "no-co2-hub"]
+    folder = DATASET.parent / "scenarios"
+    scenarios = [load_scenario(folder / f"{n}.yaml")[0] for n in names]
+    data = dump_workbook(dunkirk, scenarios)
+    back = load_workbook_scenarios(data)
+    assert [s.name for s in back] == names
+    for original, read in zip(scenarios, back, strict=True):
+        assert apply_scenario(dunkirk, read) == apply_scenario(dunkirk, original)
+    assert parse_inventory(data, "xlsx") == dunkirk

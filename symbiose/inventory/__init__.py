@@ -4,8 +4,10 @@ from symbiose.inventory.apply import apply_scenario
 from symbiose.inventory.errors import InventoryError, InventoryIssue
 from symbiose.inventory.io import (
     dump_inventory,
+    dump_workbook,
     load_inventory,
     load_scenario,
+    load_workbook_scenarios,
     parse_inventory,
     parse_scenario,
     write_csv_folder,
@@ -41,8 +43,10 @@ __all__ = [
     "Territory",
     "apply_scenario",
     "dump_inventory",
+    "dump_workbook",
     "load_inventory",
     "load_scenario",
+    "load_workbook_scenarios",
     "parse_inventory",
     "parse_scenario",
     "validate_inventory",

@@ -193,3 +193,36 @@ def load_scenario(path: str | Path) -> tuple[Scenario, Path | None]:
     scenario = parse_scenario(data, "json" if path.suffix.lower() == ".json" else "yaml")
     base = (path.parent / scenario.base).resolve() if scenario.base else None
     return scenario, base
+
+
+def dump_workbook(inv: Inventory, scenarios: list[Scenario] | None = None) -> bytes:
+    """The inventory as the Excel template, with scenarios in its ``overrides`` sheet."""
+    return spreadsheet.write_workbook(spreadsheet.inventory_tables(inv, scenarios or []))
+
+
+def load_workbook_scenarios(source: str | Path | bytes) -> list[Scenario]:
+    """The scenarios of a workbook's ``overrides`` sheet (or ``overrides.csv`` of a folder).
+
+    Raises:
+        InventoryError: an unreadable workbook or a malformed override row, with its path.
+    """
+    if isinstance(source, bytes):
+        tables, issues = spreadsheet.read_workbook(source)
+    else:
+        path = Path(source)
+        if path.is_dir():
+            tables, issues = spreadsheet.read_csv_folder(path)
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise InventoryError(
+                    [InventoryIssue((), f"cannot read {path}: {exc.strerror}")]
+                ) from None
+            tables, issues = spreadsheet.read_workbook(data)
+    if issues:
+        raise InventoryError(issues)
+    scenarios, issues = spreadsheet.overrides_to_scenarios(tables.get("overrides", []))
+    if issues:
+        raise InventoryError(issues)
+    return scenarios
