@@ -172,9 +172,12 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
-    elif pooled:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
-    if not pooled:
+    if pooled:
+        # Up to the threadpool's 40 concurrent requests each hold a connection briefly.
+        kwargs.update(pool_size=10, max_overflow=40, pool_timeout=60)
+        if not url.startswith("sqlite"):
+            kwargs["pool_pre_ping"] = True
+    else:
         kwargs["poolclass"] = NullPool
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):

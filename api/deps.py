@@ -58,11 +58,15 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Or `X-A
 
 
 def get_principal(
-    session: SessionDep,
+    services: ServicesDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
 ) -> Principal:
-    """The caller's key: 401 if it is missing or unknown."""
+    """The caller's key: 401 if it is missing or unknown.
+
+    The lookup uses a session of its own, closed at once: a synchronous optimisation waits for
+    its worker for seconds, and must not hold a database connection meanwhile.
+    """
     secret = bearer.credentials if bearer is not None else api_key
     if not secret:
         raise ApiProblem(
@@ -70,7 +74,8 @@ def get_principal(
             "an API key is required (Authorization: Bearer <key>, or X-API-Key)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = authenticate(session, secret)
+    with services.sessions() as session:
+        principal = authenticate(session, secret)
     if principal is None:
         raise ApiProblem(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     return principal

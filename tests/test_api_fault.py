@@ -19,8 +19,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest_api import grid_inventory
 from sqlalchemy import create_engine, text
+
+from api.examples import synthetic_inventory as grid_inventory
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,6 @@ from conftest_api import (
     Keys,
     Live,
     create_inventory,
-    grid_inventory,
     keys,
     live,
     other,
@@ -28,6 +27,7 @@ from conftest_api import (
 )
 
 from api.db import Base, RunRow
+from api.examples import synthetic_inventory as grid_inventory
 from symbiose.inventory import dump_inventory, parse_inventory
 
 __all__ = ["keys", "live", "other"]  # fixtures used by name
