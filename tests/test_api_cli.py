@@ -1,0 +1,63 @@
+"""The service's command-line verbs: ``keys create`` and the ``serve --seed`` start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest_api import small_inventory, wait_for
+from fastapi.testclient import TestClient
+
+from api.__main__ import main
+from api.app import create_app
+from api.commands import seed
+from api.config import Settings
+from api.db import make_engine, session_factory
+from api.keys import authenticate
+
+ROOT = Path(__file__).resolve().parents[1]
+DUNKIRK = ROOT / "datasets" / "dunkerque" / "dunkerque.yaml"
+
+
+def test_keys_create_prints_the_key_once_and_stores_its_hash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    code = main(["keys", "create", "--territory", "dunkerque", "--role", "viewer", "--database-url", url])
+    assert code == 0
+    out, err = capsys.readouterr()
+    secret = out.strip()
+    assert secret.startswith("sym_") and "shown once" in err
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        principal = authenticate(session, secret)
+        assert principal is not None
+        assert (principal.territory, principal.role.value) == ("dunkerque", "viewer")
+        assert authenticate(session, secret + "x") is None
+    engine.dispose()
+    assert main(["keys", "create", "--territory", "Bad Name!", "--role", "viewer", "--database-url", url]) == 2
+    assert "territory" in capsys.readouterr().err
+
+
+def test_seed_loads_an_inventory_once_and_the_service_finishes_its_run(tmp_path: Path) -> None:
+    path = DUNKIRK
+    if not path.exists():  # the dataset ships with the inventory layer; any inventory will do
+        path = tmp_path / "inventory.yaml"
+        path.write_text(yaml.safe_dump(small_inventory()))
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", workers=1, sync_workers=1)
+    run_id = seed(settings, path, "dunkerque")
+    assert seed(settings, path, "dunkerque") == run_id  # idempotent: no second inventory or run
+    app = create_app(settings)
+    with TestClient(app) as client:
+        with app.state.services.sessions() as session:
+            from api.keys import create_key
+
+            key = create_key(session, "dunkerque", "viewer")
+        headers = {"X-API-Key": key.secret}
+        inventories = client.get("/v1/inventories", headers=headers).json()
+        assert len(inventories) == 1
+        done = wait_for(client, run_id, headers, timeout=120)
+        assert done["state"] == "finished", done
+        result = client.get(f"/v1/runs/{run_id}/result", headers=headers).json()
+        assert result["totals"]["valorisation_eur_per_yr"] > 0
