@@ -532,6 +532,18 @@ class _Compiler:
                 if k not in mode.commodities:
                     issues.add((*loc, "commodities", j), f"mode {mode.id!r} does not carry {k!r}")
                     ok = False
+            for k in carried:
+                if commodities[k].quality != "temperature" or k not in origins:
+                    continue
+                hot = origins[k].origins.get(ln.from_)
+                need = origins[k].destinations.get(ln.to)
+                if hot is not None and need is not None and hot < need - 1e-9:
+                    issues.add(
+                        (*loc, "to"),
+                        f"{k} leaves {ln.from_!r} at {hot:g} °C but {ln.to!r} needs"
+                        f" {need:g} °C: the link cannot serve it",
+                    )
+                    ok = False
             if not ok:
                 continue
             if ln.length is not None:

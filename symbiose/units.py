@@ -10,6 +10,7 @@ attach a field path to.
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +30,12 @@ ureg = _REGISTRY
 
 class UnitProblem(ValueError):
     """A value that cannot be read in the unit asked for; the message names both."""
+
+
+# pint evaluates powers exactly: a tower such as 10**10**10 would never finish.
+_POWER_TOWER = re.compile(r"(\*\*|\^)\s*[\d.(+\-\s]+(\*\*|\^)")
+_EXPONENT = re.compile(r"(?:\*\*|\^)\s*\(?\s*[+-]?(\d+)")
+MAX_TEXT = 200
 
 
 @lru_cache(maxsize=4096)
@@ -52,8 +59,13 @@ def parse_quantity(value: Any) -> pint.Quantity | float:
         return float(value.strip())  # a number written as text (CSV cells)
     except ValueError:
         pass
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise UnitProblem(f"quantity text longer than {MAX_TEXT} characters: {text[:40]!r}...")
+    if _POWER_TOWER.search(text) or any(int(e) > 100 for e in _EXPONENT.findall(text)):
+        raise UnitProblem(f"cannot read {value!r}: powers must be small numbers (e.g. m**3)")
     try:
-        q = _parse(value.strip())
+        q = _parse(text)
     except pint.UndefinedUnitError as exc:
         names = ", ".join(sorted(exc.unit_names)) if hasattr(exc, "unit_names") else str(exc)
         raise UnitProblem(f"unknown unit {names!r} in {value!r}") from None

@@ -49,3 +49,11 @@ def test_issue_paths_render_like_field_paths() -> None:
     assert issue.loc == ("modes", 1, "commodities", 1)
     assert issue.path() == "modes[1].commodities[1]"
     assert issue.as_dict()["path"] == "modes[1].commodities[1]"
+
+
+@pytest.mark.parametrize("data", [5, None, 3.2, ["a"]])
+def test_non_documents_are_inventory_errors(data: object) -> None:
+    from symbiose.inventory import parse_inventory
+
+    with pytest.raises(InventoryError):
+        parse_inventory(data, "yaml")  # type: ignore[arg-type]

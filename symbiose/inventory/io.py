@@ -41,6 +41,14 @@ def load_document(data: bytes | str | dict[str, Any], fmt: str) -> dict[str, Any
         fmt = "yaml"
     if fmt not in ("json", "yaml"):
         raise InventoryError([InventoryIssue((), f"unknown format {fmt!r} (json, yaml, xlsx)")])
+    if not isinstance(data, (str, bytes)):
+        raise InventoryError(
+            [
+                InventoryIssue(
+                    (), f"expected a document (text, bytes or a mapping), got {type(data).__name__}"
+                )
+            ]
+        )
     text = _text(data)
     if not text.strip():
         raise InventoryError([InventoryIssue((), "the document is empty")])

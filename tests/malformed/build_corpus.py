@@ -171,6 +171,14 @@ CASES: dict[str, tuple[Any, list[tuple[str, str]]]] = {
         setter("modes", 0, "loss_per_km", value="150 %/km"),
         [("modes[0].loss_per_km", "below 1 per km")],
     ),
+    "power_tower": (
+        setter("supplies", 1, "quantity", value="10**10**10 t/yr"),
+        [("supplies[1].quantity", "powers must be small numbers")],
+    ),
+    "explicit_heat_link_too_cool": (
+        setter("supplies", 0, "temperature", value="80 degC"),
+        [("links[0].to", "leaves 'steel' at 80 °C but 'dh' needs 90 °C")],
+    ),
     "several_problems": (
         lambda d: (
             d["supplies"][0].update(quantity="80 kg/yr"),
