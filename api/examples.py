@@ -111,6 +111,14 @@ SCENARIO_EXAMPLE: dict[str, Any] = {
     "territory": {"carbon_price": "150 EUR/t"},
 }
 
+SCENARIO_FILE_EXAMPLE = """\
+# A carbon price of 150 EUR/t CO2.
+name: carbon-150
+description: The value of one tonne of CO2 avoided doubles.
+territory:
+  carbon_price: 150 EUR/t
+"""
+
 RUN_EXAMPLE: dict[str, Any] = {
     "inventory_id": "0123456789abcdef0123456789abcdef",
     "objective": "valorisation",

@@ -27,6 +27,7 @@ from conftest_api import (
 )
 
 from api.db import Base, RunRow
+from api.examples import SCENARIO_FILE_EXAMPLE
 from api.examples import synthetic_inventory as grid_inventory
 from symbiose.inventory import dump_inventory, parse_inventory
 
@@ -290,6 +291,7 @@ def test_viewer_reads_but_never_writes(live: Live, keys: Keys) -> None:
         c.put(f"/v1/inventories/{inv['id']}", json=small_inventory(), headers=v | etag),
         c.patch(f"/v1/inventories/{inv['id']}", json={"territory": {"carbon_price": 1}}, headers=v | etag),
         c.post("/v1/scenarios", json={"name": "s", "inventory_id": inv["id"]}, headers=v),
+        c.post(f"/v1/scenarios/file?inventory_id={inv['id']}", content=b"name: s", headers=v),
         c.post("/v1/runs", json={"inventory_id": inv["id"]}, headers=v),
         c.post("/v1/optimise", json={"inventory_id": inv["id"]}, headers=v),
         c.post(f"/v1/runs/{run['id']}/cancel", headers=v),
@@ -339,6 +341,28 @@ def test_scenarios(live: Live, keys: Keys) -> None:
     bad = body | {"name": "bad", "update": {"supplies": [{"site": "steelworks", "commodity": "bf_slag", "quantity": "5 GWh/yr"}]}}
     assert problem(c.post("/v1/scenarios", json=bad, headers=keys.coordinator), 422)["errors"]
     problem(c.post("/v1/scenarios", json=body | {"version": 7}, headers=keys.coordinator), 404)
+
+    # A scenario file as the CLI reads it (YAML), on the same base.
+    r = c.post(
+        f"/v1/scenarios/file?inventory_id={inv['id']}",
+        content=SCENARIO_FILE_EXAMPLE.encode() + b"base: ../ignored.yaml\n",
+        headers=keys.coordinator | {"Content-Type": "application/yaml"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["name"] == "carbon-150" and "base" not in r.json()["overrides"]
+    bad_file = b"name: x\nupdate: {sites: [{id: nowhere, name: y}]}\n"
+    r = c.post(
+        f"/v1/scenarios/file?inventory_id={inv['id']}",
+        content=bad_file,
+        headers=keys.coordinator | {"Content-Type": "application/yaml"},
+    )
+    assert problem(r, 422)["errors"]
+    r = c.post(
+        f"/v1/scenarios/file?inventory_id={inv['id']}",
+        content=b"name: [unclosed",
+        headers=keys.coordinator | {"Content-Type": "application/yaml"},
+    )
+    problem(r, 422)
     problem(c.post("/v1/scenarios", json=body | {"inventory_id": "nope"}, headers=keys.coordinator), 404)
 
 
@@ -506,6 +530,11 @@ def test_other_territories_objects_answer_404(live: Live, keys: Keys, other: Key
         c.put(f"/v1/inventories/{i}", json=small_inventory(), headers=w | etag),
         c.patch(f"/v1/inventories/{i}", json={"territory": {"carbon_price": 1}}, headers=w | etag),
         c.post("/v1/scenarios", json={"name": "x", "inventory_id": i}, headers=w),
+        c.post(
+            f"/v1/scenarios/file?inventory_id={i}",
+            content=b"name: x",
+            headers=w | {"Content-Type": "application/yaml"},
+        ),
         c.post("/v1/runs", json={"inventory_id": i}, headers=w),
         c.post("/v1/runs", json={"scenario_id": s}, headers=w),
         c.post("/v1/optimise", json={"inventory_id": i}, headers=w),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from api import store
 from api.db import ScenarioRow
 from api.deps import PrincipalDep, SessionDep, SettingsDep, WriterDep
-from api.examples import SCENARIO_EXAMPLE
-from api.problems import responses
+from api.examples import SCENARIO_EXAMPLE, SCENARIO_FILE_EXAMPLE
+from api.problems import ApiProblem, responses
 from api.schemas import ScenarioCreate, ScenarioPublic
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
@@ -42,13 +43,26 @@ def create_scenario(
     The overrides are applied at once, so a scenario that does not fit its base is refused with
     the field paths of its problems, not discovered when it is optimised.
     """
-    inv = store.get_inventory(session, who, body.inventory_id)
-    base = store.get_version(session, inv, body.version)
-    overrides = body.overrides()
+    return _store(
+        session, who, settings, body.inventory_id, body.version, body.overrides(), response
+    )
+
+
+def _store(
+    session: SessionDep,
+    who: WriterDep,
+    settings: SettingsDep,
+    inventory_id: str,
+    version: int | None,
+    overrides: dict,
+    response: Response,
+) -> ScenarioPublic:
+    inv = store.get_inventory(session, who, inventory_id)
+    base = store.get_version(session, inv, version)
     store.check_limits(store.apply_overrides(base.content, overrides, "scenario"), settings)
     row = ScenarioRow(
         territory_id=who.territory,
-        name=body.name,
+        name=overrides["name"],
         inventory_id=inv.id,
         version=base.version,
         overrides=overrides,
@@ -57,6 +71,75 @@ def create_scenario(
     session.commit()
     response.headers["Location"] = f"/v1/scenarios/{row.id}"
     return store.scenario_public(row)
+
+
+@router.post(
+    "/file",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a scenario from a scenario file (the CLI's YAML or JSON)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A scenario file as `symbiose compare` reads it (its `base` is ignored: the base is `inventory_id`).",
+            "content": {
+                "application/yaml": {
+                    "schema": {"type": "string"},
+                    "examples": {
+                        "carbon-150": {
+                            "summary": "Carbon at 150 EUR/t",
+                            "value": SCENARIO_FILE_EXAMPLE,
+                        }
+                    },
+                },
+                "application/json": {
+                    "schema": {"type": "object"},
+                    "examples": {
+                        "carbon-150": {
+                            "summary": "Carbon at 150 EUR/t",
+                            "value": {
+                                "name": "carbon-150",
+                                "territory": {"carbon_price": "150 EUR/t"},
+                            },
+                        }
+                    },
+                },
+            },
+        }
+    },
+    responses=responses(401, 403, 404, 413, 415, 422),
+)
+async def create_scenario_from_file(
+    request: Request,
+    response: Response,
+    who: WriterDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    inventory_id: Annotated[
+        str, Query(min_length=1, max_length=64, description="The base inventory.")
+    ],
+    version: Annotated[
+        int | None, Query(ge=1, description="The base version (default: latest).")
+    ] = None,
+) -> ScenarioPublic:
+    """Store a scenario file (e.g. ``datasets/dunkerque/scenarios/carbon-150.yaml``) as is."""
+    media = request.headers.get("content-type", "application/yaml").split(";")[0].strip().lower()
+    if media in ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"):
+        fmt = "yaml"
+    elif media == "application/json":
+        fmt = "json"
+    else:
+        raise ApiProblem(
+            415, f"send the scenario as application/yaml or application/json, not {media!r}"
+        )
+    body = await request.body()
+    try:
+        scenario = store.domain.read_overrides(body, fmt)
+    except store.domain.InventoryError as exc:
+        raise store.inventory_error(exc) from None
+    overrides = scenario.model_dump(mode="json", exclude={"base"})
+    return await run_in_threadpool(
+        _store, session, who, settings, inventory_id, version, overrides, response
+    )
 
 
 @router.get("", summary="List the territory's scenarios", responses=responses(401))
