@@ -129,3 +129,48 @@ def test_modes_without_generation_only_serve_explicit_links() -> None:
     doc = inventory()
     doc["modes"][0]["generate"] = False
     assert arcs(doc) == set()
+
+
+def test_a_heat_pump_lifts_cool_heat_to_the_temperature_it_declares() -> None:
+    """Cool water feeds a heat pump; only its 90 degC output may go on to a 85 degC network."""
+    doc = inventory(
+        commodities=[{"id": "low_heat", "unit": "MWh", "quality": "temperature"}],
+        supplies=[
+            {"site": "src", "commodity": "low_heat", "quantity": "50 GWh/yr", "temperature": "30 degC"},
+            {"site": "near", "commodity": "electricity", "quantity": "50 GWh/yr", "handling_cost": "60 EUR/MWh"},
+        ],
+        demands=[
+            {"site": "far", "commodity": "waste_heat", "quantity": "40 GWh/yr", "min_temperature": "85 degC", "price": 80}
+        ],
+        modes=[
+            {"id": "low_pipe", "mode": "pipeline", "commodities": ["low_heat"], "max_distance": "10 km"},
+            {"id": "heat", "mode": "pipeline", "commodities": ["waste_heat"], "max_distance": "40 km"},
+        ],
+        converters=[
+            {
+                "id": "heat_pump", "site": "near", "inputs": {"low_heat": 0.75, "electricity": 0.25},
+                "outputs": {"waste_heat": 1.0}, "output_temperature": "90 degC",
+            }
+        ],
+    )  # fmt: skip
+    assert arcs(doc) == {("src", "near", "low_pipe"), ("near", "far", "heat")}
+    doc["converters"][0]["output_temperature"] = "80 degC"
+    assert ("near", "far", "heat") not in arcs(doc)
+
+
+@pytest.mark.parametrize("objective", ["valorisation", "co2", "cost"])
+def test_every_objective_runs_on_an_inventory(objective: str) -> None:
+    from models.solve import SolveOptions
+    from symbiose.pipeline import optimise
+
+    rep = optimise(parse_inventory(inventory(), "json"), objective, SolveOptions(time_limit=10))
+    assert rep.result.status.value == "optimal"
+    if objective != "co2":  # no CO2 factors here: every plan avoids 0 t
+        assert rep.flows["to_id"].tolist() == ["near"]
+
+
+def test_an_unknown_objective_is_a_clear_error() -> None:
+    from symbiose.pipeline import optimise
+
+    with pytest.raises(ValueError, match="unknown objective 'money'"):
+        optimise(parse_inventory(inventory(), "json"), "money")
