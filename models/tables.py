@@ -107,7 +107,8 @@ def build_tables(
     built = []
     for a, arc in enumerate(problem.arcs):
         is_built = arc.existing or y.get(a, 0.0) > 0.5
-        if not is_built or (arc.existing and arc_flow[a] <= EPS):
+        # An idle arc is listed only when it was paid for; a free idle "build" is noise.
+        if not is_built or (arc_flow[a] <= EPS and (arc.existing or arc.fixed_cost == 0)):
             continue
         built.append(
             {
