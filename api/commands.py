@@ -24,6 +24,18 @@ def register(subparsers: Any) -> None:
         "--database-url", help="database (default: DATABASE_URL or the SQLite file)"
     )
     create.set_defaults(handler=run_keys_create)
+    listing = keys_sub.add_parser("list", help="list the keys (ids, roles; never the secrets)")
+    listing.add_argument("--territory", help="only this territory's keys")
+    listing.add_argument(
+        "--database-url", help="database (default: DATABASE_URL or the SQLite file)"
+    )
+    listing.set_defaults(handler=run_keys_list)
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id", help="the key's id (from `keys list`)")
+    revoke.add_argument(
+        "--database-url", help="database (default: DATABASE_URL or the SQLite file)"
+    )
+    revoke.set_defaults(handler=run_keys_revoke)
     keys.set_defaults(handler=lambda _args: (keys.print_help(), 2)[1])
 
     serve = subparsers.add_parser("serve", help="run the web service (ToileMaker) with uvicorn")
@@ -69,6 +81,43 @@ def run_keys_create(args: argparse.Namespace) -> int:
         "stored hashed; send it as 'Authorization: Bearer <key>'",
         file=sys.stderr,
     )
+    return 0
+
+
+def _sessions(args: argparse.Namespace) -> Any:
+    from api.db import make_engine, session_factory
+    from api.migrate import upgrade
+
+    settings = _settings(args)
+    settings.ensure_sqlite_folder()
+    engine = make_engine(settings.database_url, pooled=False)
+    upgrade(engine)
+    return session_factory(engine)
+
+
+def run_keys_list(args: argparse.Namespace) -> int:
+    """Print one line per key: id, territory, role, prefix, created, revoked."""
+    from api.keys import list_keys
+
+    with _sessions(args)() as session:
+        for key in list_keys(session, args.territory):
+            revoked = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live"
+            print(
+                f"{key.id}  {key.territory_id:<20} {key.role:<12} {key.prefix}...  "
+                f"{key.created_at:%Y-%m-%d}  {revoked}  {key.label}"
+            )
+    return 0
+
+
+def run_keys_revoke(args: argparse.Namespace) -> int:
+    """Revoke a key: it answers 401 from now on."""
+    from api.keys import revoke_key
+
+    with _sessions(args)() as session:
+        if not revoke_key(session, args.key_id):
+            print(f"symbiose: error: no live key {args.key_id!r}", file=sys.stderr)
+            return 2
+    print(f"revoked key {args.key_id}", file=sys.stderr)
     return 0
 
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import ApiKey, Territory
+from api.db import ApiKey, Territory, now
 
 KEY_PREFIX = "sym_"
 TERRITORY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -98,3 +98,21 @@ def authenticate(session: Session, secret: str) -> Principal | None:
     if row is None or row.revoked_at is not None:
         return None
     return Principal(row.id, row.territory_id, Role(row.role))
+
+
+def list_keys(session: Session, territory: str | None = None) -> list[ApiKey]:
+    """The keys (of one territory, or all), oldest first; never their secrets."""
+    query = select(ApiKey).order_by(ApiKey.created_at)
+    if territory is not None:
+        query = query.where(ApiKey.territory_id == territory)
+    return list(session.scalars(query))
+
+
+def revoke_key(session: Session, key_id: str) -> bool:
+    """Revoke a key by its id (not its secret); False if there is no such live key."""
+    row = session.get(ApiKey, key_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now()
+    session.commit()
+    return True

@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
@@ -63,6 +64,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._load = 0  # jobs submitted and not yet done (queued + running)
         self._slots = [_Slot(self, i) for i in range(size)]
+        self.stopping = False
 
     def start(self) -> None:
         """Start the slots (each spawns its process in the background)."""
@@ -70,11 +72,19 @@ class WorkerPool:
             slot.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the slots and their processes."""
+        """Stop the slots and their processes.
+
+        Idle workers exit at once; a worker still solving after ``timeout`` is killed, and its
+        run stays ``running`` in the database, to be re-queued when the service starts again.
+        """
+        self.stopping = True
         for _ in self._slots:
             self._jobs.put(_STOP)
+        deadline = time.monotonic() + timeout
         for slot in self._slots:
-            slot.stop(timeout)
+            slot.thread.join(max(0.0, deadline - time.monotonic()))
+        for slot in self._slots:
+            slot.stop(timeout=2.0)
 
     @property
     def busy(self) -> int:
@@ -131,8 +141,8 @@ class _Slot:
         self.thread.start()
 
     def stop(self, timeout: float) -> None:
+        self._discard(graceful=not self.thread.is_alive())
         self.thread.join(timeout)
-        self._discard(graceful=True)
 
     def _spawn(self) -> None:
         ctx = multiprocessing.get_context("spawn")
@@ -310,8 +320,12 @@ class Dispatcher:
             session.commit()
 
     def finished(self, run_id: str, attempt: int, error: BaseException | None) -> None:
-        """A job of the run came back: if its worker died, re-queue or fail the run."""
-        if error is not None:
+        """A job of the run came back: if its worker died, re-queue or fail the run.
+
+        Workers stopped with the service are not crashes: their runs stay ``running`` and are
+        re-queued at the next start, without counting an attempt against them.
+        """
+        if error is not None and not (self.pool.stopping or self._stopping.is_set()):
             try:
                 self._after_crash(run_id, attempt, error)
             except Exception:

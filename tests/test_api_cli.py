@@ -39,6 +39,17 @@ def test_keys_create_prints_the_key_once_and_stores_its_hash(
     assert main(["keys", "create", "--territory", "Bad Name!", "--role", "viewer", "--database-url", url]) == 2
     assert "territory" in capsys.readouterr().err
 
+    assert main(["keys", "list", "--database-url", url]) == 0
+    listing = capsys.readouterr().out
+    assert "dunkerque" in listing and "viewer" in listing and secret not in listing
+    key_id = listing.split()[0]
+    assert main(["keys", "revoke", key_id, "--database-url", url]) == 0
+    assert main(["keys", "revoke", key_id, "--database-url", url]) == 2
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        assert authenticate(session, secret) is None  # revoked: 401 from now on
+    engine.dispose()
+
 
 def test_seed_loads_an_inventory_once_and_the_service_finishes_its_run(tmp_path: Path) -> None:
     path = DUNKIRK
