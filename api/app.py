@@ -95,8 +95,8 @@ def start_services(settings: Settings) -> Services:
 def stop_services(services: Services) -> None:
     """Stop dispatching, stop the workers, close the database."""
     services.dispatcher.stop()
-    services.background.stop()
-    services.sync.stop()
+    services.background.stop(services.settings.shutdown_grace)
+    services.sync.stop(services.settings.shutdown_grace)
     services.engine.dispose()
 
 

@@ -46,6 +46,8 @@ class Settings:
     """HiGHS threads per worker process."""
     retry_after: int = 30
     """Seconds suggested in Retry-After when a queue is full."""
+    shutdown_grace: float = 5.0
+    """Seconds a stopping service lets running solves finish; the rest resume at the next start."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

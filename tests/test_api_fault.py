@@ -174,3 +174,26 @@ def test_killed_worker_and_service_lose_nothing(service: Service) -> None:
     assert recovered["totals"] == pytest.approx(reference["totals"], rel=1e-9)
     assert recovered["tables"]["flows"] == reference["tables"]["flows"]
     assert recovered["tables"]["built_links"] == reference["tables"]["built_links"]
+
+
+def test_a_graceful_restart_requeues_the_running_run(service: Service) -> None:
+    service.env["SYMBIOSE_SHUTDOWN_GRACE"] = "0.2"  # too short for the solve to finish
+    secret = service.key()
+    service.start()
+    headers = {"Authorization": f"Bearer {secret}"}
+    with httpx.Client(base_url=service.base, headers=headers, timeout=60) as client:
+        inv = client.post("/v1/inventories", json=grid_inventory(15, 15, seed=3)).json()
+        run = client.post("/v1/runs", json={"inventory_id": inv["id"]}).json()
+        worker = service.wait_solving(run["id"], attempt=1)
+    tick = time.monotonic()
+    service.stop()  # SIGTERM, as a deployment would
+    assert time.monotonic() - tick < 15
+    with pytest.raises(ProcessLookupError):
+        for _ in range(50):
+            os.kill(worker, 0)
+            time.sleep(0.1)
+    assert service.row(run["id"])["state"] == "running"
+    service.start()
+    with httpx.Client(base_url=service.base, headers=headers, timeout=60) as client:
+        done = _wait_done(client, run["id"])
+    assert done["state"] == "finished" and done["attempts"] == 2, done
