@@ -163,12 +163,21 @@ class ComparisonRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
+def normalise_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` (as hosting services give them) use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def make_engine(url: str, *, pooled: bool = True) -> Engine:
     """An engine for ``url``; SQLite files get WAL mode, foreign keys and a busy timeout.
 
     ``pooled=False`` (worker processes) opens a connection per use: a worker touches the
     database a few times per second at most and must not hold connections while it solves.
     """
+    url = normalise_url(url)
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}

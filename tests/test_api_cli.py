@@ -72,3 +72,21 @@ def test_seed_loads_an_inventory_once_and_the_service_finishes_its_run(tmp_path:
         assert done["state"] == "finished", done
         result = client.get(f"/v1/runs/{run_id}/result", headers=headers).json()
         assert result["totals"]["valorisation_eur_per_yr"] > 0
+
+
+def test_database_urls_and_settings_from_the_environment() -> None:
+    from api.db import normalise_url
+
+    assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("sqlite:///x.sqlite") == "sqlite:///x.sqlite"
+    settings = Settings.from_env(
+        {"DATABASE_URL": "sqlite:///y.sqlite", "SYMBIOSE_MAX_SITES": "12", "SYMBIOSE_SYNC_TIME_BUDGET": "2.5"}
+    )
+    assert (settings.database_url, settings.max_sites, settings.sync_time_budget) == (
+        "sqlite:///y.sqlite",
+        12,
+        2.5,
+    )
+    with pytest.raises(ValueError, match="SYMBIOSE_WORKERS"):
+        Settings.from_env({"SYMBIOSE_WORKERS": "many"})

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 import pandas as pd
 from fastapi import APIRouter, Body, Query, Response, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api import domain, store
-from api.db import ComparisonRow, InventoryRow, ScenarioRow
+from api.db import ComparisonRow, InventoryRow, RunRow, ScenarioRow
 from api.deps import PrincipalDep, SessionDep, WriterDep
 from api.examples import COMPARISON_EXAMPLE
 from api.problems import ApiProblem, FieldError, responses
@@ -66,16 +67,16 @@ def create_comparison(
     return store.comparison_public(row)
 
 
-def _default_labels(session: object, runs: list) -> list[str]:
+def _default_labels(session: Session, runs: list[RunRow]) -> list[str]:
     """Scenario name, or inventory name and version; made unique with a suffix."""
     labels: list[str] = []
     for run in runs:
         label = run.id[:8]
         if run.scenario_id is not None:
-            scenario = session.get(ScenarioRow, run.scenario_id)  # type: ignore[attr-defined]
+            scenario = session.get(ScenarioRow, run.scenario_id)
             label = scenario.name if scenario is not None else label
         elif run.inventory_id is not None:
-            inv = session.get(InventoryRow, run.inventory_id)  # type: ignore[attr-defined]
+            inv = session.get(InventoryRow, run.inventory_id)
             label = f"{inv.name} v{run.version}" if inv is not None else label
         base, n = label, 2
         while label in labels:

@@ -18,7 +18,7 @@ from fastapi import (
 )
 from sqlalchemy import select
 
-from api import store
+from api import domain, store
 from api.db import InventoryRow
 from api.deps import PrincipalDep, SessionDep, SettingsDep, WriterDep
 from api.examples import INVENTORY_EXAMPLE, INVENTORY_YAML_EXAMPLE, PATCH_EXAMPLE
@@ -174,7 +174,7 @@ def get_version(
     """One immutable version; earlier versions stay readable for ever."""
     inv = store.get_inventory(session, who, inventory_id)
     row = store.get_version(session, inv, version)
-    body, media = store.domain.render_inventory(row.content, format)
+    body, media = domain.render_inventory(row.content, format)
     return Response(body, media_type=media, headers={"ETag": row.etag})
 
 

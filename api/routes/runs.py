@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response, status
@@ -323,8 +324,6 @@ def _start_sync(services: Services, who: Principal, body: OptimiseCreate) -> Run
 
 
 def _sync_outcome(services: Services, run_id: str) -> tuple[RunPublic, dict[str, Any] | None]:
-    import json
-
     with services.sessions() as session:
         run = session.get(RunRow, run_id)
         assert run is not None

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
-from api import store
+from api import domain, store
 from api.db import ScenarioRow
 from api.deps import PrincipalDep, SessionDep, SettingsDep, WriterDep
 from api.examples import SCENARIO_EXAMPLE, SCENARIO_FILE_EXAMPLE
@@ -133,8 +133,8 @@ async def create_scenario_from_file(
         )
     body = await request.body()
     try:
-        scenario = store.domain.read_overrides(body, fmt)
-    except store.domain.InventoryError as exc:
+        scenario = domain.read_overrides(body, fmt)
+    except domain.InventoryError as exc:
         raise store.inventory_error(exc) from None
     overrides = scenario.model_dump(mode="json", exclude={"base"})
     return await run_in_threadpool(
@@ -188,5 +188,5 @@ def get_scenario_inventory(
     """The inventory that a run of this scenario optimises."""
     row = store.get_scenario(session, who, scenario_id)
     inv = store.scenario_inventory(session, row)
-    body, media = store.domain.render_inventory(store.domain.canonical_json(inv), format)
+    body, media = domain.render_inventory(domain.canonical_json(inv), format)
     return Response(body, media_type=media)
