@@ -465,13 +465,17 @@ def test_progress_and_cancellation(live: Live, keys: Keys) -> None:
     # One background worker: the second run waits in the queue and is cancelled at once.
     r = c.post(f"/v1/runs/{second['id']}/cancel", headers=keys.coordinator)
     assert r.status_code == 200 and r.json()["state"] == "cancelled", r.text
-    # The first shows its progress while it runs, then stops when cancelled.
+    # The first shows its progress while it runs (incumbent, bound, gap, elapsed), then
+    # stops when cancelled.
     deadline = time.monotonic() + 60
     state = c.get(f"/v1/runs/{first['id']}", headers=keys.viewer).json()
-    while state["state"] != "running" or state["started_at"] is None:
+    while state["state"] in ("queued", "running") and state["incumbent"] is None:
         assert time.monotonic() < deadline, state
+        time.sleep(0.1)
         state = c.get(f"/v1/runs/{first['id']}", headers=keys.viewer).json()
-    assert state["elapsed"] is not None and state["elapsed"] >= 0
+    if state["state"] == "running":
+        assert state["bound"] is not None and state["gap"] is not None, state
+        assert state["elapsed"] > 0 and state["started_at"] is not None
     r = c.post(f"/v1/runs/{first['id']}/cancel", headers=keys.coordinator)
     if r.status_code == 202:  # still running: the worker stops at its next check
         assert r.json()["cancel_requested"] is True
