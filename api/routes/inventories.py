@@ -107,6 +107,20 @@ async def create_inventory(
     "/upload",
     status_code=status.HTTP_201_CREATED,
     summary="Submit a new inventory as a filled-in spreadsheet template",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "examples": {
+                        "template": {
+                            "summary": "The workbook written by `symbiose template`, filled in",
+                            "value": {"name": "Exampleville", "file": "inventory.xlsx (binary)"},
+                        }
+                    }
+                }
+            }
+        }
+    },
     responses=responses(401, 403, 413, 422),
 )
 def upload_inventory(
