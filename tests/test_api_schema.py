@@ -101,7 +101,7 @@ def test_generated_requests_match_the_schema(served: tuple[str, dict[str, str]])
                     given(case=example)(generated.hypothesis.inner_test)  # type: ignore[attr-defined]
                 )
                 find_one()
-        except Exception as exc:  # collect every operation's failure, then report them all
+        except (Exception, BaseExceptionGroup) as exc:  # collect every failure, report all
             failures.append(f"{operation.label}: {exc}")
     assert not failures, "\n\n".join(failures)
     print(f"schemathesis: {calls} generated requests on {len(operations)} operations")
