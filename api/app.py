@@ -77,6 +77,7 @@ def start_services(settings: Settings) -> Services:
         0,  # the background queue is the run table; the dispatcher fills idle workers only
         settings.database_url,
         settings.solver_threads,
+        settings.worker_max_runs,
     )
     sync = WorkerPool(
         "sync",
@@ -84,6 +85,7 @@ def start_services(settings: Settings) -> Services:
         settings.sync_queue_size,
         settings.database_url,
         settings.solver_threads,
+        settings.worker_max_runs,
     )
     dispatcher = Dispatcher(sessions, background, settings.max_attempts)
     background.start()

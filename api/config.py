@@ -42,6 +42,8 @@ class Settings:
     """Longest time limit of a synchronous optimisation, in seconds."""
     max_attempts: int = 3
     """How many times a run is started before a crashing worker marks it failed."""
+    worker_max_runs: int = 500
+    """Runs a worker process serves before it is replaced by a fresh one."""
     solver_threads: int = 1
     """HiGHS threads per worker process."""
     retry_after: int = 30

@@ -50,16 +50,26 @@ class _Job:
 
 
 class WorkerPool:
-    """``size`` worker processes serving run ids from a queue of at most ``queue_size``."""
+    """``size`` worker processes serving run ids from a queue of at most ``queue_size``.
+
+    Each process is replaced by a fresh one after ``max_runs`` runs.
+    """
 
     def __init__(
-        self, name: str, size: int, queue_size: int, database_url: str, threads: int = 1
+        self,
+        name: str,
+        size: int,
+        queue_size: int,
+        database_url: str,
+        threads: int = 1,
+        max_runs: int = 500,
     ) -> None:
         self.name = name
         self.size = size
         self.queue_size = queue_size
         self.database_url = database_url
         self.threads = threads
+        self.max_runs = max_runs
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()
         self._load = 0  # jobs submitted and not yet done (queued + running)
@@ -127,6 +137,7 @@ class _Slot:
         self.index = index
         self.process: Any = None
         self.conn: Connection | None = None
+        self.runs = 0  # runs served by the current process
         self.thread = threading.Thread(
             target=self._serve, name=f"{pool.name}-worker-{index}", daemon=True
         )
@@ -155,6 +166,7 @@ class _Slot:
         )
         process.start()
         child.close()
+        self.runs = 0
         # Wait for the worker's imports: a process that cannot start is an error to report.
         while not parent.poll(0.5):
             if not process.is_alive():
@@ -189,6 +201,10 @@ class _Slot:
                     self._discard()
                     self._spawn()
                 job.future.set_result(self._run(job))
+                self.runs += 1
+                if self.runs >= self.pool.max_runs:  # a fresh process now and then: no slow leaks
+                    self._discard(graceful=True)
+                    self._spawn()
             except Exception as exc:
                 log.warning("%s: worker %d died on run %s", self.pool.name, self.index, job.run_id)
                 self._discard()

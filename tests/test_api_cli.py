@@ -90,3 +90,26 @@ def test_database_urls_and_settings_from_the_environment() -> None:
     )
     with pytest.raises(ValueError, match="SYMBIOSE_WORKERS"):
         Settings.from_env({"SYMBIOSE_WORKERS": "many"})
+
+
+def test_workers_are_replaced_after_max_runs(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", workers=1, sync_workers=1, worker_max_runs=2
+    )
+    app = create_app(settings)
+    with TestClient(app) as client:
+        from api.keys import create_key
+
+        services = app.state.services
+        with services.sessions() as session:
+            key = create_key(session, "recycle", "coordinator")
+        headers = {"X-API-Key": key.secret}
+        pids = []
+        for _ in range(3):
+            r = client.post("/v1/optimise", json={"inventory": small_inventory()}, headers=headers)
+            assert r.status_code == 200 and r.json()["run"]["state"] == "finished", r.text
+            with services.sessions() as session:
+                from api.db import RunRow
+
+                pids.append(session.get(RunRow, r.json()["run"]["id"]).worker_pid)
+        assert pids[0] == pids[1] != pids[2]
