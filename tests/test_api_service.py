@@ -183,6 +183,18 @@ def test_yaml_and_spreadsheet_submissions(live: Live, keys: Keys) -> None:
     assert r.json()["versions"][0]["source_format"] == "xlsx"
     stored = c.get(f"/v1/inventories/{r.json()['id']}/versions/1", headers=keys.viewer).json()
     assert len(stored["sites"]) == 3
+    # A new version from a workbook, with If-Match.
+    uploaded = r.json()
+    changed = dump_inventory(parse_inventory(small_inventory(carbon_price="99 EUR/t"), "json"), "xlsx")
+    path = f"/v1/inventories/{uploaded['id']}/upload"
+    files = {"file": ("inventory.xlsx", changed, "application/octet-stream")}
+    problem(c.put(path, files=files, headers=keys.coordinator), 428)
+    r = c.put(path, files=files, headers=keys.coordinator | {"If-Match": uploaded["etag"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["latest_version"] == 2
+    v2 = c.get(f"/v1/inventories/{uploaded['id']}/versions/2", headers=keys.viewer).json()
+    assert v2["territory"]["carbon_price"] in ("99 EUR/t", 99.0, 99)
+    problem(c.put(path, files=files, headers=keys.coordinator | {"If-Match": uploaded["etag"]}), 412)
     bad = {"file": ("inventory.xlsx", b"not a workbook", "application/octet-stream")}
     body = problem(c.post("/v1/inventories/upload", files=bad, headers=keys.coordinator), 422)
     assert body["errors"]
@@ -287,6 +299,7 @@ def test_viewer_reads_but_never_writes(live: Live, keys: Keys) -> None:
         c.post("/v1/inventories", json=small_inventory(), headers=v),
         c.post("/v1/inventories/upload", files={"file": ("a.xlsx", b"x")}, headers=v),
         c.put(f"/v1/inventories/{inv['id']}", json=small_inventory(), headers=v | etag),
+        c.put(f"/v1/inventories/{inv['id']}/upload", files={"file": ("a.xlsx", b"x")}, headers=v | etag),
         c.patch(f"/v1/inventories/{inv['id']}", json={"territory": {"carbon_price": 1}}, headers=v | etag),
         c.post("/v1/scenarios", json={"name": "s", "inventory_id": inv["id"]}, headers=v),
         c.post(f"/v1/scenarios/file?inventory_id={inv['id']}", content=b"name: s", headers=v),
@@ -530,6 +543,7 @@ def test_other_territories_objects_answer_404(live: Live, keys: Keys, other: Key
     w = other.coordinator
     writes = [
         c.put(f"/v1/inventories/{i}", json=small_inventory(), headers=w | etag),
+        c.put(f"/v1/inventories/{i}/upload", files={"file": ("a.xlsx", b"x")}, headers=w | etag),
         c.patch(f"/v1/inventories/{i}", json={"territory": {"carbon_price": 1}}, headers=w | etag),
         c.post("/v1/scenarios", json={"name": "x", "inventory_id": i}, headers=w),
         c.post(

@@ -51,6 +51,21 @@ INVENTORY_BODY: dict[str, Any] = {
     }
 }
 
+_UPLOAD_EXAMPLE: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "examples": {
+                    "template": {
+                        "summary": "The workbook written by `symbiose template`, filled in",
+                        "value": {"name": "Exampleville", "file": "inventory.xlsx (binary)"},
+                    }
+                }
+            }
+        }
+    }
+}
+
 IF_MATCH = Annotated[
     str | None,
     Header(
@@ -107,20 +122,7 @@ async def create_inventory(
     "/upload",
     status_code=status.HTTP_201_CREATED,
     summary="Submit a new inventory as a filled-in spreadsheet template",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "multipart/form-data": {
-                    "examples": {
-                        "template": {
-                            "summary": "The workbook written by `symbiose template`, filled in",
-                            "value": {"name": "Exampleville", "file": "inventory.xlsx (binary)"},
-                        }
-                    }
-                }
-            }
-        }
-    },
+    openapi_extra=_UPLOAD_EXAMPLE,
     responses=responses(401, 403, 413, 422),
 )
 def upload_inventory(
@@ -214,6 +216,32 @@ async def replace_inventory(
     data, fmt = await _read_body(request)
     inv = store.read_inventory(data, fmt, settings)
     store.add_version(session, who, row, current, inv, fmt, "replace", settings)
+    public = store.inventory_public(session, row)
+    response.headers["ETag"] = public.etag
+    return public
+
+
+@router.put(
+    "/{inventory_id}/upload",
+    summary="Replace an inventory by a spreadsheet (a new version)",
+    openapi_extra=_UPLOAD_EXAMPLE,
+    responses=responses(401, 403, 404, 412, 413, 422, 428),
+)
+def replace_inventory_upload(
+    inventory_id: str,
+    response: Response,
+    who: WriterDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="The workbook (.xlsx) of `symbiose template`.")],
+    if_match: IF_MATCH = None,
+) -> InventoryPublic:
+    """Store a filled-in template as the next version; If-Match must be the latest ETag."""
+    row = store.get_inventory(session, who, inventory_id)
+    current = store.get_version(session, row, None)
+    store.check_if_match(if_match, current)
+    inv = store.read_inventory(file.file.read(), "xlsx", settings)
+    store.add_version(session, who, row, current, inv, "xlsx", "replace", settings)
     public = store.inventory_public(session, row)
     response.headers["ETag"] = public.etag
     return public
