@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
-# Set everything up and run the main job on its embedded defaults.
+# Set everything up and run the main job on its embedded defaults: solve the Dunkirk territory
+# (SQLite, no external service), write its tables, then start ToileMaker on localhost with the
+# Dunkirk inventory loaded and one optimisation run. Ctrl-C stops the service.
+# SYMBIOSE_DEMO_NO_SERVE=1 stops after the solve (for scripted checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
-symbiose solve models/examples/port.json --out out/port-example
+symbiose solve datasets/dunkerque/dunkerque.yaml --out out/dunkerque
+if [ -n "${SYMBIOSE_DEMO_NO_SERVE:-}" ]; then
+    exit 0
+fi
+if [ ! -s var/demo-coordinator.key ]; then
+    mkdir -p var
+    symbiose keys create --territory dunkerque --role coordinator --label demo > var/demo-coordinator.key
+fi
+echo "coordinator API key (also in var/demo-coordinator.key): $(cat var/demo-coordinator.key)"
+exec symbiose serve --seed datasets/dunkerque/dunkerque.yaml --territory dunkerque
