@@ -40,7 +40,7 @@ import scipy.sparse as sp
 
 from models.bounds import Bounds, compute_bounds
 from models.problem import Arc, Problem
-from models.result import Objective, Result, objective_from_totals
+from models.result import PARTS, Objective, Result
 from models.session import MatrixForm, SolveOptions, run_backend
 from models.tables import EPS, build_tables
 
@@ -57,16 +57,6 @@ FAMILIES = (
 )
 """The constraint families, in row order (the same names as ``Formulation.FAMILIES``)."""
 
-PARTS = (
-    "value",
-    "disposal_avoided",
-    "co2_avoided",
-    "transport_cost",
-    "conversion_cost",
-    "fixed_cost",
-    "valorisation",
-)
-"""The named objective expressions, each kept as one coefficient per column."""
 
 _CONTINUOUS, _INTEGER = 0, 1
 
@@ -708,15 +698,7 @@ class DirectBackend:
             by_slice("z", len(p.converters)),
             w_values,
         )
-        result.flows = tables["flows"]
-        result.built_arcs = tables["built_arcs"]
-        result.converters = tables["converters"]
-        result.balances = tables["balances"]
-        totals = model.totals(solution)
-        totals["carbon_value"] = p.carbon_price * totals["co2_avoided"]
-        totals["carbon_price"] = p.carbon_price
-        result.totals = totals
-        result.objective = objective_from_totals(result.objective_kind, totals)
+        result.set_solution(tables, model.totals(solution), p.carbon_price)
 
     def slacks(
         self, model: DirectModel, solution: np.ndarray

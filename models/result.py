@@ -67,6 +67,17 @@ class Shortfall:
         )
 
 
+PARTS = (
+    "value",
+    "disposal_avoided",
+    "co2_avoided",
+    "transport_cost",
+    "conversion_cost",
+    "fixed_cost",
+    "valorisation",
+)
+"""The named objective expressions of the formulation (``docs/formulation.md``)."""
+
 TOTAL_KEYS = (
     "value",
     "disposal_avoided",
@@ -103,6 +114,20 @@ class Result:
     shortfalls: list[Shortfall] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     problem_name: str = ""
+
+    def set_solution(
+        self, tables: dict[str, pd.DataFrame], parts: dict[str, float], carbon_price: float
+    ) -> None:
+        """Store a solution's tables and objective parts, and derive totals and objective."""
+        self.flows = tables["flows"]
+        self.built_arcs = tables["built_arcs"]
+        self.converters = tables["converters"]
+        self.balances = tables["balances"]
+        totals = dict(parts)
+        totals["carbon_value"] = carbon_price * totals["co2_avoided"]
+        totals["carbon_price"] = carbon_price
+        self.totals = totals
+        self.objective = objective_from_totals(self.objective_kind, totals)
 
     @property
     def has_solution(self) -> bool:

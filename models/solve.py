@@ -16,19 +16,9 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from models.bounds import Bounds
 from models.formulation import Formulation
 from models.problem import Problem, ProblemError
-from models.result import Objective, Result, Status, objective_from_totals
+from models.result import PARTS, Objective, Result, Status
 from models.session import MatrixForm, Progress, SolveOptions, run_backend
 from models.tables import build_tables
-
-PARTS = (
-    "value",
-    "disposal_avoided",
-    "co2_avoided",
-    "transport_cost",
-    "conversion_cost",
-    "fixed_cost",
-    "valorisation",
-)
 
 
 def solve(
@@ -153,15 +143,8 @@ class PyomoBackend:
             return {k: (vd.value or 0.0) for k, vd in var.items()}
 
         tables = build_tables(p, read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w))
-        result.flows = tables["flows"]
-        result.built_arcs = tables["built_arcs"]
-        result.converters = tables["converters"]
-        result.balances = tables["balances"]
-        totals = {name: float(pyo.value(getattr(m, name))) for name in PARTS}
-        totals["carbon_value"] = p.carbon_price * totals["co2_avoided"]
-        totals["carbon_price"] = p.carbon_price
-        result.totals = totals
-        result.objective = objective_from_totals(result.objective_kind, totals)
+        parts = {name: float(pyo.value(getattr(m, name))) for name in PARTS}
+        result.set_solution(tables, parts, p.carbon_price)
 
     def slacks(
         self, formulation: Formulation, values: np.ndarray

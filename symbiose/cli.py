@@ -22,7 +22,7 @@ import pandas as pd
 
 from models.formats import FormatError, read_benchmark
 from models.problem import Problem, ProblemError
-from models.result import Objective, Result, Status
+from models.result import TOTAL_KEYS, Objective, Result, Status
 from models.serialise import read_problem_json
 from models.solve import Progress, SolveOptions, solve
 
@@ -230,19 +230,7 @@ def render_result(result: Result, problem: Problem | None = None, top: int = 10)
     if result.has_solution:
         lines.append("")
         totals = pd.DataFrame(
-            [
-                (k, result.totals[k])
-                for k in (
-                    "value",
-                    "disposal_avoided",
-                    "carbon_value",
-                    "transport_cost",
-                    "conversion_cost",
-                    "fixed_cost",
-                    "valorisation",
-                    "co2_avoided",
-                )
-            ],
+            [(k, result.totals[k]) for k in TOTAL_KEYS],
             columns=["total", "amount"],
         )
         lines.append(totals.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
