@@ -8,6 +8,7 @@ family is needed (a family that is a valid cut is checked on the LP relaxation i
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pyomo.environ as pyo
 import pytest
@@ -65,6 +66,12 @@ def _solve_model(model: pyo.ConcreteModel, relax: bool = False) -> float:
     if res.incumbent_objective is None:
         return math.nan
     return float(res.incumbent_objective)
+
+
+def with_arc(problem: Problem, **changes: object) -> Problem:
+    """``problem`` with its only arc changed (validated again)."""
+    (arc,) = problem.arcs
+    return replace(problem, arcs=(replace(arc, **changes),))
 
 
 # -- one link: flow_balance, arc_capacity, fixed charge ----------------------------------
@@ -132,26 +139,7 @@ def test_arc_capacity_limits_flow() -> None:
 
 
 def test_existing_link_has_no_build_decision_and_no_fixed_cost() -> None:
-    p = one_link(fixed=3000.0)
-    arc = p.arcs[0]
-    existing = Problem(
-        p.nodes,
-        p.commodities,
-        p.supplies,
-        p.demands,
-        (
-            Arc(
-                arc.tail,
-                arc.head,
-                arc.mode,
-                arc.commodities,
-                capacity=60.0,
-                fixed_cost=3000.0,
-                variable_cost=arc.variable_cost,
-                existing=True,
-            ),
-        ),
-    )
+    existing = with_arc(one_link(fixed=3000.0), capacity=60.0, existing=True)
     r = solve(existing, options=EXACT)
     # 60 t: 60 * (30 + 10 - 5) = 2100; the fixed cost of an existing link is not paid.
     assert r.objective == pytest.approx(2100.0)
@@ -230,25 +218,7 @@ def test_strong_linking_cuts_tighten_the_relaxation() -> None:
 
 def test_per_commodity_capacity() -> None:
     """Commodity p limited to 30 t on the arc: 30 + 60 = 90 t carried, 900 - 100 = 800."""
-    p = two_commodities()
-    arc = p.arcs[0]
-    limited = Problem(
-        p.nodes,
-        p.commodities,
-        p.supplies,
-        p.demands,
-        (
-            Arc(
-                arc.tail,
-                arc.head,
-                arc.mode,
-                arc.commodities,
-                capacity=100.0,
-                fixed_cost=100.0,
-                commodity_capacity={"p": 30.0},
-            ),
-        ),
-    )
+    limited = with_arc(two_commodities(), commodity_capacity={"p": 30.0})
     assert solve(limited, options=EXACT).objective == pytest.approx(800.0)
 
 
@@ -417,14 +387,7 @@ def test_must_dispatch() -> None:
 def test_must_serve() -> None:
     """The network must get its 80 t even at a loss: one_link with value 1 EUR/t:
     80 + 800 - 400 - 500 = -20 (instead of 0 when optional)."""
-    base = one_link()
-    p = Problem(
-        base.nodes,
-        base.commodities,
-        base.supplies,
-        (Demand("D", "slag", 80, value=1.0, must_serve=True),),
-        base.arcs,
-    )
+    p = replace(one_link(), demands=(Demand("D", "slag", 80, value=1.0, must_serve=True),))
     assert solve(p, options=EXACT).objective == pytest.approx(-20.0)
     assert solve_without(p, "must_serve") == pytest.approx(0.0)
 
@@ -434,14 +397,7 @@ def test_minimum_delivery() -> None:
 
     30 * -5 - 500 = -650; optional (or capped at 30 by a reversed row): 0.
     """
-    base = one_link()
-    p = Problem(
-        base.nodes,
-        base.commodities,
-        base.supplies,
-        (Demand("D", "slag", 80, value=-10.0, minimum=30),),
-        base.arcs,
-    )
+    p = replace(one_link(), demands=(Demand("D", "slag", 80, value=-10.0, minimum=30),))
     assert solve(p, options=EXACT).objective == pytest.approx(-650.0)
     assert solve_without(p, "minimum_delivery") == pytest.approx(0.0)
     assert solve_flipped(p, "minimum_delivery") == pytest.approx(0.0)
@@ -492,32 +448,14 @@ def test_cost_objective_is_minus_valorisation() -> None:
 def test_carbon_price_enters_the_valorisation() -> None:
     """At 100 EUR/t CO2, heat is worth 2000 + 2600 = 4600 > slag 3000 + 500 = 3500."""
     p = heat_or_slag()
-    priced = Problem(p.nodes, p.commodities, p.supplies, p.demands, p.arcs, carbon_price=100.0)
+    priced = replace(p, carbon_price=100.0)
     r = solve(priced, options=EXACT)
     assert r.objective == pytest.approx(4600.0)
     assert r.totals["carbon_value"] == pytest.approx(2600.0)
 
 
 def test_transport_co2_reduces_co2_avoided() -> None:
-    p = heat_or_slag()
-    arc = p.arcs[0]
-    dirty = Problem(
-        p.nodes,
-        p.commodities,
-        p.supplies,
-        p.demands,
-        (
-            Arc(
-                arc.tail,
-                arc.head,
-                arc.mode,
-                arc.commodities,
-                capacity=100.0,
-                existing=True,
-                co2={"slag": 0.01},
-            ),
-        ),
-    )
+    dirty = with_arc(heat_or_slag(), co2={"slag": 0.01})
     r = solve(dirty, options=EXACT)
     assert r.totals["co2_avoided"] == pytest.approx(5.0 - 1.0)
 
