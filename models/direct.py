@@ -70,14 +70,8 @@ class DirectModel:
         objective: the active objective (ignored by an elastic model).
         elastic: hard requirements carry slacks and the objective minimises them.
         bounds: the data-derived bounds used as big-M values.
-        matrix: the constraint matrix, rows × columns, in CSC form.
-        col_cost: objective coefficient per column, in HiGHS's sense (see ``maximise``).
-        col_lower: lower bound per column.
-        col_upper: upper bound per column (``inf`` for none).
-        integrality: 1 for a binary build decision, 0 for a continuous column (int32).
-        row_lower: lower bound per row (``-inf`` for none).
-        row_upper: upper bound per row (``inf`` for none).
-        maximise: whether HiGHS maximises ``col_cost @ x``.
+        form: the matrix, bounds, costs and integrality handed to HiGHS (CSC matrix; integrality
+            1 for a binary build decision, 0 for a continuous column).
         columns: the column block of each variable (``x, y, u, v, z, w, slack``).
         rows: the row block of each constraint family that was built (possibly empty).
         slices: the number of time slices ``T``.
@@ -95,14 +89,7 @@ class DirectModel:
     objective: Objective
     elastic: bool
     bounds: Bounds
-    matrix: sp.csc_matrix
-    col_cost: np.ndarray
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    integrality: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    maximise: bool
+    form: MatrixForm
     columns: dict[str, slice]
     rows: dict[str, slice]
     slices: int
@@ -116,33 +103,19 @@ class DirectModel:
     slack_requirement: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
-    def form(self) -> MatrixForm:
-        """The arrays as a :class:`~models.session.MatrixForm` (no copy)."""
-        return MatrixForm(
-            matrix=self.matrix,
-            col_cost=self.col_cost,
-            col_lower=self.col_lower,
-            col_upper=self.col_upper,
-            integrality=self.integrality,
-            row_lower=self.row_lower,
-            row_upper=self.row_upper,
-            maximise=self.maximise,
-        )
-
-    @property
     def num_col(self) -> int:
         """Number of columns."""
-        return int(self.col_cost.size)
+        return int(self.form.col_cost.size)
 
     @property
     def num_row(self) -> int:
         """Number of rows."""
-        return int(self.row_lower.size)
+        return int(self.form.row_lower.size)
 
     @property
     def num_nz(self) -> int:
         """Number of stored non-zeros of the constraint matrix."""
-        return int(self.matrix.nnz)
+        return int(self.form.matrix.nnz)
 
     def totals(self, solution: np.ndarray) -> dict[str, float]:
         """The value of every named objective expression at ``solution`` (one per column)."""
@@ -601,14 +574,16 @@ class _Assembly:
             objective=objective,
             elastic=self.elastic,
             bounds=self.bounds,
-            matrix=self.triplets.matrix(self.num_row, num_col),
-            col_cost=cost,
-            col_lower=np.zeros(num_col),
-            col_upper=np.concatenate([self.upper, np.full(n_slack, np.inf)]),
-            integrality=np.concatenate([self.integrality, np.zeros(n_slack, dtype=np.int32)]),
-            row_lower=stack(self.row_lower),
-            row_upper=stack(self.row_upper),
-            maximise=maximise,
+            form=MatrixForm(
+                matrix=self.triplets.matrix(self.num_row, num_col),
+                col_cost=cost,
+                col_lower=np.zeros(num_col),
+                col_upper=np.concatenate([self.upper, np.full(n_slack, np.inf)]),
+                integrality=np.concatenate([self.integrality, np.zeros(n_slack, dtype=np.int32)]),
+                row_lower=stack(self.row_lower),
+                row_upper=stack(self.row_upper),
+                maximise=maximise,
+            ),
             columns=self.columns,
             rows=self.rows,
             slices=self.T,

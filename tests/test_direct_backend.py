@@ -299,9 +299,9 @@ def test_column_maps_name_the_variables() -> None:
     assert model.columns["x"].stop - model.columns["x"].start == model.x_arc.size * T
     assert [problem.arcs[a].mode for a in model.y_arc] == ["truck", "belt", "rail"]
     assert [problem.converters[c].name for c in model.w_converter] == ["grinder"]
-    assert model.integrality[model.columns["y"]].tolist() == [1, 1, 1]
+    assert model.form.integrality[model.columns["y"]].tolist() == [1, 1, 1]
     assert ("cement", "steam") in model.pairs
-    assert not math.isfinite(model.col_upper[model.columns["z"]].max())
+    assert not math.isfinite(model.form.col_upper[model.columns["z"]].max())
 
 
 def test_unknown_family_is_refused() -> None:
