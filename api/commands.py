@@ -176,21 +176,16 @@ def seed(settings: Settings, path: Path, territory: str) -> str:
             engine.dispose()
             return existing.id
         version = store.get_version(session, row, None)
-        run = RunRow(
-            territory_id=territory,
+        run = store.add_run(
+            session,
+            territory,
+            version.content,
             kind="background",
-            inventory_id=row.id,
-            version=version.version,
             objective="valorisation",
             time_limit=settings.max_solve_seconds,
             rel_gap=1e-4,
-            input=version.content,
-            state="queued",
-            attempt=0,
-            cancel_requested=False,
+            refs={"inventory_id": row.id, "version": version.version},
         )
-        session.add(run)
-        session.commit()
         run_id = run.id
     engine.dispose()
     print(f"seeded {path} into territory {territory!r}; run {run_id} queued", file=sys.stderr)

@@ -33,6 +33,7 @@ from api.schemas import (
     InventoryPublic,
     InventoryVersionPublic,
     RunPublic,
+    RunState,
     ScenarioPublic,
 )
 
@@ -40,6 +41,14 @@ from api.schemas import (
 def not_found(kind: str, ident: Any) -> ApiProblem:
     """The 404 of an object that does not exist (or belongs to another territory)."""
     return ApiProblem(404, f"{kind} {ident!r} not found")
+
+
+def _owned(session: Session, who: Principal, model: Any, kind: str, ident: str) -> Any:
+    """The caller's object of ``model`` with id ``ident``, or 404 (also for other territories)."""
+    row = session.get(model, ident)
+    if row is None or row.territory_id != who.territory:
+        raise not_found(kind, ident)
+    return row
 
 
 def etag_of(version: int, content: str) -> str:
@@ -107,9 +116,7 @@ def read_inventory(data: bytes | str | dict, fmt: str, settings: Settings) -> An
 
 def get_inventory(session: Session, who: Principal, inventory_id: str) -> InventoryRow:
     """The caller's inventory, or 404."""
-    row = session.get(InventoryRow, inventory_id)
-    if row is None or row.territory_id != who.territory:
-        raise not_found("inventory", inventory_id)
+    row: InventoryRow = _owned(session, who, InventoryRow, "inventory", inventory_id)
     return row
 
 
@@ -258,9 +265,7 @@ def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
 
 def get_scenario(session: Session, who: Principal, scenario_id: str) -> ScenarioRow:
     """The caller's scenario, or 404."""
-    row = session.get(ScenarioRow, scenario_id)
-    if row is None or row.territory_id != who.territory:
-        raise not_found("scenario", scenario_id)
+    row: ScenarioRow = _owned(session, who, ScenarioRow, "scenario", scenario_id)
     return row
 
 
@@ -305,11 +310,42 @@ def scenario_public(row: ScenarioRow) -> ScenarioPublic:
 # -- runs ----------------------------------------------------------------------------------
 
 
+def add_run(
+    session: Session,
+    territory: str,
+    content: str,
+    *,
+    kind: str,
+    objective: str,
+    time_limit: float,
+    rel_gap: float,
+    refs: dict[str, Any],
+) -> RunRow:
+    """Store and commit a new run: queued for a background run, running for a synchronous one.
+
+    ``refs`` names what it solves (``inventory_id`` and ``version``, or ``scenario_id``).
+    """
+    sync = kind == "sync"
+    row = RunRow(
+        territory_id=territory,
+        kind=kind,
+        objective=objective,
+        time_limit=time_limit,
+        rel_gap=rel_gap,
+        input=content,
+        state=(RunState.RUNNING if sync else RunState.QUEUED).value,
+        attempt=1 if sync else 0,
+        cancel_requested=False,
+        **refs,
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
 def get_run(session: Session, who: Principal, run_id: str) -> RunRow:
     """The caller's run, or 404."""
-    row = session.get(RunRow, run_id)
-    if row is None or row.territory_id != who.territory:
-        raise not_found("run", run_id)
+    row: RunRow = _owned(session, who, RunRow, "run", run_id)
     return row
 
 
@@ -380,9 +416,7 @@ def count(session: Session, table: Any, territory: str) -> int:
 
 def get_comparison(session: Session, who: Principal, comparison_id: str) -> ComparisonRow:
     """The caller's comparison, or 404."""
-    row = session.get(ComparisonRow, comparison_id)
-    if row is None or row.territory_id != who.territory:
-        raise not_found("comparison", comparison_id)
+    row: ComparisonRow = _owned(session, who, ComparisonRow, "comparison", comparison_id)
     return row
 
 

@@ -17,11 +17,14 @@ from fastapi import (
     status,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api import domain, store
-from api.db import InventoryRow
+from api.config import Settings
+from api.db import InventoryRow, InventoryVersionRow
 from api.deps import PrincipalDep, SessionDep, SettingsDep, WriterDep
 from api.examples import INVENTORY_EXAMPLE, INVENTORY_YAML_EXAMPLE, PATCH_EXAMPLE
+from api.keys import Principal
 from api.problems import ApiProblem, responses
 from api.schemas import InventoryPatch, InventoryPublic
 
@@ -210,15 +213,10 @@ async def replace_inventory(
     if_match: IF_MATCH = None,
 ) -> InventoryPublic:
     """Store a whole new content as the next version; If-Match must be the latest ETag."""
-    row = store.get_inventory(session, who, inventory_id)
-    current = store.get_version(session, row, None)
-    store.check_if_match(if_match, current)
+    row, current = _latest_if_match(session, who, inventory_id, if_match)
     data, fmt = await _read_body(request)
     inv = store.read_inventory(data, fmt, settings)
-    store.add_version(session, who, row, current, inv, fmt, "replace", settings)
-    public = store.inventory_public(session, row)
-    response.headers["ETag"] = public.etag
-    return public
+    return _store_next(session, who, row, current, inv, fmt, "replace", settings, response)
 
 
 @router.put(
@@ -237,14 +235,9 @@ def replace_inventory_upload(
     if_match: IF_MATCH = None,
 ) -> InventoryPublic:
     """Store a filled-in template as the next version; If-Match must be the latest ETag."""
-    row = store.get_inventory(session, who, inventory_id)
-    current = store.get_version(session, row, None)
-    store.check_if_match(if_match, current)
+    row, current = _latest_if_match(session, who, inventory_id, if_match)
     inv = store.read_inventory(file.file.read(), "xlsx", settings)
-    store.add_version(session, who, row, current, inv, "xlsx", "replace", settings)
-    public = store.inventory_public(session, row)
-    response.headers["ETag"] = public.etag
-    return public
+    return _store_next(session, who, row, current, inv, "xlsx", "replace", settings, response)
 
 
 @router.patch(
@@ -269,12 +262,35 @@ def patch_inventory(
     if_match: IF_MATCH = None,
 ) -> InventoryPublic:
     """Apply overrides (scenario format: territory, update, add, remove) as the next version."""
+    row, current = _latest_if_match(session, who, inventory_id, if_match)
+    overrides = {"name": "patch", **patch.model_dump(exclude_defaults=True)}
+    inv = store.apply_overrides(current.content, overrides, "patch")
+    return _store_next(session, who, row, current, inv, "patch", "patch", settings, response)
+
+
+def _latest_if_match(
+    session: Session, who: Principal, inventory_id: str, if_match: str | None
+) -> tuple[InventoryRow, InventoryVersionRow]:
+    """The inventory and its latest version, once ``if_match`` names it (else 412 or 428)."""
     row = store.get_inventory(session, who, inventory_id)
     current = store.get_version(session, row, None)
     store.check_if_match(if_match, current)
-    overrides = {"name": "patch", **patch.model_dump(exclude_defaults=True)}
-    inv = store.apply_overrides(current.content, overrides, "patch")
-    store.add_version(session, who, row, current, inv, "patch", "patch", settings)
+    return row, current
+
+
+def _store_next(
+    session: Session,
+    who: Principal,
+    row: InventoryRow,
+    current: InventoryVersionRow,
+    inv: Any,
+    fmt: str,
+    change: str,
+    settings: Settings,
+    response: Response,
+) -> InventoryPublic:
+    """Store ``inv`` as the version after ``current``; the answer carries the new ETag."""
+    store.add_version(session, who, row, current, inv, fmt, change, settings)
     public = store.inventory_public(session, row)
     response.headers["ETag"] = public.etag
     return public

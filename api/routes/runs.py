@@ -107,20 +107,16 @@ def create_run(
     )
     if services.dispatcher.queued() >= settings.queue_size:
         raise _queue_full(settings, "run")
-    row = RunRow(
-        territory_id=who.territory,
+    row = store.add_run(
+        session,
+        who.territory,
+        content,
         kind="background",
         objective=body.objective,
         time_limit=time_limit,
         rel_gap=body.gap,
-        input=content,
-        state=RunState.QUEUED.value,
-        attempt=0,
-        cancel_requested=False,
-        **refs,
+        refs=refs,
     )
-    session.add(row)
-    session.commit()
     services.dispatcher.wake()
     response.headers["Location"] = f"/v1/runs/{row.id}"
     return store.run_public(row)
@@ -306,21 +302,16 @@ def _start_sync(services: Services, who: Principal, body: OptimiseCreate) -> Run
             )
         if services.sync.busy >= services.sync.size + services.sync.queue_size:
             raise _queue_full(settings, "synchronous")
-        row = RunRow(
-            territory_id=who.territory,
+        return store.add_run(
+            session,
+            who.territory,
+            content,
             kind="sync",
             objective=body.objective,
             time_limit=time_limit,
             rel_gap=body.gap,
-            input=content,
-            state=RunState.RUNNING.value,
-            attempt=1,
-            cancel_requested=False,
-            **refs,
+            refs=refs,
         )
-        session.add(row)
-        session.commit()
-        return row
 
 
 def _sync_outcome(services: Services, run_id: str) -> tuple[RunPublic, dict[str, Any] | None]:
