@@ -68,6 +68,16 @@ _symbiose_pg_start() {
             return 1
         fi
         chown postgres "$base"
+        # A checkout under a private folder (mktemp -d is mode 700) is out of the postgres
+        # user's reach: keep the cluster in a folder of its own under /tmp instead.
+        if [ -z "${SYMBIOSE_PG_DIR:-}" ] && ! runuser -u postgres -- test -w "$base"; then
+            base="/tmp/symbiose-postgres-$(printf '%s' "$root" | sha1sum | cut -c1-12)"
+            data="$base/data"
+            log="$base/server.log"
+            mkdir -p "$base"
+            chown postgres "$base"
+            chmod 700 "$base"
+        fi
     fi
 
     if [ ! -f "$data/PG_VERSION" ]; then

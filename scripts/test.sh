@@ -7,6 +7,10 @@ bash scripts/setup.sh
 if [ -z "${SYMBIOSE_SKIP_POSTGRES:-}" ]; then
     # shellcheck disable=SC1091
     source scripts/postgres.sh
+    if [ -n "${CI:-}" ] && [ -z "${SYMBIOSE_TEST_POSTGRES_URL:-}" ]; then
+        echo "test.sh: PostgreSQL could not be started; CI must run the PostgreSQL tests" >&2
+        exit 1
+    fi
 fi
 . .venv/bin/activate
 echo "== ruff"; ruff check models symbiose api tests benchmarks
