@@ -219,7 +219,9 @@ class _Compiler:
         if t.currency.upper() not in ("EUR", "€"):
             issues.add(("territory", "currency"), f"only EUR is supported, got {t.currency!r}")
         carbon_price = self.scalar(("territory", "carbon_price"), t.carbon_price, "EUR/t")
-        rate = self.fraction(("territory", "discount_rate"), t.discount_rate, upper=1.0, closed=False)
+        rate = self.fraction(
+            ("territory", "discount_rate"), t.discount_rate, upper=1.0, closed=False
+        )
 
         commodities = dict(BUILTIN)
         self.duplicates("commodities", inv.commodities)
