@@ -44,7 +44,7 @@ _FR = (_pattern(_SPACE, ","),)
 _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {"en": _EN, "fr": _FR}
 
 # A number-like run at the start of a text: what a reader meant to be the number.
-_NUMBER_LIKE = re.compile(rf"[+\-\u2212]?[\d.,{SPACES}]*\d(?:[eE][+\-\u2212]?\d+)?")
+_NUMBER_LIKE = re.compile(rf"[+\-\u2212]?[\d.,{SPACES}]*[\d.,](?:[eE][+\-\u2212]?\d+)?")
 
 
 class NumberProblem(ValueError):
@@ -115,7 +115,7 @@ def only_in_other_style(text: str, style: NumberFormat) -> bool:
 def explain(text: str, style: NumberFormat) -> str:
     """Why ``text`` is not a number in ``style``, and how to write it."""
     number = leading_number_text(text) or text
-    if style == "en" and reads_as_number(number, "fr"):
+    if style == "en" and "," in number and reads_as_number(number, "fr"):
         fixed = render(parse_number(number, "fr"), "en")
         return (
             f"{number!r} uses a decimal comma: write {fixed!r}, or set number_format: fr"
