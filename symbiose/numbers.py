@@ -128,10 +128,13 @@ def explain(text: str, style: NumberFormat) -> str:
         )
     if style == "en":
         return (
-            f"{number!r} is not a number: write it like '1200.5' or '1,200.5'"
-            " (commas group thousands in threes)"
+            f"{number!r} is not one number: write it like '1200.5', '1,200.5' or '1 200.5'"
+            " (commas or spaces group thousands in threes)"
         )
-    return f"{number!r} is not a number: write it like '1200,5' or '1 200,5' (number_format fr)"
+    return (
+        f"{number!r} is not one number: write it like '1200,5' or '1 200,5'"
+        " (number_format fr: spaces group thousands in threes)"
+    )
 
 
 def render(value: float, style: NumberFormat) -> str:

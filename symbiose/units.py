@@ -19,7 +19,7 @@ from typing import Any, cast
 
 import pint
 
-from symbiose.numbers import NumberFormat, explain, leading_number_text, match_number
+from symbiose.numbers import SPACES, NumberFormat, explain, leading_number_text, match_number
 
 _REGISTRY: pint.UnitRegistry = pint.UnitRegistry(
     autoconvert_offset_to_baseunit=True, on_redefinition="ignore"
@@ -133,7 +133,9 @@ def read_text(value: str, style: NumberFormat = "en") -> tuple[float, pint.Unit 
         raise UnitProblem(f"quantity text longer than {MAX_TEXT} characters: {text[:40]!r}...")
     found = match_number(text, style)
     rest = text[found[1] :] if found else text
-    if found is None or rest[:1].isdigit() or rest[:1] in (".", ","):
+    follows = rest.lstrip(SPACES)[:1]
+    # digits or marks right after the number: it was not read whole ("1,2" in en, "18 00 000")
+    if found is None or follows.isdigit() or rest[:1] in (".", ","):
         if found is None and not leading_number_text(text):
             raise UnitProblem(
                 f"expected a number followed by its unit (e.g. '80 GWh/yr'), got {value!r}"
