@@ -137,9 +137,19 @@ def explain(text: str, style: NumberFormat) -> str:
     )
 
 
-def render(value: float, style: NumberFormat) -> str:
-    """``value`` written in ``style`` without grouping, as short as reads back exactly."""
+def render(value: float, style: NumberFormat, *, group: str = "") -> str:
+    """``value`` written in ``style``, as short as reads back to the same float.
+
+    ``group`` (a space of :data:`SPACES`, or ``","`` in ``en``) groups the thousands of the
+    integer part, e.g. ``render(1200000.5, "fr", group="\u00a0")`` is ``'1 200 000,5'``.
+    """
     text = repr(float(value))
     if text.endswith(".0"):
         text = text[:-2]
+    if group:
+        m = re.match(r"(-?)(\d+)(.*)", text)
+        if m:
+            sign, digits, rest = m.groups()
+            groups = [digits[max(0, i - 3) : i] for i in range(len(digits), 0, -3)][::-1]
+            text = sign + group.join(groups) + rest
     return text.replace(".", ",") if style == "fr" else text

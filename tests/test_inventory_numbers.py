@@ -349,7 +349,7 @@ def test_a_decimal_point_in_a_folder_declared_fr_gets_one_hint(tmp_path: Path) -
     with pytest.raises(InventoryError) as info:
         load_inventory(tmp_path)
     assert [i.path() for i in info.value.issues] == ["territory.number_format"]
-    assert "numbers use a decimal point (e.g. '51.03' at sites[0].latitude)" in (
+    assert "numbers are written the English way (e.g. '51.03' at sites[0].latitude)" in (
         info.value.issues[0].msg
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symbiose.numbers import (
@@ -14,6 +14,7 @@ from symbiose.numbers import (
     NumberProblem,
     only_in_other_style,
     parse_number,
+    render,
 )
 from symbiose.units import UnitProblem, to_unit
 
@@ -44,6 +45,7 @@ def written_numbers(draw: st.DrawFn, style: NumberFormat) -> tuple[str, float]:
 
 
 @pytest.mark.parametrize("style", STYLES)
+@settings(deadline=None)
 @given(data=st.data())
 def test_a_number_written_in_its_declared_style_reads_back_to_the_same_float(
     style: NumberFormat, data: st.DataObject
@@ -61,6 +63,7 @@ _BOTH_STYLES = re.compile(r"-?\d{1,3},\d{3}([eE]-?\d+)?")
 
 
 @pytest.mark.parametrize(("written", "read"), [("en", "fr"), ("fr", "en")])
+@settings(deadline=None)
 @given(data=st.data())
 def test_a_number_read_in_the_other_style_is_refused_or_means_the_same(
     written: NumberFormat, read: NumberFormat, data: st.DataObject
@@ -73,6 +76,7 @@ def test_a_number_read_in_the_other_style_is_refused_or_means_the_same(
     assert value == meant or _BOTH_STYLES.fullmatch(text), (text, value, meant)
 
 
+@settings(deadline=None)
 @given(text=st.text(alphabet="0123456789.,e- \u00a0\u202f", max_size=14))
 def test_any_text_of_digits_and_marks_is_read_as_itself_or_refused(text: str) -> None:
     for style in STYLES:
@@ -86,6 +90,20 @@ def test_any_text_of_digits_and_marks_is_read_as_itself_or_refused(text: str) ->
         if style == "en":
             plain = plain.replace(",", "")
         assert value == float(plain.replace(mark, ".")), (text, style, value)
+
+
+@settings(deadline=None)
+@given(
+    value=st.floats(allow_nan=False, allow_infinity=False),
+    style=st.sampled_from(STYLES),
+    group=st.sampled_from(["", *SPACES, ","]),
+)
+def test_a_number_rendered_in_a_style_reads_back_exactly(
+    value: float, style: NumberFormat, group: str
+) -> None:
+    if group == "," and style == "fr":
+        group = ""
+    assert parse_number(render(value, style, group=group), style) == value
 
 
 @pytest.mark.parametrize(

@@ -219,7 +219,7 @@ def _style_hint(tables: dict[str, Table], style: NumberFormat) -> InventoryIssue
                 )
             return InventoryIssue(
                 ("territory", "number_format"),
-                f"numbers use a decimal point (e.g. {text.strip()!r} at {where}) but"
+                f"numbers are written the English way (e.g. {text.strip()!r} at {where}) but"
                 " number_format is fr: set number_format: en, or write them with a decimal comma",
             )
     return None
