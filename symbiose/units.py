@@ -37,8 +37,11 @@ class UnitProblem(ValueError):
     """A value that cannot be read in the unit asked for; the message names both."""
 
 
-# French coordinators write "t/an"; pint knows no "an", so it cannot mean anything else.
+# French coordinators write "t/an" and "MWh/j"; pint knows neither, so they mean nothing else.
 _REGISTRY.define("an = year = _ = ans")
+_REGISTRY.define("jour = day = j = jours")
+FRENCH_UNITS = frozenset({"an", "ans", "j", "jour", "jours"})
+"""French words for units, accepted although ``j`` differs from ``J`` (joule) only in case."""
 
 # pint evaluates powers exactly: a tower such as 10**10**10 would never finish.
 _POWER_TOWER = re.compile(r"(\*\*|\^)\s*[\d.(+\-\s]+(\*\*|\^)")
@@ -75,7 +78,7 @@ def _check_words(unit_text: str, value: Any) -> None:
 def _confusable(word: str) -> str:
     """Why ``word`` is refused as a misspelling of a domain unit, or '' if it is not one."""
     right = _BY_LOWER.get(word.lower())
-    if right is None or word == right:
+    if right is None or word == right or word in FRENCH_UNITS:
         return ""
     try:
         same = ureg.Quantity(1.0, word).to(right).magnitude == 1.0

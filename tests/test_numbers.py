@@ -162,6 +162,7 @@ def test_a_decimal_comma_is_seen_as_the_other_style() -> None:
         ("1\u202f200\u202f000 t/yr", "fr", "t/yr", 1.2e6),
         ("1,2 Mt/yr", "fr", "t/yr", 1.2e6),
         ("1,8 Mt/an", "fr", "t/yr", 1.8e6),
+        ("5 000 t/j", "fr", "t/yr", 5000 * 365.25),
         ("80 € /MWh", "en", "EUR/MWh", 80.0),
         ("1,2 M€/km", "fr", "EUR/km", 1.2e6),
         ("450 k€", "en", "EUR", 450e3),
