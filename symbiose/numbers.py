@@ -47,6 +47,10 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {"en": _EN, "fr": _FR}
 _NUMBER_LIKE = re.compile(rf"[+\-\u2212]?[\d.,{SPACES}]*[\d.,](?:[eE][+\-\u2212]?\d+)?")
 
 
+SHOWN = 40
+"""The most characters of a number a message quotes."""
+
+
 class NumberProblem(ValueError):
     """A number that cannot be read in the declared style; the message shows how to write it."""
 
@@ -115,26 +119,32 @@ def only_in_other_style(text: str, style: NumberFormat) -> bool:
 def explain(text: str, style: NumberFormat) -> str:
     """Why ``text`` is not a number in ``style``, and how to write it."""
     number = leading_number_text(text) or text
+    shown = _shown(number)
     if style == "en" and "," in number and reads_as_number(number, "fr"):
-        fixed = render(parse_number(number, "fr"), "en")
+        fixed = _shown(render(parse_number(number, "fr"), "en"))
         return (
-            f"{number!r} uses a decimal comma: write {fixed!r}, or set number_format: fr"
+            f"{shown} uses a decimal comma: write {fixed}, or set number_format: fr"
             " in the territory"
         )
     if style == "fr" and "." in number:
         return (
-            f"{number!r} has a dot, but number_format is fr: the decimal mark is a comma"
+            f"{shown} has a dot, but number_format is fr: the decimal mark is a comma"
             " (e.g. '1,5') and thousands are grouped by spaces (e.g. '1 200')"
         )
     if style == "en":
         return (
-            f"{number!r} is not one number: write it like '1200.5', '1,200.5' or '1 200.5'"
+            f"{shown} is not one number: write it like '1200.5', '1,200.5' or '1 200.5'"
             " (commas or spaces group thousands in threes)"
         )
     return (
-        f"{number!r} is not one number: write it like '1200,5' or '1 200,5'"
+        f"{shown} is not one number: write it like '1200,5' or '1 200,5'"
         " (number_format fr: spaces group thousands in threes)"
     )
+
+
+def _shown(text: str) -> str:
+    # a message quotes a number, never a whole cell of digits
+    return repr(text) if len(text) <= SHOWN else repr(text[:SHOWN]) + "..."
 
 
 def render(value: float, style: NumberFormat, *, group: str = "") -> str:
