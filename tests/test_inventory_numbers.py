@@ -339,7 +339,9 @@ def test_a_french_excel_folder_without_number_format_gets_one_hint_not_one_per_c
     assert len(info.value.issues) == 1
     issue = info.value.issues[0]
     assert issue.path() == "territory.number_format"
-    assert "numbers use a decimal comma" in issue.msg
+    assert re.search(
+        r"numbers use a decimal comma \(e\.g\. '0,05' at territory\.discount_rate\)", issue.msg
+    )
     assert "set number_format: fr in the territory" in issue.msg
 
 

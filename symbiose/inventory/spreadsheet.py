@@ -36,6 +36,7 @@ from symbiose.numbers import (
     NUMBER_FORMATS,
     NumberFormat,
     NumberProblem,
+    leading_number_text,
     only_in_other_style,
     parse_number,
 )
@@ -211,15 +212,16 @@ def _style_hint(tables: dict[str, Table], style: NumberFormat) -> InventoryIssue
     for loc, text in _numeric_cells(tables):
         if only_in_other_style(text.strip(), style):
             where = InventoryIssue(loc, "").path()
+            example = leading_number_text(text.strip())[:40]
             if style == "en":
                 return InventoryIssue(
                     ("territory", "number_format"),
-                    f"numbers use a decimal comma (e.g. {text.strip()!r} at {where}):"
+                    f"numbers use a decimal comma (e.g. {example!r} at {where}):"
                     " set number_format: fr in the territory",
                 )
             return InventoryIssue(
                 ("territory", "number_format"),
-                f"numbers are written the English way (e.g. {text.strip()!r} at {where}) but"
+                f"numbers are written the English way (e.g. {example!r} at {where}) but"
                 " number_format is fr: set number_format: en, or write them with a decimal comma",
             )
     return None
