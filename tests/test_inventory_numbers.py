@@ -21,6 +21,7 @@ import yaml
 from symbiose.convert import to_network, to_problem
 from symbiose.inventory import (
     InventoryError,
+    dump_inventory,
     load_inventory,
     load_workbook_scenarios,
     parse_inventory,
@@ -405,3 +406,18 @@ def test_overrides_of_a_french_folder_are_read_in_its_number_format(tmp_path: Pa
     [scenario] = load_workbook_scenarios(tmp_path)
     assert scenario.territory["carbon_price"] == 1200.5
     assert scenario.update["supplies"][0]["quantity"] == "1,9 Mt/an"
+
+
+def test_a_french_inventory_round_trips_through_the_csv_template_and_the_workbook(
+    tmp_path: Path,
+) -> None:
+    doc = base(number_format="fr")
+    doc["supplies"][1]["profile"] = {"winter": 1.5, "summer": 0.5}
+    inv = parse_inventory(doc, "json")
+    write_csv_folder(inv, tmp_path / "csv")  # floats were written '51.03': refused under fr
+    assert "51,03" in (tmp_path / "csv" / "sites.csv").read_text()
+    assert "winter=1,5" in (tmp_path / "csv" / "supplies.csv").read_text()
+    assert load_inventory(tmp_path / "csv") == inv
+    workbook = tmp_path / "inventory.xlsx"
+    workbook.write_bytes(dump_inventory(inv, "xlsx"))  # type: ignore[arg-type]
+    assert load_inventory(workbook) == inv

@@ -39,6 +39,7 @@ from symbiose.numbers import (
     leading_number_text,
     only_in_other_style,
     parse_number,
+    render,
 )
 
 SHEETS = ("territory", *SECTIONS)
@@ -78,15 +79,23 @@ def _required(model: type[BaseModel]) -> list[str]:
 
 
 # -- encoding cells ---------------------------------------------------------------------------
-def encode_cell(value: Any) -> Any:
-    """A field value as a spreadsheet cell."""
+def encode_cell(value: Any, style: NumberFormat = "en") -> Any:
+    """A field value as a spreadsheet cell; numbers inside a mapping are written in ``style``."""
     if value is None:
         return None
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) if value else None
     if isinstance(value, dict):
-        return "; ".join(f"{k}={v}" for k, v in value.items()) if value else None
+        parts = (f"{k}={_text_of(v, style)}" for k, v in value.items())
+        return "; ".join(parts) if value else None
     return value
+
+
+def _text_of(value: Any, style: NumberFormat) -> str:
+    # in fr a number written as text must carry a decimal comma to read back (en: unchanged)
+    if style == "fr" and isinstance(value, float | int) and not isinstance(value, bool):
+        return render(value, style)
+    return str(value)
 
 
 _BOOLEANS = {
@@ -477,25 +486,29 @@ def overrides_to_scenarios(
 def inventory_tables(inv: Inventory, scenarios: Iterable[Scenario] = ()) -> dict[str, Table]:
     """An inventory (and optional scenarios) as sheets of cells."""
     dumped = inv.model_dump(by_alias=True, exclude_none=False)
+    style = inv.territory.number_format
     tables: dict[str, Table] = {}
     territory = dumped["territory"]
-    tables["territory"] = [["field", "value"]] + [[k, encode_cell(v)] for k, v in territory.items()]
+    tables["territory"] = [["field", "value"]] + [
+        [k, encode_cell(v, style)] for k, v in territory.items()
+    ]
     for section, model in SECTIONS.items():
         columns = _columns(model)
         tables[section] = [columns] + [
-            [encode_cell(item.get(c)) for c in columns] for item in dumped[section]
+            [encode_cell(item.get(c), style) for c in columns] for item in dumped[section]
         ]
     rows: Table = [list(OVERRIDE_COLUMNS)]
     for sc in scenarios:
         for field, value in sc.territory.items():
-            rows.append([sc.name, "territory", "territory", "", field, encode_cell(value)])
+            rows.append([sc.name, "territory", "territory", "", field, encode_cell(value, style)])
         for action in ("update", "add"):
             for section, items in getattr(sc, action).items():
                 for item in items:
                     key = "/".join(str(item.get(f, "")) for f in KEYS[section])
                     for field, value in item.items():
                         if field not in KEYS[section]:
-                            rows.append([sc.name, action, section, key, field, encode_cell(value)])
+                            cell = encode_cell(value, style)
+                            rows.append([sc.name, action, section, key, field, cell])
         for section, removed in sc.remove.items():
             for entry in removed:
                 key = entry if isinstance(entry, str) else "/".join(entry.values())
@@ -539,12 +552,14 @@ def write_workbook(tables: dict[str, Table]) -> bytes:
 def write_csv_folder(tables: dict[str, Table], folder: Path) -> list[Path]:
     """Sheets of cells as ``<sheet>.csv`` files in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
+    style = number_format_of(tables)
     written = []
     for name, rows in {**tables, "fields": field_docs()}.items():
         path = folder / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             for row in rows:
-                writer.writerow(["" if c is None else c for c in row])
+                # CSV cells are text: numbers are written in the style they are read back in
+                writer.writerow(["" if c is None else _text_of(c, style) for c in row])
         written.append(path)
     return written
