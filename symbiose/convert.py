@@ -21,7 +21,14 @@ from symbiose import candidates as cand
 from symbiose.catalogue import BUILTIN, CommodityInfo
 from symbiose.inventory.errors import InventoryIssue, Issues
 from symbiose.inventory.schema import KEYS, SINGULAR, Inventory, Site
-from symbiose.units import UnitProblem, is_unit, parse_quantity, same_dimension, ureg
+from symbiose.units import (
+    UnitProblem,
+    is_unit,
+    misspelt_unit,
+    parse_quantity,
+    same_dimension,
+    ureg,
+)
 from symbiose.units import to_unit as _to_unit
 
 Loc = tuple[str | int, ...]
@@ -228,6 +235,10 @@ class _Compiler:
         for i, c in enumerate(inv.commodities):
             if not is_unit(c.unit):
                 issues.add(("commodities", i, "unit"), f"unknown unit {c.unit!r}")
+                continue
+            mistaken = misspelt_unit(c.unit)
+            if mistaken:
+                issues.add(("commodities", i, "unit"), mistaken)
                 continue
             base = BUILTIN.get(c.id)
             if base and not same_dimension(base.unit, c.unit):

@@ -228,6 +228,15 @@ def same_dimension(a: str, b: str) -> bool:
     return ureg.Quantity(1.0, a).dimensionality == ureg.Quantity(1.0, b).dimensionality
 
 
+def misspelt_unit(text: str) -> str | None:
+    """Why the unit ``text`` is refused as easily mistaken (``mt``, ``MT``, ``gwh``), or None."""
+    for word in _WORD.findall(text):
+        refusal = _confusable(word)
+        if refusal:
+            return f"unit {word!r} {refusal}"
+    return None
+
+
 def is_unit(text: str) -> bool:
     """Whether ``text`` is a unit pint knows."""
     try:

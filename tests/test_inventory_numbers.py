@@ -172,6 +172,11 @@ MALFORMED: dict[str, tuple[Callable[[], dict[str, Any]], str, str]] = {
         "modes[0].fixed_om",
         "must be a fraction at most 1 (e.g. 0.05 or '5 %'), got '150 %'",
     ),
+    "commodity_in_millitonnes": (
+        lambda: {**base(), "commodities": [{"id": "ore", "unit": "mt"}]},
+        "commodities[0].unit",
+        "unit 'mt' is easily mistaken (as written it means millimetric_ton): did you mean 'Mt'?",
+    ),
     "unknown_number_format": (
         setter("territory", "number_format", value="de"),
         "territory.number_format",
