@@ -206,6 +206,31 @@ def test_french_thousands_with_spaces_are_read_exactly(space: str, style: str) -
     assert supply(doc, 1) == 1.8e6  # was read as 0: pint multiplied 1 × 800 × 0 t/yr
 
 
+def _only_issue(doc: dict[str, Any]) -> tuple[str, str]:
+    with pytest.raises(InventoryError) as info:
+        parse_inventory(doc, "json")
+    [issue] = info.value.issues
+    return issue.path(), issue.msg
+
+
+def test_1_2_mt_per_year_is_refused_instead_of_read_as_1_2_kg_per_year() -> None:
+    doc = base()
+    doc["supplies"][1]["quantity"] = "1.2 mt/yr"
+    path, msg = _only_issue(doc)
+    assert path == "supplies[1].quantity"
+    assert msg.endswith("did you mean 'Mt'?")
+
+
+def test_1_comma_2_mt_per_year_under_en_is_refused_instead_of_read_as_12_mt() -> None:
+    doc = base()
+    doc["supplies"][1]["quantity"] = "1,2 Mt/yr"
+    path, msg = _only_issue(doc)
+    assert path == "supplies[1].quantity"
+    assert msg == (
+        "'1,2' uses a decimal comma: write '1.2', or set number_format: fr in the territory"
+    )
+
+
 def test_a_decimal_comma_is_a_decimal_mark_under_fr_not_a_thousands_separator() -> None:
     doc = base(number_format="fr")
     doc["supplies"][1]["quantity"] = "1,8 Mt/yr"
