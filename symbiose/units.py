@@ -4,8 +4,9 @@ Quantities enter as strings such as ``"80 GWh/yr"``, ``"1.8 Mt/yr"`` or ``"60 EU
 plain numbers already in the canonical unit.  A string is one number, written in the
 territory's ``number_format`` (:mod:`symbiose.numbers`), then its unit: never a product of
 numbers.  Unit spellings easily mistaken for a domain unit (``mt``, ``MT``, ``gwh``) are
-refused with the right one; ``€`` is read as EUR.  They are converted here, once, to plain floats in
-the canonical unit asked for; nothing downstream sees pint.  Every failure is a
+refused with the right one; ``€`` is read as EUR.  Quantities are converted here, once, to
+plain floats in the canonical unit asked for; nothing downstream sees pint.  A unit text is
+parsed by pint once, and each (unit, target) conversion computed once.  Every failure is a
 :class:`UnitProblem` whose message names the value and what was expected, for the caller to
 attach a field path to.
 """
