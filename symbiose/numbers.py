@@ -35,7 +35,8 @@ def _pattern(group: str, mark: str) -> re.Pattern[str]:
     fraction = rf"(?:{mark}(?P<frac>\d+))?"
     bare_fraction = rf"{mark}(?P<only>\d+)"
     body = rf"(?:{integer}{fraction}|{bare_fraction})"
-    return re.compile(rf"{_SIGN}{body}{_EXPONENT}")
+    # ASCII digits only: float() would also read Arabic-Indic or full-width digits
+    return re.compile(rf"{_SIGN}{body}{_EXPONENT}", re.ASCII)
 
 
 # In en, thousands are grouped by commas or by spaces, never both in one number.
@@ -44,7 +45,7 @@ _FR = (_pattern(_SPACE, ","),)
 _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {"en": _EN, "fr": _FR}
 
 # A number-like run at the start of a text: what a reader meant to be the number.
-_NUMBER_LIKE = re.compile(rf"[+\-\u2212]?[\d.,{SPACES}]*[\d.,](?:[eE][+\-\u2212]?\d+)?")
+_NUMBER_LIKE = re.compile(rf"[+\-\u2212]?[\d.,{SPACES}]*[\d.,](?:[eE][+\-\u2212]?\d+)?", re.ASCII)
 
 
 SHOWN = 40

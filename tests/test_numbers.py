@@ -137,6 +137,7 @@ def test_numbers_read_as_written(text: str, style: NumberFormat, value: float) -
         ("1 20", "fr", "not one number"),
         ("1,200 000", "en", "not one number"),
         ("5.", "en", "not one number"),
+        ("\uff11\uff12", "en", "not one number"),  # full-width digits
         ("", "en", "not one number"),
     ],
 )
