@@ -177,6 +177,11 @@ MALFORMED: dict[str, tuple[Callable[[], dict[str, Any]], str, str]] = {
         "commodities[0].unit",
         "unit 'mt' is easily mistaken (as written it means millimetric_ton): did you mean 'Mt'?",
     ),
+    "latitude_with_a_decimal_comma": (
+        setter("sites", 0, "latitude", value="51,03", number_format="fr"),
+        "sites[0].latitude",
+        "got '51,03': write the number 51.03",
+    ),
     "unknown_number_format": (
         setter("territory", "number_format", value="de"),
         "territory.number_format",

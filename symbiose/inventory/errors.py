@@ -87,9 +87,21 @@ def from_validation_error(
         elif kind == "missing":
             msg = "required field is missing"
         else:
-            msg = f"{err['msg']}, got {_short(value)}"
+            msg = f"{err['msg']}, got {_short(value)}{_plain_number_hint(kind, value)}"
         issues.append(InventoryIssue(prefix + loc, msg))
     return _dedupe(issues)
+
+
+def _plain_number_hint(kind: str, value: Any) -> str:
+    """How to write a number given as text in the other style ('51,03') where only numbers go."""
+    from symbiose.numbers import NUMBER_FORMATS, parse_number, reads_as_number, render
+
+    if kind != "float_parsing" or not isinstance(value, str):
+        return ""
+    readings = {parse_number(value, s) for s in NUMBER_FORMATS if reads_as_number(value, s)}
+    if len(readings) != 1:  # not a number, or '1,200': 1200 or 1.2, only its author knows
+        return ""
+    return f": write the number {render(readings.pop(), 'en')}"
 
 
 def _is_union_tag(part: str) -> bool:
