@@ -39,6 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.bounds import Bounds, compute_bounds
+from models.cleaning import Values, clean_solution
 from models.losses import loss_charges
 from models.problem import Arc, Problem
 from models.result import PARTS, Objective, Result
@@ -651,6 +652,63 @@ def solve_direct(
     return run_backend(DirectBackend(), problem, Objective(objective), options or SolveOptions())
 
 
+def _values(model: DirectModel, solution: np.ndarray) -> Values:
+    """The variable values of ``solution`` by index; flows at or below ``EPS`` are left out."""
+    p, T, cols = model.problem, model.slices, model.columns
+    x = solution[cols["x"]]
+    hot = np.flatnonzero(x > EPS)
+    ak, t = np.divmod(hot, T)
+    names = p.commodities
+    x_values = {
+        (a, names[k], s): q
+        for a, k, s, q in zip(
+            model.x_arc[ak].tolist(),
+            model.x_commodity[ak].tolist(),
+            t.tolist(),
+            x[hot].tolist(),
+            strict=True,
+        )
+    }
+
+    def by_slice(block: str, count: int) -> dict[tuple[int, int], float]:
+        values = solution[cols[block]].reshape(count, T)
+        return {(i, s): float(values[i, s]) for i in range(count) for s in range(T)}
+
+    return Values(
+        x=x_values,
+        y=dict(zip(model.y_arc.tolist(), solution[cols["y"]].tolist(), strict=True)),
+        u=by_slice("u", len(p.supplies)),
+        v=by_slice("v", len(p.demands)),
+        z=by_slice("z", len(p.converters)),
+        w=dict(zip(model.w_converter.tolist(), solution[cols["w"]].tolist(), strict=True)),
+    )
+
+
+def _columns(model: DirectModel, values: Values, solution: np.ndarray) -> np.ndarray:
+    """A copy of ``solution`` holding ``values`` in the columns of the variables."""
+    p, T, cols = model.problem, model.slices, model.columns
+    out = solution.copy()
+    pair = {
+        (a, p.commodities[k]): i
+        for i, (a, k) in enumerate(
+            zip(model.x_arc.tolist(), model.x_commodity.tolist(), strict=True)
+        )
+    }
+    x = np.zeros(model.x_arc.size * T)
+    for (a, k, t), q in values.x.items():
+        x[pair[a, k] * T + t] = q
+    out[cols["x"]] = x
+    out[cols["y"]] = [values.y[a] for a in model.y_arc.tolist()]
+    out[cols["w"]] = [values.w[c] for c in model.w_converter.tolist()]
+    for block, table, count in (
+        ("u", values.u, len(p.supplies)),
+        ("v", values.v, len(p.demands)),
+        ("z", values.z, len(p.converters)),
+    ):
+        out[cols[block]] = [table[i, t] for i in range(count) for t in range(T)]
+    return out
+
+
 class DirectBackend:
     """The array backend of :func:`models.session.run_backend`."""
 
@@ -674,42 +732,15 @@ class DirectBackend:
         return model.form
 
     def fill(self, model: DirectModel, result: Result, solution: np.ndarray) -> None:
-        """Read the column values into tables and totals."""
+        """Clean the column values to the tolerances, then read tables and totals.
+
+        The totals are those of the cleaned values (:mod:`models.cleaning`), written back into
+        a copy of ``solution``.
+        """
         p = model.problem
-        T = model.slices
-        cols = model.columns
-        x = solution[cols["x"]]
-        # build_tables ignores flows at or below EPS: pass only the others.
-        hot = np.flatnonzero(x > EPS)
-        ak, t = np.divmod(hot, T)
-        names = p.commodities
-        x_values = {
-            (a, names[k], s): q
-            for a, k, s, q in zip(
-                model.x_arc[ak].tolist(),
-                model.x_commodity[ak].tolist(),
-                t.tolist(),
-                x[hot].tolist(),
-                strict=True,
-            )
-        }
-
-        def by_slice(block: str, count: int) -> dict[tuple[int, int], float]:
-            values = solution[cols[block]].reshape(count, T)
-            return {(i, s): float(values[i, s]) for i in range(count) for s in range(T)}
-
-        y_values = dict(zip(model.y_arc.tolist(), solution[cols["y"]].tolist(), strict=True))
-        w_values = dict(zip(model.w_converter.tolist(), solution[cols["w"]].tolist(), strict=True))
-        tables = build_tables(
-            p,
-            x_values,
-            y_values,
-            by_slice("u", len(p.supplies)),
-            by_slice("v", len(p.demands)),
-            by_slice("z", len(p.converters)),
-            w_values,
-        )
-        result.set_solution(tables, model.totals(solution), p.carbon_price)
+        clean = clean_solution(p, _values(model, solution))
+        tables = build_tables(p, clean.x, clean.y, clean.u, clean.v, clean.z, clean.w)
+        result.set_solution(tables, model.totals(_columns(model, clean, solution)), p.carbon_price)
 
     def slacks(
         self, model: DirectModel, solution: np.ndarray

@@ -395,9 +395,7 @@ class Formulation:
                 if p.supplies[s].disposal_cost
             )
             - sum(
-                lost_cost[k] * p.arcs[a].loss[k] * m.x[a, k, t]
-                for a, k, t in lossy
-                if lost_cost[k]
+                lost_cost[k] * p.arcs[a].loss[k] * m.x[a, k, t] for a, k, t in lossy if lost_cost[k]
             )
         )
         m.co2_avoided = pyo.Expression(
@@ -407,7 +405,9 @@ class Formulation:
                 for s, t in u_keys
                 if p.supplies[s].disposal_co2
             )
-            - sum(lost_co2[k] * p.arcs[a].loss[k] * m.x[a, k, t] for a, k, t in lossy if lost_co2[k])
+            - sum(
+                lost_co2[k] * p.arcs[a].loss[k] * m.x[a, k, t] for a, k, t in lossy if lost_co2[k]
+            )
             - sum(p.arcs[a].co2[k] * m.x[a, k, t] for a, k, t in x_keys if p.arcs[a].co2.get(k))
             - sum(p.converters[c].co2 * m.z[c, t] for c, t in z_keys if p.converters[c].co2)
         )

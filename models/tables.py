@@ -8,11 +8,12 @@ from typing import Any
 
 import pandas as pd
 
+from models.cleaning import TOLERANCE
 from models.losses import loss_charges
 from models.problem import Problem
 
-# Values below this (relative to 1 unit) are solver noise, not flows.
-EPS = 1e-7
+# Values below the solver's tolerance are noise, not flows (see models.cleaning).
+EPS = TOLERANCE
 
 FLOW_COLUMNS = [
     "tail",
