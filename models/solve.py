@@ -129,11 +129,15 @@ class PyomoBackend:
             offset=float(repn.c_offset[0]),
         )
 
+    def columns(self, formulation: Formulation) -> list[Any]:
+        """The Pyomo variables in the order of the columns of the last ``form`` of the model."""
+        return self._columns[id(formulation)]
+
     def _load(self, formulation: Formulation, values: np.ndarray) -> None:
         # A variable the compiler left out appears in no row: zero is its value.
         for var in formulation.model.component_data_objects(pyo.Var):
             var.set_value(0.0, skip_validation=True)
-        for var, value in zip(self._columns[id(formulation)], values.tolist(), strict=True):
+        for var, value in zip(self.columns(formulation), values.tolist(), strict=True):
             var.set_value(value, skip_validation=True)
 
     def fill(self, formulation: Formulation, result: Result, values: np.ndarray) -> None:
