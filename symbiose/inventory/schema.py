@@ -188,7 +188,8 @@ class LinkMode(_Sourced):
         description="Operation and maintenance per year, as a fraction of the investment.",
     )
     annual_cost: Amount = Field(
-        0.0, description="Yearly fixed cost of a link in use (EUR/yr), e.g. a contract."
+        0.0,
+        description="Yearly fixed cost of a link built (EUR/yr), e.g. a contract; an existing link pays none.",
     )
     annual_cost_per_km: Amount = Field(0.0, description="Yearly fixed cost per km (EUR/km/yr).")
     capacity: Amount | None = Field(
@@ -276,7 +277,10 @@ class Converter(_Sourced):
         le=1.0,
         description="Operation and maintenance per year, fraction of investment.",
     )
-    annual_cost: Amount = Field(0.0, description="Yearly fixed cost if it runs (EUR/yr).")
+    annual_cost: Amount = Field(
+        0.0,
+        description="Yearly fixed cost if it is built (EUR/yr); an existing converter pays none.",
+    )
     existing: bool = Field(
         True, description="It exists already (otherwise there is a build decision)."
     )
