@@ -9,6 +9,7 @@ always agree.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from models.cleaning import TOLERANCE, Values, clean_solution
 from models.direct import DirectBackend, build_arrays
 from models.formulation import Formulation
-from models.problem import Arc, Demand, Problem, Supply
+from models.problem import Arc, Converter, Demand, Problem, Supply
 from models.result import Objective, Result, Status
 from models.solve import PyomoBackend
 
@@ -103,3 +104,18 @@ def test_an_arc_with_flow_is_built_and_pays_its_fixed_cost(reader: str) -> None:
     assert r.totals["fixed_cost"] == 500.0
     assert r.objective == pytest.approx(2300.0)
     assert r.recomputed_objective() == pytest.approx(r.objective)
+
+
+def test_a_converter_that_runs_is_built_and_one_built_by_noise_is_not() -> None:
+    """Grinder A runs 40 t/yr with its build decision at 1e-7: built.  Grinder B is 'built' at
+    0.4 and runs 1e-9 t/yr: neither running nor built."""
+    grinder = Converter("A", "G", {"slag": 1.05}, {"ggbs": 1.0}, fixed_cost=100.0, existing=False)
+    problem = Problem(
+        nodes=("G",),
+        commodities=("slag", "ggbs"),
+        converters=(grinder, replace(grinder, name="B")),
+    )
+    raw = Values(x={}, y={}, u={}, v={}, z={(0, 0): 40.0, (1, 0): 1e-9}, w={0: 1e-7, 1: 0.4})
+    clean = clean_solution(problem, raw)
+    assert clean.z == {(0, 0): 40.0, (1, 0): 0.0}
+    assert clean.w == {0: 1.0, 1: 0.0}
