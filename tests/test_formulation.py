@@ -704,14 +704,17 @@ def test_lost_units_of_a_converter_product_give_back_the_credit_of_its_inputs() 
     """Slag (disposal 10 EUR/t, 0.02 t CO2/t) ground 1.05 t -> 1 t: a lost t of ground slag
     gives back 10.5 EUR and 0.021 t.  A boiler 1 heat -> 0.8 steam + 0.1 heat shares the heat's
     0.2 t CO2/MWh among 0.9 MWh of outputs: 0.222 t per MWh lost, and heat's own supply
-    charge (0.2) is below it, so heat is charged 0.222 too.
+    charge (0.2) is below it, so heat is charged 0.222 too.  Captured CO2 whose use costs
+    30 EUR/t of handling (disposal cost -30) gets nothing of it back when lost, but a lost t
+    is emitted: 0 EUR and 1 t.
     """
     p = Problem(
         nodes=("S", "G"),
-        commodities=("slag", "ggbs", "heat", "steam"),
+        commodities=("slag", "ggbs", "heat", "steam", "co2"),
         supplies=(
             Supply("S", "slag", 100, disposal_cost=10.0, disposal_co2=0.02),
             Supply("S", "heat", 100, disposal_co2=0.2),
+            Supply("S", "co2", 100, disposal_cost=-30.0, disposal_co2=1.0),
         ),
         converters=(
             Converter("grinder", "G", {"slag": 1.05}, {"ggbs": 1.0}),
@@ -719,7 +722,9 @@ def test_lost_units_of_a_converter_product_give_back_the_credit_of_its_inputs() 
         ),
     )
     charge = loss_charges(p)
-    assert charge.cost == pytest.approx({"slag": 10.0, "ggbs": 10.5, "heat": 0.0, "steam": 0.0})
+    assert charge.cost == pytest.approx(
+        {"slag": 10.0, "ggbs": 10.5, "heat": 0.0, "steam": 0.0, "co2": 0.0}
+    )
     assert charge.co2 == pytest.approx(
-        {"slag": 0.02, "ggbs": 0.021, "heat": 0.2 / 0.9, "steam": 0.2 / 0.9}
+        {"slag": 0.02, "ggbs": 0.021, "heat": 0.2 / 0.9, "steam": 0.2 / 0.9, "co2": 1.0}
     )
