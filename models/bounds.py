@@ -3,8 +3,12 @@
 For each time slice we bound how much of a commodity can exist anywhere (``available``:
 supplies plus what converters can make) and how much can be taken anywhere (``absorbable``:
 demands plus what converters can consume).  No arc ever needs to carry more than either of
-these in an optimal solution without circulation (the demand side is dropped for a commodity
-that some arc loses, since the source end then carries more than is delivered), so
+these in a solution where no unit passes the same arc twice (the demand side is dropped for a
+commodity that some arc loses, since the source end then carries more than is delivered).
+Circulation, a unit going round a loop, never pays (with transport costs of at least zero):
+a unit lost on a loop gives back the credit it earned when it was used (``models.losses``), and
+a loss-free loop earns nothing and pays its transport.  So some optimum lies within the bounds,
+they only tighten the model, and
 
     x[a,k,t] <= min(capacity_a * share_t, capacity_ak * share_t, available_kt, absorbable_kt)
 

@@ -39,6 +39,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.bounds import Bounds, compute_bounds
+from models.cleaning import Values, clean_solution
+from models.losses import loss_charges
 from models.problem import Arc, Problem
 from models.result import PARTS, Objective, Result
 from models.session import MatrixForm, SolveOptions, run_backend
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 
 FAMILIES = (
     "flow_balance",
+    "no_internal_reuse",
     "arc_capacity",
     "arc_commodity_link",
     "converter_capacity",
@@ -403,6 +406,34 @@ class _Assembly:
         # A commodity both consumed and made by one converter nets to one coefficient.
         add(rows(self.conv_pair), self.z_cols[self.conv_c], self.conv_coef[:, None])
 
+    def no_internal_reuse(self) -> None:
+        """Internal reuse is not an exchange: at every (n, k, t) with a supply and a demand::
+
+        u[s(n,k),t] - sum_{a in out(n,k)} x[a,k,t] - sum_c in_ck z[c,t] <= 0
+        """
+        wanted = set(self.demand_pair.tolist())
+        supplies = np.array(
+            [s for s, pair in enumerate(self.supply_pair.tolist()) if pair in wanted],
+            dtype=np.int64,
+        )
+        if supplies.size == 0:
+            return
+        T, tt = self.T, self.tt
+        n = supplies.size * T
+        r0 = self._open("no_internal_reuse", np.full(n, -np.inf), np.zeros(n))
+        row_of_pair = np.full(len(self.pairs), -1, dtype=np.int64)
+        row_of_pair[self.supply_pair[supplies]] = r0 + np.arange(supplies.size) * T
+        add = self.triplets.add
+        add(row_of_pair[self.supply_pair[supplies], None] + tt, self.u_cols[supplies], 1.0)
+        out = row_of_pair[self.tail_pair] >= 0
+        add(row_of_pair[self.tail_pair[out], None] + tt, self.x_cols[out], -1.0)
+        fed = (row_of_pair[self.conv_pair] >= 0) & (self.conv_coef < 0)
+        add(
+            row_of_pair[self.conv_pair[fed], None] + tt,
+            self.z_cols[self.conv_c[fed]],
+            self.conv_coef[fed, None],
+        )
+
     def arc_capacity(self) -> None:
         """Shared capacity and fixed-charge linking of every arc a and slice t::
 
@@ -504,12 +535,13 @@ class _Assembly:
         """The objective expressions of ``Formulation._expressions``, one coefficient a column::
 
         value            = sum value_d v[d,t]
-        disposal_avoided = sum disposal_cost_s u[s,t]
+        disposal_avoided = sum disposal_cost_s u[s,t] - sum lostcost_k loss_ak x[a,k,t]
         co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
+                           - sum lostco2_k loss_ak x[a,k,t]
                            - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
         transport_cost   = sum varcost_ak x[a,k,t]
         conversion_cost  = sum varcost_c z[c,t]
-        fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c]
+        fixed_cost       = sum_{candidate a} fixed_a y[a] + sum_{buildable c} fixed_c w[c]
         valorisation     = value + disposal_avoided + carbon_price co2_avoided
                            - transport_cost - conversion_cost - fixed_cost
         """
@@ -521,11 +553,16 @@ class _Assembly:
 
         parts = {name: np.zeros(num_col) for name in PARTS}
         parts["value"][self.v_cols] = column([d.value for d in p.demands])
+        # A unit lost on the way is disposed of: it gives back the credit of a unit used.
+        charge = loss_charges(p)
+        lost_cost = np.array([charge.cost[k] for k in p.commodities], dtype=np.float64)[self.x_com]
+        lost_co2 = np.array([charge.co2[k] for k in p.commodities], dtype=np.float64)[self.x_com]
         parts["disposal_avoided"][self.u_cols] = column([s.disposal_cost for s in p.supplies])
+        parts["disposal_avoided"][self.x_cols] = -column(lost_cost * self.loss)
         co2 = parts["co2_avoided"]
         co2[self.v_cols] = column([d.co2 for d in p.demands])
         co2[self.u_cols] = column([s.disposal_co2 for s in p.supplies])
-        co2[self.x_cols] = -column(_per_pair(p.arcs, "co2", 0.0, AK))
+        co2[self.x_cols] = -column(_per_pair(p.arcs, "co2", 0.0, AK) + lost_co2 * self.loss)
         co2[self.z_cols] = -column([c.co2 for c in p.converters])
         parts["transport_cost"][self.x_cols] = column(_per_pair(p.arcs, "variable_cost", 0.0, AK))
         parts["conversion_cost"][self.z_cols] = column([c.variable_cost for c in p.converters])
@@ -615,6 +652,63 @@ def solve_direct(
     return run_backend(DirectBackend(), problem, Objective(objective), options or SolveOptions())
 
 
+def _values(model: DirectModel, solution: np.ndarray) -> Values:
+    """The variable values of ``solution`` by index; flows at or below ``EPS`` are left out."""
+    p, T, cols = model.problem, model.slices, model.columns
+    x = solution[cols["x"]]
+    hot = np.flatnonzero(x > EPS)
+    ak, t = np.divmod(hot, T)
+    names = p.commodities
+    x_values = {
+        (a, names[k], s): q
+        for a, k, s, q in zip(
+            model.x_arc[ak].tolist(),
+            model.x_commodity[ak].tolist(),
+            t.tolist(),
+            x[hot].tolist(),
+            strict=True,
+        )
+    }
+
+    def by_slice(block: str, count: int) -> dict[tuple[int, int], float]:
+        values = solution[cols[block]].reshape(count, T)
+        return {(i, s): float(values[i, s]) for i in range(count) for s in range(T)}
+
+    return Values(
+        x=x_values,
+        y=dict(zip(model.y_arc.tolist(), solution[cols["y"]].tolist(), strict=True)),
+        u=by_slice("u", len(p.supplies)),
+        v=by_slice("v", len(p.demands)),
+        z=by_slice("z", len(p.converters)),
+        w=dict(zip(model.w_converter.tolist(), solution[cols["w"]].tolist(), strict=True)),
+    )
+
+
+def _columns(model: DirectModel, values: Values, solution: np.ndarray) -> np.ndarray:
+    """A copy of ``solution`` holding ``values`` in the columns of the variables."""
+    p, T, cols = model.problem, model.slices, model.columns
+    out = solution.copy()
+    pair = {
+        (a, p.commodities[k]): i
+        for i, (a, k) in enumerate(
+            zip(model.x_arc.tolist(), model.x_commodity.tolist(), strict=True)
+        )
+    }
+    x = np.zeros(model.x_arc.size * T)
+    for (a, k, t), q in values.x.items():
+        x[pair[a, k] * T + t] = q
+    out[cols["x"]] = x
+    out[cols["y"]] = [values.y[a] for a in model.y_arc.tolist()]
+    out[cols["w"]] = [values.w[c] for c in model.w_converter.tolist()]
+    for block, table, count in (
+        ("u", values.u, len(p.supplies)),
+        ("v", values.v, len(p.demands)),
+        ("z", values.z, len(p.converters)),
+    ):
+        out[cols[block]] = [table[i, t] for i in range(count) for t in range(T)]
+    return out
+
+
 class DirectBackend:
     """The array backend of :func:`models.session.run_backend`."""
 
@@ -638,42 +732,15 @@ class DirectBackend:
         return model.form
 
     def fill(self, model: DirectModel, result: Result, solution: np.ndarray) -> None:
-        """Read the column values into tables and totals."""
+        """Clean the column values to the tolerances, then read tables and totals.
+
+        The totals are those of the cleaned values (:mod:`models.cleaning`), written back into
+        a copy of ``solution``.
+        """
         p = model.problem
-        T = model.slices
-        cols = model.columns
-        x = solution[cols["x"]]
-        # build_tables ignores flows at or below EPS: pass only the others.
-        hot = np.flatnonzero(x > EPS)
-        ak, t = np.divmod(hot, T)
-        names = p.commodities
-        x_values = {
-            (a, names[k], s): q
-            for a, k, s, q in zip(
-                model.x_arc[ak].tolist(),
-                model.x_commodity[ak].tolist(),
-                t.tolist(),
-                x[hot].tolist(),
-                strict=True,
-            )
-        }
-
-        def by_slice(block: str, count: int) -> dict[tuple[int, int], float]:
-            values = solution[cols[block]].reshape(count, T)
-            return {(i, s): float(values[i, s]) for i in range(count) for s in range(T)}
-
-        y_values = dict(zip(model.y_arc.tolist(), solution[cols["y"]].tolist(), strict=True))
-        w_values = dict(zip(model.w_converter.tolist(), solution[cols["w"]].tolist(), strict=True))
-        tables = build_tables(
-            p,
-            x_values,
-            y_values,
-            by_slice("u", len(p.supplies)),
-            by_slice("v", len(p.demands)),
-            by_slice("z", len(p.converters)),
-            w_values,
-        )
-        result.set_solution(tables, model.totals(solution), p.carbon_price)
+        clean = clean_solution(p, _values(model, solution))
+        tables = build_tables(p, clean.x, clean.y, clean.u, clean.v, clean.z, clean.w)
+        result.set_solution(tables, model.totals(_columns(model, clean, solution)), p.carbon_price)
 
     def slacks(
         self, model: DirectModel, solution: np.ndarray

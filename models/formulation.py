@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pyomo.environ as pyo
 
 from models.bounds import Bounds, compute_bounds
+from models.losses import loss_charges
 from models.problem import Problem
 from models.result import Objective
 
@@ -93,6 +94,7 @@ class Formulation:
 
     FAMILIES = (
         "flow_balance",
+        "no_internal_reuse",
         "arc_capacity",
         "arc_commodity_link",
         "converter_capacity",
@@ -115,6 +117,7 @@ class Formulation:
         self.elastic = elastic
         self.bounds = bounds or compute_bounds(problem)
         self.index = build_index(problem)
+        self.loss_charge = loss_charges(problem)
         b, ix = self.bounds, self.index
         # B[a,k,t] and U[a,t] of models.bounds, computed once.
         self.flow_bound = {
@@ -212,6 +215,32 @@ class Formulation:
 
         m.flow_balance = pyo.Constraint(
             [(n, k, t) for n, k in ix.node_commodities for t in ix.slices], rule=rule
+        )
+
+    def no_internal_reuse(self) -> None:
+        """Internal reuse is not an exchange: at every (n, k, t) with a supply and a demand::
+
+            u[s(n,k),t] <= sum_{a in out(n,k)} x[a,k,t] + sum_c in_ck z[c,t]
+
+        A site's own supply may leave by an arc or feed a converter, never meet its own demand
+        of the same commodity; with ``flow_balance`` this is the same as
+        ``v[d(n,k),t] <= sum_{a in in(n,k)} (1 - loss_ak) x[a,k,t] + sum_c out_ck z[c,t]``:
+        every unit delivered arrives by a flow row or comes out of a converter.
+        """
+        m, p, ix = self.model, self.problem, self.index
+        pairs = [pair for pair in ix.supply_at if pair in ix.demand_at]
+        if not pairs:
+            return
+
+        def rule(_m: pyo.ConcreteModel, n: str, k: str, t: int) -> pyo.Expression:
+            leaves = sum(m.x[a, k, t] for a in ix.arcs_out.get((n, k), ()))
+            for c in ix.converters_at.get((n, k), ()):
+                if k in p.converters[c].inputs:
+                    leaves += p.converters[c].inputs[k] * m.z[c, t]
+            return m.u[ix.supply_at[(n, k)], t] - leaves <= 0
+
+        m.no_internal_reuse = pyo.Constraint(
+            [(n, k, t) for n, k in pairs for t in ix.slices], rule=rule
         )
 
     def arc_capacity(self) -> None:
@@ -335,19 +364,26 @@ class Formulation:
         """The parts of the objectives, as named expressions (EUR/yr and t CO2/yr)::
 
         value            = sum value_d v[d,t]
-        disposal_avoided = sum disposal_cost_s u[s,t]
+        disposal_avoided = sum disposal_cost_s u[s,t] - sum lostcost_k loss_ak x[a,k,t]
         co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
+                           - sum lostco2_k loss_ak x[a,k,t]
                            - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
         transport_cost   = sum varcost_ak x[a,k,t]
         conversion_cost  = sum varcost_c z[c,t]
-        fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c]
+        fixed_cost       = sum_{candidate a} fixed_a y[a] + sum_{buildable c} fixed_c w[c]
         valorisation     = value + disposal_avoided + carbon_price co2_avoided
                            - transport_cost - conversion_cost - fixed_cost
+
+        ``lostcost_k`` and ``lostco2_k`` are the charges of :mod:`models.losses`: a unit lost on
+        the way is disposed of, not avoided.  The fixed cost of an existing arc or converter is
+        sunk and not counted.
         """
         m, p, ix = self.model, self.problem, self.index
+        lost_cost, lost_co2 = self.loss_charge.cost, self.loss_charge.co2
         u_keys = list(m.u.keys())
         v_keys = list(m.v.keys())
         x_keys = list(m.x.keys())
+        lossy = [(a, k, t) for a, k, t in x_keys if p.arcs[a].loss.get(k)]
         z_keys = list(m.z.keys())
         m.value = pyo.Expression(
             expr=sum(p.demands[d].value * m.v[d, t] for d, t in v_keys if p.demands[d].value)
@@ -358,6 +394,9 @@ class Formulation:
                 for s, t in u_keys
                 if p.supplies[s].disposal_cost
             )
+            - sum(
+                lost_cost[k] * p.arcs[a].loss[k] * m.x[a, k, t] for a, k, t in lossy if lost_cost[k]
+            )
         )
         m.co2_avoided = pyo.Expression(
             expr=sum(p.demands[d].co2 * m.v[d, t] for d, t in v_keys if p.demands[d].co2)
@@ -365,6 +404,9 @@ class Formulation:
                 p.supplies[s].disposal_co2 * m.u[s, t]
                 for s, t in u_keys
                 if p.supplies[s].disposal_co2
+            )
+            - sum(
+                lost_co2[k] * p.arcs[a].loss[k] * m.x[a, k, t] for a, k, t in lossy if lost_co2[k]
             )
             - sum(p.arcs[a].co2[k] * m.x[a, k, t] for a, k, t in x_keys if p.arcs[a].co2.get(k))
             - sum(p.converters[c].co2 * m.z[c, t] for c, t in z_keys if p.converters[c].co2)

@@ -19,6 +19,15 @@ Sign conventions
     * ``Demand.co2``: t CO2 per unit of that virgin input; a delivered unit avoids it.
     * ``Arc.co2`` and ``Converter.co2``: t CO2 emitted per unit carried or per unit of
       activity; they reduce the CO2 avoided.
+    * ``Arc.loss``: a unit lost on the way is disposed of, not avoided: it gives back the
+      disposal cost and CO2 credited when it was used (:mod:`models.losses`).
+    * ``Arc.fixed_cost`` and ``Converter.fixed_cost`` are paid only when a candidate arc or a
+      buildable converter is built; for an existing one they are sunk and never counted.
+
+Internal reuse
+    A node that both has and wants a commodity does not deliver to itself: its own supply
+    leaves by an arc or feeds a converter, and its demand is met by arrivals and converter
+    outputs (the ``no_internal_reuse`` family of :mod:`models.formulation`).
 """
 
 from __future__ import annotations
@@ -123,7 +132,7 @@ class Arc:
             names the arc, so it must be unique for a pair.
         commodities: the commodities the arc may carry.
         capacity: annual capacity shared by all commodities (``math.inf`` for none).
-        fixed_cost: EUR/yr paid if the arc is built; 0 for a link that exists already.
+        fixed_cost: EUR/yr paid if a candidate arc is built; never paid for an existing arc.
         variable_cost: EUR per unit carried, per commodity (missing commodity: 0).
         loss: fraction of what enters that is lost on the way, per commodity (missing: 0).
         commodity_capacity: optional annual capacity per commodity.
@@ -164,7 +173,8 @@ class Converter:
         outputs: units produced per unit of activity, per commodity.
         capacity: the most activity per year.
         variable_cost: EUR per unit of activity.
-        fixed_cost: EUR/yr paid if built; with ``existing`` False there is a build decision.
+        fixed_cost: EUR/yr paid if a buildable converter is built; never paid for an existing
+            one.
         co2: t CO2 emitted per unit of activity.
         existing: the converter is there already (no build decision, no fixed cost paid).
     """

@@ -140,10 +140,14 @@ class Result:
             return {}
         carbon_price = self.totals.get("carbon_price", 0.0)
         value = float(self.balances["delivery_value"].sum())
-        disposal = float(self.balances["disposal_avoided"].sum())
+        # A unit lost on an arc gives back the disposal credit it earned when it was used.
+        disposal = float(self.balances["disposal_avoided"].sum()) - _sum(
+            self.flows, "lost_disposal_cost"
+        )
         co2 = (
             float(self.balances["co2_avoided"].sum())
             - float(self.flows["co2"].sum())
+            - _sum(self.flows, "lost_co2")
             - float(self.converters["co2"].sum() if len(self.converters) else 0.0)
         )
         transport = float(self.flows["cost"].sum())
@@ -242,6 +246,11 @@ def objective_from_totals(kind: Objective, totals: dict[str, float]) -> float:
     if kind is Objective.COST:
         return -totals["valorisation"]
     return totals["valorisation"]
+
+
+def _sum(table: pd.DataFrame, column: str) -> float:
+    """The sum of ``column``, 0 for a table without it (one stored by an older version)."""
+    return float(table[column].sum()) if column in table else 0.0
 
 
 def _clean(value: float | None) -> float | None:

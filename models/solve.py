@@ -7,6 +7,7 @@ one ``passModel`` to highspy) → solve → tables.  Every outcome is a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from models.bounds import Bounds
+from models.cleaning import Values, clean_solution
 from models.formulation import Formulation
 from models.problem import Problem, ProblemError
 from models.result import PARTS, Objective, Result, Status
@@ -127,22 +129,37 @@ class PyomoBackend:
             offset=float(repn.c_offset[0]),
         )
 
+    def columns(self, formulation: Formulation) -> list[Any]:
+        """The Pyomo variables in the order of the columns of the last ``form`` of the model."""
+        return self._columns[id(formulation)]
+
     def _load(self, formulation: Formulation, values: np.ndarray) -> None:
         # A variable the compiler left out appears in no row: zero is its value.
         for var in formulation.model.component_data_objects(pyo.Var):
             var.set_value(0.0, skip_validation=True)
-        for var, value in zip(self._columns[id(formulation)], values.tolist(), strict=True):
+        for var, value in zip(self.columns(formulation), values.tolist(), strict=True):
             var.set_value(value, skip_validation=True)
 
     def fill(self, formulation: Formulation, result: Result, values: np.ndarray) -> None:
-        """Load the solution into the Pyomo variables, then read tables and totals."""
+        """Load the solution, clean it to the tolerances, then read tables and totals.
+
+        The cleaned values go back into the Pyomo variables, so the objective parts are those
+        of the solution the tables show (:mod:`models.cleaning`).
+        """
         self._load(formulation, values)
         m, p = formulation.model, formulation.problem
 
         def read(var: pyo.Var) -> dict[Any, float]:
             return {k: (vd.value or 0.0) for k, vd in var.items()}
 
-        tables = build_tables(p, read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w))
+        clean = clean_solution(
+            p, Values(read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w))
+        )
+        for name in ("x", "y", "u", "v", "z", "w"):
+            table: Mapping[Any, float] = getattr(clean, name)
+            for key, vd in getattr(m, name).items():
+                vd.set_value(table.get(key, 0.0), skip_validation=True)
+        tables = build_tables(p, clean.x, clean.y, clean.u, clean.v, clean.z, clean.w)
         parts = {name: float(pyo.value(getattr(m, name))) for name in PARTS}
         result.set_solution(tables, parts, p.carbon_price)
 

@@ -8,10 +8,12 @@ from typing import Any
 
 import pandas as pd
 
+from models.cleaning import TOLERANCE
+from models.losses import loss_charges
 from models.problem import Problem
 
-# Values below this (relative to 1 unit) are solver noise, not flows.
-EPS = 1e-7
+# Values below the solver's tolerance are noise, not flows (see models.cleaning).
+EPS = TOLERANCE
 
 FLOW_COLUMNS = [
     "tail",
@@ -23,6 +25,9 @@ FLOW_COLUMNS = [
     "delivered",
     "cost",
     "co2",
+    "lost",
+    "lost_disposal_cost",
+    "lost_co2",
 ]
 ARC_COLUMNS = [
     "tail",
@@ -54,6 +59,7 @@ BALANCE_COLUMNS = [
     "received",
     "sent",
     "delivered",
+    "internal_reuse",
     "converted_in",
     "converted_out",
     "delivery_value",
@@ -75,9 +81,12 @@ def build_tables(
     """Tables of a solution given the variable values by index (see ``models.formulation``).
 
     Every objective term is carried by exactly one table row, so summing the tables
-    reproduces the objective (``Result.recomputed_totals``).
+    reproduces the objective (``Result.recomputed_totals``).  A flow row carries what is
+    lost on its arc (``lost``) and what that loss gives back of the disposal credit
+    (``lost_disposal_cost``, EUR; ``lost_co2``, t CO2; see :mod:`models.losses`).
     """
     slices = problem.slice_names
+    charge = loss_charges(problem)
     flows: list[dict[str, Any]] = []
     arc_flow: dict[int, float] = defaultdict(float)
     received: dict[tuple[str, str, int], float] = defaultdict(float)
@@ -86,7 +95,8 @@ def build_tables(
         if q <= EPS:
             continue
         arc = problem.arcs[a]
-        delivered = q * (1.0 - arc.loss.get(k, 0.0))
+        lost = q * arc.loss.get(k, 0.0)
+        delivered = q - lost
         arc_flow[a] += q
         sent[(arc.tail, k, t)] += q
         received[(arc.head, k, t)] += delivered
@@ -101,6 +111,9 @@ def build_tables(
                 "delivered": delivered,
                 "cost": q * arc.variable_cost.get(k, 0.0),
                 "co2": q * arc.co2.get(k, 0.0),
+                "lost": lost,
+                "lost_disposal_cost": lost * charge.cost[k],
+                "lost_co2": lost * charge.co2[k],
             }
         )
 
@@ -188,6 +201,7 @@ def build_tables(
                 row(n, k, t)[column] = q
     for r in balance.values():
         r["value_gained"] = r["delivery_value"] + r["disposal_avoided"]
+        r["internal_reuse"] = _internal_reuse(r)
 
     return {
         "flows": pd.DataFrame(flows, columns=FLOW_COLUMNS),
@@ -198,3 +212,13 @@ def build_tables(
             columns=BALANCE_COLUMNS,
         ),
     }
+
+
+def _internal_reuse(row: dict[str, Any]) -> float:
+    """What a node delivered to itself: its delivery beyond what arrived or was converted.
+
+    Zero under the ``no_internal_reuse`` family; it shows the units no flow row explains,
+    should a model be built without it.  Differences within the solver's tolerance are noise.
+    """
+    excess = row["delivered"] - row["received"] - row["converted_out"]
+    return excess if excess > 1e-6 * max(1.0, row["delivered"]) else 0.0

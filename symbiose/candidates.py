@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 EARTH_RADIUS_KM = 6371.0088
+"""The IUGG mean Earth radius R1 (km), the sphere of every great-circle distance."""
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -32,6 +32,7 @@ FLOW_COLUMNS = [
     "commodity",
     "quantity",
     "delivered",
+    "lost",
     "unit",
     "readable",
     "length_km",
@@ -71,6 +72,10 @@ COMMODITY_COLUMNS = [
     "available",
     "used",
     "delivered",
+    "delivered_by_exchange",
+    "delivered_by_conversion",
+    "internal_reuse",
+    "lost",
     "delivery_value_eur",
     "disposal_avoided_eur",
     "transport_cost_eur",
@@ -106,13 +111,17 @@ class Report:
     # -- tables ----------------------------------------------------------------------------
     @cached_property
     def flows(self) -> pd.DataFrame:
-        """Yearly flows between named sites, largest indicative value first."""
-        raw = self.result.flows
+        """Yearly flows between named sites, largest indicative value first.
+
+        ``lost`` is what the link loses on the way; its disposal cost and CO2 are taken off
+        the indicative value (a unit lost is not avoided).
+        """
+        raw = _with_loss_columns(self.result.flows)
         if raw.empty or self.network is None:
             return pd.DataFrame(columns=FLOW_COLUMNS)
         net, p = self.network, self.network.problem
         grouped = raw.groupby(["tail", "head", "mode", "commodity"], as_index=False)[
-            ["quantity", "delivered", "cost", "co2"]
+            ["quantity", "delivered", "cost", "co2", *_LOSS_COLUMNS]
         ].sum()
         rows = []
         cp = net.carbon_price
@@ -126,6 +135,7 @@ class Report:
             supply = p.supply_of(r["tail"], r["commodity"])
             if supply is not None:
                 value += r["quantity"] * (supply.disposal_cost + cp * supply.disposal_co2)
+            value -= r["lost_disposal_cost"] + cp * r["lost_co2"]
             rows.append(
                 {
                     "from_id": r["tail"],
@@ -137,6 +147,7 @@ class Report:
                     "commodity": r["commodity"],
                     "quantity": r["quantity"],
                     "delivered": r["delivered"],
+                    "lost": r["lost"],
                     "unit": f"{unit}/yr",
                     "readable": readable(r["delivered"], unit),
                     "length_km": round(info.length_km, 2) if info else math.nan,
@@ -194,7 +205,8 @@ class Report:
     def site_gains(self) -> pd.DataFrame:
         """Per site: the value of what it receives, the disposal it avoids, and its CO2 avoided.
 
-        Transport, conversion and link costs are territory-wide and are not split among sites.
+        Transport, conversion and link costs, and what links lose on the way, are
+        territory-wide and are not split among sites.
         """
         bal = self.result.balances
         if bal.empty or self.network is None:
@@ -220,25 +232,39 @@ class Report:
 
     @cached_property
     def commodity_totals(self) -> pd.DataFrame:
-        """Per commodity: available, used, delivered, value, disposal avoided, cost, CO2."""
-        bal, flows = self.result.balances, self.result.flows
+        """Per commodity: available, used, delivered and where from, value, cost, CO2.
+
+        What is delivered is split into what arrived by an exchange between members (a flow
+        row), what an on-site converter made, and internal reuse (a site's own supply meeting
+        its own demand: not an exchange, 0 under the model's rule).  Disposal avoided and CO2
+        avoided are net of what links lose on the way.
+        """
+        bal, flows = self.result.balances, _with_loss_columns(self.result.flows)
         if bal.empty or self.network is None:
             return pd.DataFrame(columns=COMMODITY_COLUMNS)
+        bal = bal.assign(**_delivery_split(bal))
         per = bal.groupby("commodity")[
-            ["available", "used", "delivered", "delivery_value", "disposal_avoided", "co2_avoided"]
+            [
+                "available",
+                "used",
+                "delivered",
+                "delivered_by_exchange",
+                "delivered_by_conversion",
+                "internal_reuse",
+                "delivery_value",
+                "disposal_avoided",
+                "co2_avoided",
+            ]
         ].sum()
-        transport: dict[str, dict[str, float]] = {}
-        if len(flows):
-            sums = flows.groupby("commodity")[["cost", "co2"]].sum()
-            transport = {
-                str(k): {str(a): float(b) for a, b in v.items()}
-                for k, v in sums.to_dict(orient="index").items()
-            }
+        columns = ["cost", "co2", *_LOSS_COLUMNS]
+        sums = {
+            str(k): {str(c): float(v) for c, v in row.items()}
+            for k, row in flows.groupby("commodity")[columns].sum().to_dict(orient="index").items()
+        }
         rows = []
         for k, r in per.iterrows():
             info = self.network.commodities.get(str(k))
-            cost = transport.get(str(k), {}).get("cost", 0.0)
-            co2 = transport.get(str(k), {}).get("co2", 0.0)
+            f = sums.get(str(k), dict.fromkeys(columns, 0.0))
             rows.append(
                 {
                     "commodity": k,
@@ -247,10 +273,14 @@ class Report:
                     "available": float(r["available"]),
                     "used": float(r["used"]),
                     "delivered": float(r["delivered"]),
+                    "delivered_by_exchange": float(r["delivered_by_exchange"]),
+                    "delivered_by_conversion": float(r["delivered_by_conversion"]),
+                    "internal_reuse": float(r["internal_reuse"]),
+                    "lost": float(f["lost"]),
                     "delivery_value_eur": float(r["delivery_value"]),
-                    "disposal_avoided_eur": float(r["disposal_avoided"]),
-                    "transport_cost_eur": cost,
-                    "co2_avoided_t": float(r["co2_avoided"]) - co2,
+                    "disposal_avoided_eur": float(r["disposal_avoided"] - f["lost_disposal_cost"]),
+                    "transport_cost_eur": float(f["cost"]),
+                    "co2_avoided_t": float(r["co2_avoided"] - f["co2"] - f["lost_co2"]),
                 }
             )
         return pd.DataFrame(rows, columns=COMMODITY_COLUMNS)
@@ -299,6 +329,27 @@ class Report:
             "fixed_cost_eur_per_yr": t["fixed_cost"],
             "co2_avoided_t_per_yr": t["co2_avoided"],
             "carbon_price_eur_per_t": t.get("carbon_price", 0.0),
+            **self._traced_totals(),
+        }
+
+    def _traced_totals(self) -> dict[str, float]:
+        """Where deliveries come from and what is lost, in EUR/yr and t CO2/yr.
+
+        ``internal_reuse_value``: the value of deliveries a site made to itself (not an
+        exchange; 0 under the model's rule, so every delivery is on a flow row or comes out of
+        a converter).  ``lost_*``: the disposal cost and CO2 given back by units lost on links,
+        already inside the disposal avoided and the CO2 avoided.
+        """
+        bal, flows = self.result.balances, _with_loss_columns(self.result.flows)
+        reuse = 0.0
+        if len(bal) and "internal_reuse" in bal:
+            wanted = bal["delivered"] > 0
+            share = bal.loc[wanted, "internal_reuse"] / bal.loc[wanted, "delivered"]
+            reuse = float((share * bal.loc[wanted, "delivery_value"]).sum())
+        return {
+            "internal_reuse_value_eur_per_yr": reuse,
+            "lost_disposal_cost_eur_per_yr": float(flows["lost_disposal_cost"].sum()),
+            "lost_co2_t_per_yr": float(flows["lost_co2"].sum()),
         }
 
     def shortfalls(self) -> list[dict[str, Any]]:
@@ -483,6 +534,7 @@ class Report:
             f" − conversion {money(t['conversion_cost_eur_per_yr'] or 0)}"
             f" − links/plants {money(t['fixed_cost_eur_per_yr'] or 0)}"
         )
+        lines.append(self._traced_line(t))
         flows = self.flows
         if len(flows):
             lines.append(f"  Top exchanges ({min(top, len(flows))} of {len(flows)}):")
@@ -508,6 +560,47 @@ class Report:
             )
             lines.append(f"  Sites gaining most (per yr): {best}")
         return "\n".join(lines)
+
+    def _traced_line(self, t: dict[str, float | None]) -> str:
+        """Where deliveries come from, and what links lose on the way."""
+        reuse = t.get("internal_reuse_value_eur_per_yr") or 0.0
+        line = (
+            "  Every delivery is an exchange or a conversion (internal reuse: none counted)"
+            if abs(reuse) < 0.5
+            else f"  Internal reuse (not an exchange): {money(reuse)}/yr of deliveries"
+        )
+        lost_cost = t.get("lost_disposal_cost_eur_per_yr") or 0.0
+        lost_co2 = t.get("lost_co2_t_per_yr") or 0.0
+        charged = []
+        if abs(lost_cost) >= 0.5:
+            charged.append(f"disposal {money(lost_cost)}/yr")
+        if abs(lost_co2) >= 1e-3:
+            charged.append(f"{tonnes(lost_co2)}/yr CO2 not avoided")
+        if charged:
+            line += "; lost on links: " + ", ".join(charged)
+        return line
+
+
+_LOSS_COLUMNS = ["lost", "lost_disposal_cost", "lost_co2"]
+
+
+def _with_loss_columns(flows: pd.DataFrame) -> pd.DataFrame:
+    """``flows`` with the loss columns (0 in a table stored before they existed)."""
+    missing = {c: 0.0 for c in _LOSS_COLUMNS if c not in flows}
+    return flows.assign(**missing) if missing else flows
+
+
+def _delivery_split(bal: pd.DataFrame) -> dict[str, pd.Series]:
+    """Each balance row's delivery: by exchange (arrivals first), by conversion, reused."""
+    delivered = bal["delivered"]
+    by_exchange = delivered.clip(upper=bal["received"])
+    by_conversion = (delivered - by_exchange).clip(upper=bal["converted_out"])
+    reuse = bal["internal_reuse"] if "internal_reuse" in bal else delivered * 0.0
+    return {
+        "delivered_by_exchange": by_exchange,
+        "delivered_by_conversion": by_conversion,
+        "internal_reuse": reuse,
+    }
 
 
 def _clean(value: Any) -> Any:

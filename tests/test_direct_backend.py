@@ -65,7 +65,8 @@ def plant() -> Problem:
     Uses a buildable converter with two inputs, an existing converter with unlimited
     capacity, a candidate arc carrying two commodities with a per-commodity capacity and a
     loss, an existing capacitated arc, an existing uncapacitated lossy arc, per-slice
-    quantities, a minimum delivery and a carbon price.
+    quantities, a minimum delivery, a carbon price, and a site that both has and wants heat
+    (its own heat may feed its boiler, never its own heat demand).
     """
     return Problem(
         nodes=("steel", "hub", "mill", "cement"),
@@ -74,6 +75,7 @@ def plant() -> Problem:
         supplies=(
             Supply("steel", "slag", 100.0, disposal_cost=20.0, disposal_co2=0.05),
             Supply("steel", "heat", (50.0, 10.0), disposal_co2=0.2),
+            Supply("cement", "heat", (8.0, 4.0), disposal_co2=0.1),
         ),
         demands=(
             Demand("cement", "ground_slag", 90.0, value=60.0, co2=0.8, minimum=(5.0, 0.0)),

@@ -14,11 +14,14 @@ import pyomo.environ as pyo
 import pytest
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from models.bounds import compute_bounds
+from models.bounds import Bounds, compute_bounds
+from models.direct import build_arrays, solve_direct
 from models.formulation import Formulation
+from models.losses import loss_charges
 from models.problem import Arc, Converter, Demand, Problem, Supply, TimeSlice
 from models.result import Objective, Status
-from models.solve import SolveOptions, pareto, solve
+from models.session import pass_to_highs, run_backend
+from models.solve import PyomoBackend, SolveOptions, pareto, solve
 
 EXACT = SolveOptions(gap=0.0, time_limit=30)
 
@@ -514,3 +517,214 @@ def test_recomputed_objective_matches() -> None:
     for problem in (one_link(), grinding(fixed=9000.0, existing=False), heat_or_slag()):
         r = solve(problem, options=EXACT)
         assert r.recomputed_objective() == pytest.approx(r.objective, rel=1e-9, abs=1e-6)
+
+
+# -- internal reuse is not an exchange -------------------------------------------------------
+
+
+def self_supply() -> Problem:
+    """Site A has 50 t of k and wants 50 t (30 EUR/t); neighbour B has 50 t of k.
+
+    Both pay 10 EUR/t to dispose of k.  Truck B->A: fixed 100 EUR/yr, 5 EUR/t.
+    Internal reuse forbidden: B->A carries 50 t: 1500 + 500 - 250 - 100 = 1650, and A's own
+    k is disposed of (it has no way out).  Were A to deliver to itself: 1500 (value) + 500
+    (A's disposal avoided) = 2000, with no flow row at all and no exchange with B.
+    """
+    return Problem(
+        nodes=("A", "B"),
+        commodities=("k",),
+        supplies=(
+            Supply("A", "k", 50, disposal_cost=10.0),
+            Supply("B", "k", 50, disposal_cost=10.0),
+        ),
+        demands=(Demand("A", "k", 50, value=30.0),),
+        arcs=(Arc("B", "A", "truck", ("k",), fixed_cost=100.0, variable_cost={"k": 5.0}),),
+        name="self_supply",
+    )
+
+
+def test_a_site_does_not_deliver_to_itself_and_the_exchange_with_its_neighbour_appears() -> None:
+    for solver in (solve, solve_direct):
+        r = solver(self_supply(), Objective.VALORISATION, EXACT)
+        assert r.objective == pytest.approx(1650.0)
+        assert r.flows[["tail", "head", "quantity"]].values.tolist() == [["B", "A", 50.0]]
+        site_a = r.balances[(r.balances["node"] == "A")].iloc[0]
+        assert site_a["used"] == pytest.approx(0.0)
+        assert site_a["received"] == pytest.approx(50.0) == site_a["delivered"]
+        assert site_a["internal_reuse"] == 0.0
+        assert r.recomputed_objective() == pytest.approx(r.objective)
+
+
+def test_no_internal_reuse_is_needed() -> None:
+    """Left out or reversed (u >= what leaves, always true here), A delivers to itself: 2000."""
+    assert solve_without(self_supply(), "no_internal_reuse") == pytest.approx(2000.0)
+    assert solve_flipped(self_supply(), "no_internal_reuse") == pytest.approx(2000.0)
+
+
+def test_internal_reuse_shows_as_a_balance_line_when_the_family_is_left_out() -> None:
+    """Every unit delivered is traced: without the rule, the 50 t A gives itself are visible."""
+    p = self_supply()
+    families = tuple(f for f in Formulation.FAMILIES if f != "no_internal_reuse")
+    formulation = Formulation(p, families=families)
+    r = run_backend(PyomoBackend(), p, Objective.VALORISATION, EXACT, model=formulation)
+    assert r.objective == pytest.approx(2000.0)
+    assert r.flows.empty
+    site_a = r.balances[(r.balances["node"] == "A")].iloc[0]
+    assert site_a["internal_reuse"] == pytest.approx(50.0)
+
+
+def test_own_supply_may_feed_an_on_site_converter() -> None:
+    """The grinder site has 100 t of slag and wants slag too (value 1 EUR/t); its own slag may
+    still feed its grinder (1.05 t -> 1 t ground slag worth 60 EUR/t, grinding 10 EUR/t).
+
+    100/1.05 = 95.238 t of product: 95.238 * 50 = 4761.90; the slag demand gets nothing.
+    """
+    p = Problem(
+        nodes=("G", "C"),
+        commodities=("slag", "ggbs"),
+        supplies=(Supply("G", "slag", 100),),
+        demands=(Demand("G", "slag", 100, value=1.0), Demand("C", "ggbs", 1000, value=60.0)),
+        arcs=(Arc("G", "C", "truck", ("ggbs",), existing=True),),
+        converters=(Converter("grinder", "G", {"slag": 1.05}, {"ggbs": 1.0}, variable_cost=10.0),),
+    )
+    for solver in (solve, solve_direct):
+        r = solver(p, Objective.VALORISATION, EXACT)
+        assert r.objective == pytest.approx(100 / 1.05 * 50)
+
+
+# -- what is lost on the way is not avoided ---------------------------------------------------
+
+
+def co2_loop() -> Problem:
+    """Plant P has 100 t of CO2 (disposal 20 EUR/t, 1 t CO2/t); existing pipes P->Q and Q->P
+    each lose 10 %; nobody wants CO2; carbon price 100 EUR/t.
+
+    Were a lost unit "used", the loop would be a disposal sink: with x <= 100 on each pipe,
+    u = x_PQ - 0.9 x_QP = 100 - 81 = 19 t "avoided" (1900 + 20 * 19 EUR/yr).  Charged its
+    disposal, a unit lost is a unit not avoided: 0 t, 0 EUR/yr.
+    """
+    pipe = {"loss": {"co2": 0.1}, "existing": True}
+    return Problem(
+        nodes=("P", "Q"),
+        commodities=("co2",),
+        supplies=(Supply("P", "co2", 100, disposal_cost=20.0, disposal_co2=1.0),),
+        arcs=(Arc("P", "Q", "pipe", ("co2",), **pipe), Arc("Q", "P", "pipe", ("co2",), **pipe)),  # type: ignore[arg-type]
+        carbon_price=100.0,
+        name="co2_loop",
+    )
+
+
+def test_a_lossy_loop_avoids_no_co2_and_earns_nothing() -> None:
+    for solver in (solve, solve_direct):
+        for objective in (Objective.VALORISATION, Objective.CO2):
+            r = solver(co2_loop(), objective, EXACT)
+            assert r.status is Status.OPTIMAL
+            assert r.objective == pytest.approx(0.0, abs=1e-6)
+            assert r.totals["co2_avoided"] == pytest.approx(0.0, abs=1e-6)
+            assert r.totals["valorisation"] == pytest.approx(0.0, abs=1e-6)
+            assert r.recomputed_objective() == pytest.approx(r.objective, abs=1e-6)
+
+
+def test_a_single_lossy_pipe_charges_what_it_loses() -> None:
+    """100 t of CO2 at S (disposal 10 EUR/t, 1 t CO2/t); D wants 45 t at 20 EUR/t; the pipe
+    loses 10 % and costs 2 EUR/t sent; carbon price 50 EUR/t.
+
+    Every unit delivered is worth 20 + 10 + 50 > 2/0.9: send 50 t, deliver 45, lose 5.
+    value 900; disposal avoided 10 * 50 - 10 * 5 = 450; CO2 avoided 50 - 5 = 45 t (2250);
+    transport 100: valorisation 3500 (crediting the lost 5 t would give 3800).
+    """
+    p = Problem(
+        nodes=("S", "D"),
+        commodities=("co2",),
+        supplies=(Supply("S", "co2", 100, disposal_cost=10.0, disposal_co2=1.0),),
+        demands=(Demand("D", "co2", 45, value=20.0),),
+        arcs=(
+            Arc(
+                "S", "D", "pipe", ("co2",), existing=True, loss={"co2": 0.1},
+                variable_cost={"co2": 2.0},
+            ),
+        ),
+        carbon_price=50.0,
+    )  # fmt: skip
+    for solver in (solve, solve_direct):
+        r = solver(p, Objective.VALORISATION, EXACT)
+        assert r.objective == pytest.approx(3500.0)
+        assert r.totals["disposal_avoided"] == pytest.approx(450.0)
+        assert r.totals["co2_avoided"] == pytest.approx(45.0)
+        (row,) = r.flows.to_dict(orient="records")
+        assert (row["quantity"], row["delivered"], row["lost"]) == pytest.approx((50, 45, 5))
+        assert (row["lost_disposal_cost"], row["lost_co2"]) == pytest.approx((50.0, 5.0))
+        assert r.recomputed_totals()["disposal_avoided"] == pytest.approx(450.0)
+        assert r.recomputed_totals()["co2_avoided"] == pytest.approx(45.0)
+
+
+def lossy_ring() -> Problem:
+    """S has 100 t of CO2 (disposal 20 EUR/t, 1 t CO2/t); pipe S->A (1 EUR/t, no loss) feeds
+    a ring A->B->C->A of free pipes losing 10 % each; C wants 40 t at 10 EUR/t.
+
+    Best: S->A->B->C, x_SA = x_AB = 40/0.81 = 49.383 t, 9.383 t lost on the way:
+    400 + 20 * (49.383 - 9.383) - 49.383 = 1150.617.  Each further unit sent round the ring
+    costs 1 EUR/t and gives back what it earns when it is lost, so the ring stays idle whatever
+    bounds the flows have.  (Crediting lost units, the ring sinks S's whole 100 t without flow
+    bounds, 400 + 2000 - 100 = 2300, but only 63.1 t with x <= 100: 1598.9.)
+    """
+    ring = {"loss": {"co2": 0.1}, "existing": True}
+    return Problem(
+        nodes=("S", "A", "B", "C"),
+        commodities=("co2",),
+        supplies=(Supply("S", "co2", 100, disposal_cost=20.0, disposal_co2=1.0),),
+        demands=(Demand("C", "co2", 40, value=10.0),),
+        arcs=(
+            Arc("S", "A", "pipe", ("co2",), existing=True, variable_cost={"co2": 1.0}),
+            Arc("A", "B", "pipe", ("co2",), **ring),  # type: ignore[arg-type]
+            Arc("B", "C", "pipe", ("co2",), **ring),  # type: ignore[arg-type]
+            Arc("C", "A", "pipe", ("co2",), **ring),  # type: ignore[arg-type]
+        ),
+        name="lossy_ring",
+    )
+
+
+def test_the_optimum_does_not_depend_on_the_flow_bounds() -> None:
+    """The bounds x <= B only tighten: with none at all, both backends find the same optimum."""
+    p = lossy_ring()
+    unbounded = Bounds(available={"co2": [math.inf]}, absorbable={"co2": [math.inf]}, activity={})
+    expected = 400 + 20 * 40 - 40 / 0.81
+    for objective, optimum in ((Objective.VALORISATION, expected), (Objective.CO2, 40.0)):
+        for bounds in (None, unbounded):
+            formulation = Formulation(p, objective, bounds=bounds)
+            assert _solve_model(formulation.model) == pytest.approx(optimum)
+            direct = pass_to_highs(build_arrays(p, objective, bounds=bounds).form)
+            direct.setOptionValue("mip_rel_gap", 0.0)
+            direct.run()
+            assert direct.getInfo().objective_function_value == pytest.approx(optimum)
+    assert not math.isfinite(Formulation(p, bounds=unbounded).flow_bound[1, "co2", 0])
+
+
+def test_lost_units_of_a_converter_product_give_back_the_credit_of_its_inputs() -> None:
+    """Slag (disposal 10 EUR/t, 0.02 t CO2/t) ground 1.05 t -> 1 t: a lost t of ground slag
+    gives back 10.5 EUR and 0.021 t.  A boiler 1 heat -> 0.8 steam + 0.1 heat shares the heat's
+    0.2 t CO2/MWh among 0.9 MWh of outputs: 0.222 t per MWh lost, and heat's own supply
+    charge (0.2) is below it, so heat is charged 0.222 too.  Captured CO2 whose use costs
+    30 EUR/t of handling (disposal cost -30) gets nothing of it back when lost, but a lost t
+    is emitted: 0 EUR and 1 t.
+    """
+    p = Problem(
+        nodes=("S", "G"),
+        commodities=("slag", "ggbs", "heat", "steam", "co2"),
+        supplies=(
+            Supply("S", "slag", 100, disposal_cost=10.0, disposal_co2=0.02),
+            Supply("S", "heat", 100, disposal_co2=0.2),
+            Supply("S", "co2", 100, disposal_cost=-30.0, disposal_co2=1.0),
+        ),
+        converters=(
+            Converter("grinder", "G", {"slag": 1.05}, {"ggbs": 1.0}),
+            Converter("boiler", "G", {"heat": 1.0}, {"steam": 0.8, "heat": 0.1}),
+        ),
+    )
+    charge = loss_charges(p)
+    assert charge.cost == pytest.approx(
+        {"slag": 10.0, "ggbs": 10.5, "heat": 0.0, "steam": 0.0, "co2": 0.0}
+    )
+    assert charge.co2 == pytest.approx(
+        {"slag": 0.02, "ggbs": 0.021, "heat": 0.2 / 0.9, "steam": 0.2 / 0.9, "co2": 1.0}
+    )

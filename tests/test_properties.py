@@ -8,8 +8,11 @@ from collections import defaultdict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from models.bounds import Bounds, compute_bounds
+from models.direct import DirectBackend, build_arrays
 from models.problem import Arc, Converter, Demand, Problem, Supply, TimeSlice
-from models.result import Status
+from models.result import Objective, Status
+from models.session import run_backend
 from models.solve import SolveOptions, solve
 
 TOL = 1e-6
@@ -122,6 +125,9 @@ def test_solutions_respect_the_model(problem: Problem) -> None:
         assert math.isclose(inflow, outflow, rel_tol=1e-7, abs_tol=1e-5), b
         assert b.used <= b.available + TOL
 
+    # No site delivers to itself: every delivery arrived on a flow row or left a converter.
+    assert (r.balances["internal_reuse"] <= TOL).all()
+
     # Demands are never over-served; converter activity within capacity.
     for d in problem.demands:
         got = r.balances[(r.balances.node == d.node) & (r.balances.commodity == d.commodity)]
@@ -130,3 +136,25 @@ def test_solutions_respect_the_model(problem: Problem) -> None:
             assert row.delivered <= d.quantities[t] + TOL
     for c in r.converters.itertuples():
         assert c.activity <= problem.converters[0].capacity * shares[c.slice] + TOL
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_the_flow_bounds_only_tighten(problem: Problem) -> None:
+    """With loose flow bounds (10^5 of every commodity available and absorbable, instead of
+    the data-derived ones), the optimum is the same: no lossy loop may become a disposal sink
+    whose size only ``x <= B`` limits."""
+    tight = compute_bounds(problem)
+    T = len(problem.slices)
+    loose = Bounds(
+        available={k: [1e5] * T for k in problem.commodities},
+        absorbable={k: [1e5] * T for k in problem.commodities},
+        activity=tight.activity,
+    )
+    exact = SolveOptions(gap=0.0, time_limit=20)
+    model = build_arrays(problem, Objective.VALORISATION, bounds=loose)
+    wide = run_backend(DirectBackend(), problem, Objective.VALORISATION, exact, model=model)
+    r = solve(problem, options=exact)
+    assert wide.status is r.status is Status.OPTIMAL
+    assert wide.objective is not None and r.objective is not None
+    assert math.isclose(wide.objective, r.objective, rel_tol=1e-6, abs_tol=1e-4)

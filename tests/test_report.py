@@ -99,3 +99,41 @@ def test_infeasible_inventory_reports_shortfalls_with_site_names() -> None:
     assert "District heating" in summary["message"]
     assert "District heating" in rep.render_text()
     assert rep.flows.empty and rep.site_gains.empty
+
+
+def test_every_delivery_is_traced_to_an_exchange_or_a_conversion_never_to_itself() -> None:
+    """The grinder both has 0.3 Mt/yr of ground slag (2 EUR/t to dispose of) and wants 1.4
+    Mt/yr.  Its own ground slag may not meet its own demand (internal reuse is not an
+    exchange): all 1.4 Mt/yr come out of its grinding plant, none from itself."""
+    doc = yaml.safe_load(BASE.read_text())
+    doc["supplies"].append(
+        {"site": "grinder", "commodity": "ground_slag", "quantity": "0.3 Mt/yr",
+         "disposal_cost": "2 EUR/t"}
+    )  # fmt: skip
+    rep = optimise(parse_inventory(doc, "json"), options=FAST)
+    slag = rep.commodity_totals.set_index("commodity").loc["ground_slag"]
+    assert slag["delivered"] == pytest.approx(1.4e6)
+    assert slag["delivered_by_conversion"] == pytest.approx(1.4e6)
+    assert slag["delivered_by_exchange"] == 0.0 and slag["internal_reuse"] == 0.0
+    assert slag["used"] == 0.0
+    assert rep.totals()["internal_reuse_value_eur_per_yr"] == 0.0
+    assert "internal reuse: none counted" in rep.render_text()
+
+
+def test_what_a_link_loses_is_charged_in_the_report() -> None:
+    """Waste heat disposed of emits 0.1 t CO2/MWh: what the heat pipe loses on its way to
+    the district heating is emitted, and the report says how much."""
+    doc = yaml.safe_load(BASE.read_text())
+    doc["supplies"][0]["disposal_co2"] = "0.1 t/MWh"
+    rep = optimise(parse_inventory(doc, "json"), options=FAST)
+    heat = rep.flows[rep.flows["commodity"] == "waste_heat"].iloc[0]
+    assert heat["lost"] == pytest.approx(heat["quantity"] - heat["delivered"])
+    assert heat["lost"] > 0
+    lost_co2 = rep.totals()["lost_co2_t_per_yr"]
+    assert lost_co2 == pytest.approx(0.1 * heat["lost"])
+    per = rep.commodity_totals.set_index("commodity").loc["waste_heat"]
+    assert per["co2_avoided_t"] == pytest.approx(
+        0.26 * per["delivered"] + 0.1 * (per["used"] - per["lost"])
+    )
+    assert "CO2 not avoided" in rep.render_text()
+    assert rep.result.recomputed_objective() == pytest.approx(rep.result.objective)

@@ -201,7 +201,8 @@ class LinkMode(_Sourced):
         " (e.g. 0.02 or '2 %').",
     )
     annual_cost: Amount = Field(
-        0.0, description="Yearly fixed cost of a link in use (EUR/yr), e.g. a contract."
+        0.0,
+        description="Yearly fixed cost of a link built (EUR/yr), e.g. a contract; an existing link pays none.",
     )
     annual_cost_per_km: Amount = Field(0.0, description="Yearly fixed cost per km (EUR/km/yr).")
     capacity: Amount | None = Field(
@@ -287,7 +288,10 @@ class Converter(_Sourced):
         0.0,
         description="Operation and maintenance per year, fraction of investment (e.g. '2 %').",
     )
-    annual_cost: Amount = Field(0.0, description="Yearly fixed cost if it runs (EUR/yr).")
+    annual_cost: Amount = Field(
+        0.0,
+        description="Yearly fixed cost if it is built (EUR/yr); an existing converter pays none.",
+    )
     existing: bool = Field(
         True, description="It exists already (otherwise there is a build decision)."
     )
