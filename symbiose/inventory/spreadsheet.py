@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from symbiose.inventory.errors import InventoryIssue
 from symbiose.inventory.scenario import Scenario
 from symbiose.inventory.schema import KEYS, SECTIONS, Inventory, Territory
+from symbiose.inventory.workbook import WorkbookRefused, read_xlsx
 
 SHEETS = ("territory", *SECTIONS)
 OVERRIDE_COLUMNS = ("scenario", "action", "section", "key", "field", "value")
@@ -190,22 +191,15 @@ def _read_section(
 
 
 def read_workbook(data: bytes) -> tuple[dict[str, Table], list[InventoryIssue]]:
-    """The sheets of an Excel workbook as tables of cells."""
-    import openpyxl
+    """The sheets of an Excel workbook as tables of cells, within :data:`workbook.LIMITS`.
 
+    A workbook past a limit (declared or real rows and columns, cells, uncompressed size,
+    compression ratio) is refused before the memory is spent, with an issue naming the sheet.
+    """
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        return {}, [
-            InventoryIssue((), f"not a readable Excel workbook (.xlsx): {type(exc).__name__}")
-        ]
-    tables = {}
-    for sheet in book.worksheets:
-        tables[sheet.title.strip().lower()] = [
-            list(row) for row in sheet.iter_rows(values_only=True)
-        ]
-    book.close()
-    return tables, []
+        return read_xlsx(data), []
+    except WorkbookRefused as exc:
+        return {}, [exc.issue]
 
 
 def read_csv_folder(folder: Path) -> tuple[dict[str, Table], list[InventoryIssue]]:
@@ -245,7 +239,7 @@ def overrides_to_scenarios(rows: Table) -> tuple[list[Scenario], list[InventoryI
         ]
     docs: dict[str, dict[str, Any]] = {}
     for r, row in enumerate(rows[1:]):
-        cells = dict(zip(header, row, strict=False))
+        cells = dict(zip(header, [*row, *[None] * (len(header) - len(row))], strict=False))
         if not any(v not in (None, "") for v in cells.values()):
             continue
         name = str(cells["scenario"] or "").strip()
