@@ -50,7 +50,7 @@ class Limits:
     """Uncompressed size of all parts together."""
     ratio: int = 200
     """Compression ratio of a part larger than 1 MB (XML of real tables stays well below)."""
-    rows: int = 100_000
+    rows: int = 200_000
     """Rows of one sheet."""
     columns: int = 100
     """Columns of one sheet (the widest sheet of the template has about 20)."""
