@@ -18,6 +18,7 @@ import yaml
 
 from models.result import Status
 from models.solve import SolveOptions
+from symbiose import exports
 from symbiose.inventory import (
     Inventory,
     InventoryError,
@@ -254,7 +255,7 @@ def run_compare(args: argparse.Namespace) -> int:
         reports[label].name = label
     comparison = compare(reports)
     print(comparison.render_text())
-    files = comparison.write_csv(args.out)
+    files = comparison.write_csv(args.out, exports.dialect_of(base))
     print(f"\nwrote {', '.join(str(f) for f in files)}")
     return EXIT_OK
 
@@ -282,7 +283,7 @@ def run_pareto(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "pareto.csv", index=False)
+    exports.write_csv(exports.frame_rows(table), out / "pareto.csv", exports.dialect_of(inv))
     png = plot_front(table, out / "pareto.png", f"{label}: valorisation vs CO2 avoided")
     print(f"\nwrote {out / 'pareto.csv'} and {png}")
     return EXIT_OK

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from symbiose import exports
 from symbiose.inventory.errors import InventoryIssue
 from symbiose.inventory.scenario import Scenario
 from symbiose.inventory.schema import KEYS, SECTIONS, Inventory, Territory
@@ -118,6 +119,7 @@ def tables_to_document(tables: dict[str, Table]) -> tuple[dict[str, Any], list[I
     """Sheets (header row first) to an inventory document, with every sheet-level problem."""
     issues: list[InventoryIssue] = []
     doc: dict[str, Any] = {}
+    tables = {name: _restored(rows) for name, rows in tables.items()}
     if "territory" not in tables:
         issues.append(InventoryIssue(("territory",), "missing sheet 'territory'"))
     else:
@@ -127,6 +129,11 @@ def tables_to_document(tables: dict[str, Table]) -> tuple[dict[str, Any], list[I
             continue
         doc[section] = _read_section(section, model, tables[section], issues)
     return doc, issues
+
+
+def _restored(rows: Table) -> Table:
+    """Cells as the user wrote them: the ``'`` the exports put before formula-like text removed."""
+    return [[exports.restore(c) for c in row] for row in rows]
 
 
 def _read_territory(rows: Table, issues: list[InventoryIssue]) -> dict[str, Any]:
@@ -230,6 +237,7 @@ def overrides_to_scenarios(rows: Table) -> tuple[list[Scenario], list[InventoryI
     issues: list[InventoryIssue] = []
     if len(rows) < 2:
         return [], issues
+    rows = _restored(rows)
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     missing = [c for c in OVERRIDE_COLUMNS if c not in header]
     if missing:
@@ -333,36 +341,18 @@ def field_docs() -> Table:
 
 
 def write_workbook(tables: dict[str, Table]) -> bytes:
-    """Sheets of cells as an Excel workbook, with a ``fields`` sheet documenting the columns."""
-    import openpyxl
-    from openpyxl.styles import Font
+    """Sheets of cells as an Excel workbook, with a ``fields`` sheet documenting the columns.
 
-    book = openpyxl.Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    for name, rows in {**tables, "fields": field_docs()}.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for col in sheet.columns:
-            width = max(len(str(c.value)) if c.value is not None else 0 for c in col)
-            sheet.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    Text a spreadsheet would run as a formula is written with a leading ``'``
+    (:func:`symbiose.exports.neutralise`); reading the template back removes it.
+    """
+    return exports.xlsx_bytes({**tables, "fields": field_docs()})
 
 
 def write_csv_folder(tables: dict[str, Table], folder: Path) -> list[Path]:
-    """Sheets of cells as ``<sheet>.csv`` files in ``folder``."""
+    """Sheets of cells as ``<sheet>.csv`` files in ``folder`` (UTF-8, comma-separated)."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, rows in {**tables, "fields": field_docs()}.items():
-        path = folder / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            for row in rows:
-                writer.writerow(["" if c is None else c for c in row])
-        written.append(path)
-    return written
+    return [
+        exports.write_csv(rows, folder / f"{name}.csv", exports.EN)
+        for name, rows in {**tables, "fields": field_docs()}.items()
+    ]
