@@ -289,7 +289,7 @@ class _Sheet:
         self.column = 0
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = name.rpartition("}")[2]
+        local = _LOCAL.get(name) or _local(name)
         if local == "c" and self.in_data:
             self._start_cell(attrs)
         elif local == "row" and self.in_data:
@@ -302,7 +302,7 @@ class _Sheet:
             self._check_dimension(attrs.get("ref", ""))
 
     def end(self, name: str) -> None:
-        local = name.rpartition("}")[2]
+        local = _LOCAL.get(name) or _local(name)
         if local in ("v", "t") and self.cell is not None and self.text is not None:
             self.cell[local] = self.cell.get(local, "") + "".join(self.text)
             self.text = None
@@ -409,10 +409,25 @@ def _number(text: str, sheet: _Sheet) -> int | float:
 
 
 def _column_number(letters: str) -> int:
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + ord(ch) - 64
+    number = _COLUMNS.get(letters)
+    if number is None:
+        number = 0
+        for ch in letters.upper():
+            number = number * 26 + ord(ch) - 64
+        _COLUMNS[letters] = number  # at most 3 letters: a bounded cache
     return number
+
+
+_COLUMNS: dict[str, int] = {}
+_LOCAL: dict[str, str] = {}
+
+
+def _local(name: str) -> str:
+    """The local part of an expat ``namespace}name``, remembered for the few names of a sheet."""
+    local = name.rpartition("}")[2]
+    if len(_LOCAL) < 1000:
+        _LOCAL[name] = local
+    return local
 
 
 # -- XML through expat, with no document type and no tree ----------------------------------------
