@@ -52,7 +52,8 @@ def register(subparsers: Any) -> None:
         "--from",
         dest="source",
         metavar="INVENTORY",
-        help="fill the template with this inventory (.yaml/.json/.xlsx or CSV folder), to edit it",
+        help="fill the template with this inventory (.yaml/.json/.xlsx, CSV folder or scenario"
+        " file), to edit it",
     )
     p.set_defaults(handler=run_template)
 
@@ -194,7 +195,7 @@ def run_template(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     if source:
         try:
-            inv = load_inventory(source)
+            inv, _ = load_any(source)  # an inventory, or a scenario applied to its base
         except InventoryError as exc:
             return _report_issues(source, exc)
     elif fmt == "xlsx":

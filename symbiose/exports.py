@@ -91,7 +91,7 @@ def frame_rows(frame: pd.DataFrame, index_label: str | None = None) -> Table:
 def _plain(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()  # numpy scalar
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None

@@ -216,3 +216,17 @@ def test_the_demo_creates_its_key_with_mode_600() -> None:
     assert "--out var/demo-coordinator.key" in demo
     assert "> var/demo-coordinator.key" not in demo
     assert "chmod 600 var/demo-coordinator.key" in demo
+
+
+def test_template_from_a_scenario_file_writes_the_scenario_inventory(tmp_path: Path) -> None:
+    dataset = Path(__file__).parents[1] / "datasets" / "dunkerque" / "scenarios" / "carbon-150.yaml"
+    out = tmp_path / "scenario.xlsx"
+    assert main(["template", str(out), "--from", str(dataset)]) == 0
+    from symbiose.commands_inventory import load_any
+
+    assert load_inventory(out) == load_any(dataset)[0]
+
+
+def test_missing_values_are_empty_cells() -> None:
+    frame = pd.DataFrame({"a": pd.array([1, None], dtype="Int64"), "b": [None, "x"]})
+    assert exports.csv_text(exports.frame_rows(frame)).splitlines() == ["a,b", "1,", ",x"]

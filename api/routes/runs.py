@@ -214,7 +214,7 @@ def get_result_geojson(run_id: str, who: PrincipalDep, session: SessionDep) -> R
     return Response(result.geojson, media_type="application/geo+json")
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = domain.XLSX
 
 
 @router.get(
