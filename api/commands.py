@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,11 @@ def register(subparsers: Any) -> None:
         "--role", required=True, choices=["coordinator", "viewer"], help="what the key may do"
     )
     create.add_argument("--label", default="", help="a note to recognise the key by")
+    create.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the key to FILE (readable by its owner only, mode 600) instead of stdout",
+    )
     create.add_argument(
         "--database-url", help="database (default: DATABASE_URL or the SQLite file)"
     )
@@ -75,13 +81,31 @@ def run_keys_create(args: argparse.Namespace) -> int:
     with session_factory(engine)() as session:
         key = create_key(session, args.territory, args.role, args.label)
     engine.dispose()
-    print(key.secret)
+    if getattr(args, "out", None):
+        write_secret(Path(args.out), key.secret)
+    else:
+        print(key.secret)
     print(
         f"# {key.role.value} key {key.id} of territory {key.territory!r}: shown once, "
         "stored hashed; send it as 'Authorization: Bearer <key>'",
         file=sys.stderr,
     )
     return 0
+
+
+def write_secret(path: Path, secret: str) -> None:
+    """Write a secret to ``path`` readable and writable by its owner only (mode 600).
+
+    The file is created with that mode (never world-readable, not even for an instant) and an
+    existing file is narrowed to it before the secret is written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, (secret + "\n").encode())
+    finally:
+        os.close(fd)
 
 
 def _sessions(args: argparse.Namespace) -> Any:

@@ -8,7 +8,6 @@ paths, which the routes turn into problem details.
 
 from __future__ import annotations
 
-import io
 import json
 import pickle
 from collections.abc import Callable
@@ -18,12 +17,14 @@ from typing import Any
 import pandas as pd
 
 from models.solve import Progress, SolveOptions
+from symbiose import exports
 from symbiose.inventory import (
     Inventory,
     InventoryError,
     InventoryIssue,
     apply_scenario,
     dump_inventory,
+    dump_workbook,
     parse_inventory,
     parse_scenario,
     validate_inventory,
@@ -44,7 +45,9 @@ __all__ = [
     "optimise",
     "read_inventory",
     "read_overrides",
+    "records_csv",
     "render_inventory",
+    "report_csv",
     "report_table",
     "report_xlsx",
 ]
@@ -75,8 +78,14 @@ def _as_dict(inv: Inventory) -> dict[str, Any]:
     return json.loads(dumped)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+
+
 def render_inventory(inv_json: str, fmt: str) -> tuple[bytes, str]:
-    """A stored inventory as ``fmt`` (json or yaml): the bytes and the media type."""
+    """A stored inventory as ``fmt`` (json, yaml, or xlsx: the spreadsheet template filled in)."""
+    if fmt == "xlsx":
+        return dump_workbook(inventory_from_json(inv_json)), XLSX
     if fmt == "yaml":
         text = dump_inventory(inventory_from_json(inv_json), fmt="yaml")
         data = text if isinstance(text, str | bytes) else json.dumps(text)
@@ -174,12 +183,23 @@ def report_table(report: Any, name: str) -> pd.DataFrame:
 
 
 def report_xlsx(report: Any) -> bytes:
-    """The result tables as one Excel workbook."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name in TABLES:
-            report_table(report, name).to_excel(writer, sheet_name=name, index=False)
-    return buffer.getvalue()
+    """The result tables as one Excel workbook (text neutralised, never formulas)."""
+    return exports.xlsx_bytes(
+        {name: exports.frame_rows(report_table(report, name)) for name in TABLES}
+    )
+
+
+def report_csv(report: Any, name: str) -> bytes:
+    """One of :data:`TABLES` as CSV, in the number format of the report's territory."""
+    rows = exports.frame_rows(report_table(report, name))
+    return exports.csv_bytes(rows, exports.dialect_of(getattr(report, "inventory", None)))
+
+
+def records_csv(records: list[dict[str, Any]], number_format: str = "en") -> bytes:
+    """JSON records (a stored comparison table) as CSV in ``number_format`` (en or fr)."""
+    return exports.csv_bytes(
+        exports.frame_rows(pd.DataFrame(records)), exports.dialect(number_format)
+    )
 
 
 def compare_reports(reports: dict[str, Any]) -> tuple[list[dict], list[dict]]:

@@ -6,7 +6,6 @@ import json
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -207,36 +206,6 @@ class Result:
             name: json.loads(t.to_json(orient="records")) for name, t in self.tables().items()
         }
         return json.dumps(doc, indent=2)
-
-    def write(
-        self, directory: str | Path, formats: tuple[str, ...] = ("csv", "json", "xlsx")
-    ) -> list[Path]:
-        """Write the summary and tables to ``directory``; returns the files written."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
-        if "json" in formats:
-            path = out / "result.json"
-            path.write_text(self.to_json())
-            written.append(path)
-        if "csv" in formats:
-            for name, table in self.tables().items():
-                path = out / f"{name}.csv"
-                table.to_csv(path, index=False)
-                written.append(path)
-        if "xlsx" in formats:
-            path = out / "result.xlsx"
-            with pd.ExcelWriter(path) as writer:
-                summary = pd.DataFrame(
-                    [(k, v) for k, v in self.summary().items() if not isinstance(v, (dict, list))]
-                    + [(f"totals.{k}", v) for k, v in self.totals.items()],
-                    columns=["field", "value"],
-                )
-                summary.to_excel(writer, sheet_name="summary", index=False)
-                for name, table in self.tables().items():
-                    table.to_excel(writer, sheet_name=name, index=False)
-            written.append(path)
-        return written
 
 
 def objective_from_totals(kind: Objective, totals: dict[str, float]) -> float:

@@ -12,8 +12,9 @@ if [ -n "${SYMBIOSE_DEMO_NO_SERVE:-}" ]; then
     exit 0
 fi
 if [ ! -s var/demo-coordinator.key ]; then
-    mkdir -p var
-    symbiose keys create --territory dunkerque --role coordinator --label demo > var/demo-coordinator.key
+    # --out creates the file with mode 600: the coordinator key is nobody else's to read
+    symbiose keys create --territory dunkerque --role coordinator --label demo --out var/demo-coordinator.key
 fi
+chmod 600 var/demo-coordinator.key  # a key file left by an older demo was world-readable
 echo "coordinator API key (also in var/demo-coordinator.key): $(cat var/demo-coordinator.key)"
 exec symbiose serve --seed datasets/dunkerque/dunkerque.yaml --territory dunkerque

@@ -137,7 +137,9 @@ def run_solve(args: argparse.Namespace) -> int:
     result = solve_with_progress(problem, Objective(objective), args)
     print(render_result(result, problem))
     if args.out and result.has_solution:
-        files = result.write(args.out)
+        from symbiose.exports import write_result
+
+        files = write_result(result, args.out)
         print(f"\nwrote {len(files)} files to {args.out}")
     return exit_code(result)
 

@@ -18,10 +18,12 @@ import yaml
 
 from models.result import Status
 from models.solve import SolveOptions
+from symbiose import exports
 from symbiose.inventory import (
     Inventory,
     InventoryError,
     apply_scenario,
+    dump_workbook,
     load_inventory,
     load_scenario,
     validate_inventory,
@@ -46,6 +48,13 @@ def register(subparsers: Any) -> None:
         help="xlsx workbook, csv folder or yaml (default: from the name)",
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument(
+        "--from",
+        dest="source",
+        metavar="INVENTORY",
+        help="fill the template with this inventory (.yaml/.json/.xlsx, CSV folder or scenario"
+        " file), to edit it",
+    )
     p.set_defaults(handler=run_template)
 
     p = subparsers.add_parser("validate", help="check an inventory and list every problem")
@@ -167,8 +176,13 @@ def _exit(report: Report) -> int:
 
 
 def run_template(args: argparse.Namespace) -> int:
-    """``symbiose template [OUT]``: write the spreadsheet template (or its CSV / YAML form)."""
+    """``symbiose template [OUT] [--from INVENTORY]``: write the spreadsheet template.
+
+    Empty of all but the example, or filled with ``--from`` (an inventory to edit and read
+    back); as an Excel workbook, a CSV folder or YAML, from OUT's name or ``--format``.
+    """
     out = Path(args.out)
+    source = getattr(args, "source", None)
     fmt = args.format or (
         "xlsx"
         if out.suffix.lower() == ".xlsx"
@@ -179,19 +193,28 @@ def run_template(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         print(f"symbiose: error: {out} exists (use --force to overwrite)", file=sys.stderr)
         return EXIT_INPUT
-    if fmt == "xlsx":
+    if source:
+        try:
+            inv, _ = load_any(source)  # an inventory, or a scenario applied to its base
+        except InventoryError as exc:
+            return _report_issues(source, exc)
+    elif fmt == "xlsx":
         with resources.as_file(resources.files("symbiose.templates") / TEMPLATE) as src:
             shutil.copyfile(src, out)
         print(
             f"wrote the inventory template to {out} (fill in the sheets; 'fields' explains each column)"
         )
         return EXIT_OK
-    inv = example_inventory()
-    if fmt == "yaml":
+    else:
+        inv = example_inventory()
+    if fmt == "xlsx":
+        out.write_bytes(dump_workbook(inv))
+    elif fmt == "yaml":
         out.write_text(str(dump_inventory(inv, "yaml")), encoding="utf-8")
     else:
         write_csv_folder(inv, out)
-    print(f"wrote the inventory template to {out}")
+    filled = f" filled with {source}" if source else ""
+    print(f"wrote the inventory template to {out}{filled}")
     return EXIT_OK
 
 
@@ -254,7 +277,7 @@ def run_compare(args: argparse.Namespace) -> int:
         reports[label].name = label
     comparison = compare(reports)
     print(comparison.render_text())
-    files = comparison.write_csv(args.out)
+    files = comparison.write_csv(args.out, exports.dialect_of(base))
     print(f"\nwrote {', '.join(str(f) for f in files)}")
     return EXIT_OK
 
@@ -282,7 +305,7 @@ def run_pareto(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "pareto.csv", index=False)
+    exports.write_csv(exports.frame_rows(table), out / "pareto.csv", exports.dialect_of(inv))
     png = plot_front(table, out / "pareto.png", f"{label}: valorisation vs CO2 avoided")
     print(f"\nwrote {out / 'pareto.csv'} and {png}")
     return EXIT_OK

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from symbiose.exports import EN, Dialect, frame_rows, write_csv
 from symbiose.report import Report
 from symbiose.units import money, readable, tonnes
 
@@ -84,14 +85,14 @@ class Comparison:
                 lines.append(f"  ... and {len(diff) - limit} more (see the CSV)")
         return "\n".join(lines)
 
-    def write_csv(self, directory: str | Path) -> list[Path]:
-        """Write ``totals.csv`` and ``exchanges.csv`` to ``directory``."""
+    def write_csv(self, directory: str | Path, dialect: Dialect = EN) -> list[Path]:
+        """Write ``compare_totals.csv`` and ``compare_exchanges.csv`` to ``directory``."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        totals, exchanges = out / "compare_totals.csv", out / "compare_exchanges.csv"
-        self.totals.to_csv(totals, index_label="total")
-        self.exchanges.to_csv(exchanges, index=False)
-        return [totals, exchanges]
+        return [
+            write_csv(frame_rows(self.totals, "total"), out / "compare_totals.csv", dialect),
+            write_csv(frame_rows(self.exchanges), out / "compare_exchanges.csv", dialect),
+        ]
 
 
 def compare(reports: dict[str, Report]) -> Comparison:

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from models.result import Result, Status
+from symbiose import exports
 from symbiose.convert import Network
 from symbiose.inventory.schema import Inventory
 from symbiose.units import money, readable, tonnes
@@ -477,11 +478,6 @@ class Report:
         unknown = set(formats) - {"csv", "json", "xlsx", "geojson"}
         if unknown:
             raise ValueError(f"unknown formats {sorted(unknown)} (csv, json, xlsx, geojson)")
-        if "csv" in formats:
-            for name, table in self.tables().items():
-                path = out / f"{name}.csv"
-                table.to_csv(path, index=False)
-                written.append(path)
         if "json" in formats:
             path = out / "report.json"
             path.write_text(self.to_json(), encoding="utf-8")
@@ -490,21 +486,20 @@ class Report:
             path = out / "report.geojson"
             path.write_text(json.dumps(self.to_geojson(), ensure_ascii=False), encoding="utf-8")
             written.append(path)
-        if "xlsx" in formats:
-            path = out / "report.xlsx"
-            totals = pd.DataFrame(
-                [
-                    ("status", self.result.status.value),
-                    ("message", self.result.message),
-                    *list(self.totals().items()),
-                ],
-                columns=["field", "value"],
-            )
-            with pd.ExcelWriter(path) as writer:
-                totals.to_excel(writer, sheet_name="totals", index=False)
-                for name, table in self.tables().items():
-                    table.to_excel(writer, sheet_name=name, index=False)
-            written.append(path)
+        totals: exports.Table = [
+            ["field", "value"],
+            ["status", self.result.status.value],
+            ["message", self.result.message],
+            *[[k, v] for k, v in self.totals().items()],
+        ]
+        written += exports.write_tables(
+            self.tables(),
+            out,
+            formats,
+            dialect=exports.dialect_of(self.inventory),
+            workbook="report.xlsx",
+            first_sheet=("totals", totals),
+        )
         return written
 
     # -- the terminal summary --------------------------------------------------------------

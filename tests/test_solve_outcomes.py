@@ -49,7 +49,9 @@ def test_result_exports(tmp_path: Path) -> None:
     r = solve(
         read_problem_json(ROOT / "models" / "examples" / "port.json"), options=SolveOptions(gap=0.0)
     )
-    files = {p.name for p in r.write(tmp_path)}
+    from symbiose.exports import write_result
+
+    files = {p.name for p in write_result(r, tmp_path)}
     assert {
         "result.json",
         "flows.csv",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Body, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -116,13 +115,19 @@ def get_comparison_csv(
     table: Literal["totals", "exchanges"],
     who: PrincipalDep,
     session: SessionDep,
-    sep: Annotated[Literal[",", ";"], Query(description="Column separator.")] = ",",
+    sep: Annotated[
+        Literal[",", ";"],
+        Query(
+            description="',' (English: decimal point, UTF-8) or ';' (French Excel: decimal"
+            " comma, UTF-8 with a byte-order mark)."
+        ),
+    ] = ",",
 ) -> Response:
     """``totals`` or ``exchanges`` as CSV (the CLI's export)."""
     row = store.get_comparison(session, who, comparison_id)
-    frame = pd.DataFrame(row.totals if table == "totals" else row.exchanges)
+    records = row.totals if table == "totals" else row.exchanges
     return Response(
-        frame.to_csv(index=False, sep=sep),
-        media_type="text/csv",
+        domain.records_csv(records, "fr" if sep == ";" else "en"),
+        media_type=domain.CSV,
         headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
     )

@@ -172,10 +172,12 @@ def get_inventory(
     response_class=Response,
     responses={
         200: {
-            "description": "The inventory as submitted (canonical JSON, or YAML).",
+            "description": "The inventory as submitted (canonical JSON, YAML, or the spreadsheet"
+            " template filled in, ready to edit and upload again).",
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Inventory"}},
                 "application/yaml": {"schema": {"type": "string"}},
+                domain.XLSX: {"schema": {"type": "string", "format": "binary"}},
             },
         },
         **responses(401, 404),
@@ -187,14 +189,24 @@ def get_version(
     who: PrincipalDep,
     session: SessionDep,
     format: Annotated[
-        str, Query(pattern="^(json|yaml)$", description="json (default) or yaml.")
+        str,
+        Query(
+            pattern="^(json|yaml|xlsx)$",
+            description="json (default), yaml, or xlsx: the spreadsheet template filled with"
+            " this version, to edit and upload again (PUT /v1/inventories/{id}/upload).",
+        ),
     ] = "json",
 ) -> Response:
     """One immutable version; earlier versions stay readable for ever."""
     inv = store.get_inventory(session, who, inventory_id)
     row = store.get_version(session, inv, version)
     body, media = domain.render_inventory(row.content, format)
-    return Response(body, media_type=media, headers={"ETag": row.etag})
+    headers = {"ETag": row.etag}
+    if format == "xlsx":
+        headers["Content-Disposition"] = (
+            f'attachment; filename="inventory-{inventory_id}-v{row.version}.xlsx"'
+        )
+    return Response(body, media_type=media, headers=headers)
 
 
 @router.put(

@@ -214,7 +214,7 @@ def get_result_geojson(run_id: str, who: PrincipalDep, session: SessionDep) -> R
     return Response(result.geojson, media_type="application/geo+json")
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = domain.XLSX
 
 
 @router.get(
@@ -262,15 +262,20 @@ def get_result_table(
     session: SessionDep,
     format: Annotated[Literal["json", "csv"], Query(description="json (records) or csv.")] = "json",
 ) -> Response:
-    """``totals``, ``flows``, ``built_links`` or ``site_gains``."""
+    """``totals``, ``flows``, ``built_links`` or ``site_gains``.
+
+    CSV follows the territory's ``number_format``: ``fr`` gives ``;`` separators, decimal
+    commas and UTF-8 with a byte-order mark (what a French Excel opens by double-click).
+    """
     result = store.get_result(session, store.get_run(session, who, run_id))
-    frame = domain.report_table(domain.load_report(result.report), table)
+    report = domain.load_report(result.report)
     if format == "csv":
         return Response(
-            frame.to_csv(index=False),
-            media_type="text/csv",
+            domain.report_csv(report, table),
+            media_type=domain.CSV,
             headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
         )
+    frame = domain.report_table(report, table)
     return Response(frame.to_json(orient="records"), media_type="application/json")
 
 

@@ -29,9 +29,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from symbiose import exports
 from symbiose.inventory.errors import InventoryIssue
 from symbiose.inventory.scenario import Scenario
 from symbiose.inventory.schema import KEYS, SECTIONS, Inventory, Territory
+from symbiose.inventory.workbook import WorkbookRefused, read_xlsx
 from symbiose.numbers import (
     NUMBER_FORMATS,
     NumberFormat,
@@ -164,6 +166,7 @@ def tables_to_document(tables: dict[str, Table]) -> tuple[dict[str, Any], list[I
     """
     issues: list[InventoryIssue] = []
     doc: dict[str, Any] = {}
+    tables = {name: _restored(rows) for name, rows in tables.items()}
     style = number_format_of(tables)
     hint = _style_hint(tables, style)
     if hint:
@@ -177,6 +180,11 @@ def tables_to_document(tables: dict[str, Table]) -> tuple[dict[str, Any], list[I
             continue
         doc[section] = _read_section(section, model, tables[section], issues, style)
     return doc, issues
+
+
+def _restored(rows: Table) -> Table:
+    """Cells as the user wrote them: the ``'`` the exports put before formula-like text removed."""
+    return [[exports.restore(c) for c in row] for row in rows]
 
 
 def _territory_rows(rows: Table) -> Table:
@@ -304,22 +312,15 @@ def _read_section(
 
 
 def read_workbook(data: bytes) -> tuple[dict[str, Table], list[InventoryIssue]]:
-    """The sheets of an Excel workbook as tables of cells."""
-    import openpyxl
+    """The sheets of an Excel workbook as tables of cells, within :data:`workbook.LIMITS`.
 
+    A workbook past a limit (declared or real rows and columns, cells, uncompressed size,
+    compression ratio) is refused before the memory is spent, with an issue naming the sheet.
+    """
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        return {}, [
-            InventoryIssue((), f"not a readable Excel workbook (.xlsx): {type(exc).__name__}")
-        ]
-    tables = {}
-    for sheet in book.worksheets:
-        tables[sheet.title.strip().lower()] = [
-            list(row) for row in sheet.iter_rows(values_only=True)
-        ]
-    book.close()
-    return tables, []
+        return read_xlsx(data), []
+    except WorkbookRefused as exc:
+        return {}, [exc.issue]
 
 
 def read_csv_folder(folder: Path) -> tuple[dict[str, Table], list[InventoryIssue]]:
@@ -419,6 +420,7 @@ def overrides_to_scenarios(
     issues: list[InventoryIssue] = []
     if len(rows) < 2:
         return [], issues
+    rows = _restored(rows)
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     missing = [c for c in OVERRIDE_COLUMNS if c not in header]
     if missing:
@@ -428,7 +430,7 @@ def overrides_to_scenarios(
         ]
     docs: dict[str, dict[str, Any]] = {}
     for r, row in enumerate(rows[1:]):
-        cells = dict(zip(header, row, strict=False))
+        cells = dict(zip(header, [*row, *[None] * (len(header) - len(row))], strict=False))
         if not any(v not in (None, "") for v in cells.values()):
             continue
         name = str(cells["scenario"] or "").strip()
@@ -528,38 +530,19 @@ def field_docs() -> Table:
 
 
 def write_workbook(tables: dict[str, Table]) -> bytes:
-    """Sheets of cells as an Excel workbook, with a ``fields`` sheet documenting the columns."""
-    import openpyxl
-    from openpyxl.styles import Font
+    """Sheets of cells as an Excel workbook, with a ``fields`` sheet documenting the columns.
 
-    book = openpyxl.Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    for name, rows in {**tables, "fields": field_docs()}.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for col in sheet.columns:
-            width = max(len(str(c.value)) if c.value is not None else 0 for c in col)
-            sheet.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    Text a spreadsheet would run as a formula is written with a leading ``'``
+    (:func:`symbiose.exports.neutralise`); reading the template back removes it.
+    """
+    return exports.xlsx_bytes({**tables, "fields": field_docs()})
 
 
 def write_csv_folder(tables: dict[str, Table], folder: Path) -> list[Path]:
-    """Sheets of cells as ``<sheet>.csv`` files in ``folder``."""
+    """Sheets of cells as ``<sheet>.csv`` files in ``folder``, in the territory's number format."""
     folder.mkdir(parents=True, exist_ok=True)
-    style = number_format_of(tables)
-    written = []
-    for name, rows in {**tables, "fields": field_docs()}.items():
-        path = folder / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            for row in rows:
-                # CSV cells are text: numbers are written in the style they are read back in
-                writer.writerow(["" if c is None else _text_of(c, style) for c in row])
-        written.append(path)
-    return written
+    dialect = exports.dialect(number_format_of(tables))
+    return [
+        exports.write_csv(rows, folder / f"{name}.csv", dialect)
+        for name, rows in {**tables, "fields": field_docs()}.items()
+    ]
