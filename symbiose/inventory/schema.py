@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Amount = float | str
 """A number in the canonical unit, or a string with a unit (``"80 GWh/yr"``)."""
@@ -24,6 +24,42 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class LogNormal(_Model):
+    """A lognormal distribution given by its median and the standard deviation of its log."""
+
+    median: Amount = Field(description="The median value, e.g. '60 MEUR'.")
+    sigma: float = Field(gt=0.0, le=3.0, description="Standard deviation of the log (e.g. 0.3).")
+
+
+class Distribution(_Model):
+    """How an estimated figure may vary, for Monte Carlo sweeps (``symbiose sweep --draws``).
+
+    Exactly one of ``range``, ``triangular`` or ``lognormal``.  Values are written like the
+    field itself (``"20 EUR/t"``, or a bare number in the field's canonical unit); the bounds
+    of one distribution share one unit.
+    """
+
+    range: tuple[Amount, Amount] | None = Field(
+        None, description="Uniform between a low and a high value, e.g. ['20 EUR/t', '40 EUR/t']."
+    )
+    triangular: tuple[Amount, Amount, Amount] | None = Field(
+        None, description="Triangular: low, most likely, high, e.g. [20, 30, 45]."
+    )
+    lognormal: LogNormal | None = Field(
+        None, description="Lognormal around a median, e.g. {median: '60 MEUR', sigma: 0.3}."
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Distribution:
+        kinds = [k for k in ("range", "triangular", "lognormal") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(
+                "give exactly one of range, triangular or lognormal"
+                + (f" (got {', '.join(kinds)})" if kinds else "")
+            )
+        return self
+
+
 class _Sourced(_Model):
     sources: dict[str, str] = Field(
         default_factory=dict,
@@ -34,6 +70,11 @@ class _Sourced(_Model):
         description="Fields whose value is an estimate without a published source; users should override them.",
     )
     notes: str = Field("", description="Free text for the reader.")
+    uncertainty: dict[str, Distribution] = Field(
+        default_factory=dict,
+        description="How estimated fields may vary, by field name, for Monte Carlo sweeps"
+        " (e.g. {handling_cost: {range: ['20 EUR/t', '40 EUR/t']}}).",
+    )
 
 
 class Territory(_Sourced):
