@@ -21,7 +21,8 @@ from symbiose import candidates as cand
 from symbiose.catalogue import BUILTIN, CommodityInfo
 from symbiose.inventory.errors import InventoryIssue, Issues
 from symbiose.inventory.schema import KEYS, SINGULAR, Inventory, Site
-from symbiose.units import UnitProblem, is_unit, parse_quantity, same_dimension, to_unit
+from symbiose.units import UnitProblem, is_unit, parse_quantity, same_dimension, ureg
+from symbiose.units import to_unit as _to_unit
 
 Loc = tuple[str | int, ...]
 
@@ -80,6 +81,28 @@ class _Compiler:
     def __init__(self, inv: Inventory) -> None:
         self.inv = inv
         self.issues = Issues()
+        # every number written as text is read in the territory's declared style
+        self.style = inv.territory.number_format
+
+    def to_unit(self, value: Any, unit: str, *, allow_negative: bool = False) -> float:
+        """``value`` in ``unit``, its text read in the territory's number format."""
+        return _to_unit(value, unit, allow_negative=allow_negative, style=self.style)
+
+    def fraction(self, loc: Loc, value: Any, *, upper: float, closed: bool) -> float:
+        """A fraction (``0.05`` or ``'5 %'``) from 0 to ``upper`` (included if ``closed``)."""
+        try:
+            out = self.to_unit(value, "dimensionless")
+        except UnitProblem as exc:
+            text = str(exc)
+            if text.startswith("expected a number") or "wrong dimension" in text:
+                text = f"expected a fraction such as 0.05 or '5 %', got {value!r}"
+            self.issues.add(loc, text)
+            return 0.0
+        if out > upper or (out == upper and not closed):
+            bound = f"at most {upper:g}" if closed else f"below {upper:g}"
+            self.issues.add(loc, f"must be a fraction {bound} (e.g. 0.05 or '5 %'), got {value!r}")
+            return 0.0
+        return out
 
     # -- helpers -------------------------------------------------------------------------
     def convert(
@@ -94,13 +117,13 @@ class _Compiler:
     def optional(self, loc: Loc, value: Any, unit: str) -> float | None:
         """``value`` in ``unit``, or None (with the issue recorded) if it cannot be read."""
         try:
-            return to_unit(value, unit)
+            return self.to_unit(value, unit)
         except UnitProblem as exc:
             self.issues.add(loc, str(exc))
             return None
 
     def scalar(self, loc: Loc, value: Any, unit: str, *, negative: bool = False) -> float:
-        out = self.convert(loc, lambda: to_unit(value, unit, allow_negative=negative))
+        out = self.convert(loc, lambda: self.to_unit(value, unit, allow_negative=negative))
         return 0.0 if out is None else out
 
     def amount(self, loc: Loc, value: Any, info: CommodityInfo, density: float | None) -> float:
@@ -108,16 +131,16 @@ class _Compiler:
         unit = f"{info.unit}/yr"
 
         def go() -> float:
-            q = parse_quantity(value)
+            q = parse_quantity(value, self.style)
             if isinstance(q, float) or same_dimension(str(q.units), unit):
-                return to_unit(value, unit)
+                return self.to_unit(value, unit)
             if info.unit == "t" and same_dimension(str(q.units), "m**3/yr"):
                 if density is None:
                     raise UnitProblem(
                         f"{value!r} is a volume: give a density (e.g. '1.5 t/m**3') to read it"
                         f" as {info.id} in t/yr"
                     )
-                return to_unit(f"{q.to('m**3/yr').magnitude * density} t/yr", unit)
+                return self.to_unit(q.to("m**3/yr") * ureg.Quantity(density, "t/m**3"), unit)
             if same_dimension(str(q.units), info.unit) or (
                 info.unit == "t" and same_dimension(str(q.units), "m**3")
             ):
@@ -145,14 +168,14 @@ class _Compiler:
         unit = f"{numerator}/({info.unit}{extra})" if extra else f"{numerator}/{info.unit}"
 
         def go() -> float:
-            q = parse_quantity(value)
+            q = parse_quantity(value, self.style)
             if isinstance(q, float) or same_dimension(str(q.units), unit):
-                return to_unit(value, unit, allow_negative=negative)
+                return self.to_unit(value, unit, allow_negative=negative)
             if info.unit == "t" and density is not None:
                 per_volume = f"{numerator}/(m**3{extra})"
                 if same_dimension(str(q.units), per_volume):
-                    return to_unit(
-                        f"{q.to(per_volume).magnitude / density} {unit}",
+                    return self.to_unit(
+                        q.to(per_volume) / ureg.Quantity(density, "t/m**3"),
                         unit,
                         allow_negative=negative,
                     )
@@ -164,7 +187,7 @@ class _Compiler:
     def density(self, loc: Loc, value: Any, info: CommodityInfo | None) -> float | None:
         if value is None:
             return info.density if info else None
-        out = self.convert(loc, lambda: to_unit(value, "t/m**3"), None)
+        out = self.convert(loc, lambda: self.to_unit(value, "t/m**3"), None)
         if out is not None and out <= 0:
             self.issues.add(loc, f"must be positive, got {value!r}")
             return None
@@ -173,7 +196,7 @@ class _Compiler:
     def temperature(self, loc: Loc, value: Any) -> float | None:
         if value is None:
             return None
-        return self.convert(loc, lambda: to_unit(value, "degC", allow_negative=True), None)
+        return self.convert(loc, lambda: self.to_unit(value, "degC", allow_negative=True), None)
 
     def duplicates(self, section: str, items: list[Any]) -> None:
         seen: dict[tuple[Any, ...], int] = {}
@@ -196,7 +219,9 @@ class _Compiler:
         if t.currency.upper() not in ("EUR", "€"):
             issues.add(("territory", "currency"), f"only EUR is supported, got {t.currency!r}")
         carbon_price = self.scalar(("territory", "carbon_price"), t.carbon_price, "EUR/t")
-        rate = t.discount_rate
+        rate = self.fraction(
+            ("territory", "discount_rate"), t.discount_rate, upper=1.0, closed=False
+        )
 
         commodities = dict(BUILTIN)
         self.duplicates("commodities", inv.commodities)
@@ -398,7 +423,8 @@ class _Compiler:
             for k in cv.outputs:
                 if commodities[k].quality == "temperature" and out_temp is None:
                     issues.add((*loc, "output_temperature"), f"required: the converter gives {k}")
-            fixed = annuity_factor(rate, life) * invest + cv.fixed_om * invest + annual
+            fixed_om = self.fraction((*loc, "fixed_om"), cv.fixed_om, upper=1.0, closed=True)
+            fixed = annuity_factor(rate, life) * invest + fixed_om * invest + annual
             if not ok:
                 continue
             for k in cv.outputs:
@@ -462,7 +488,7 @@ class _Compiler:
                     (*loc, "investment_per_km"), m.investment_per_km, "EUR/km"
                 ),
                 annuity=annuity_factor(rate, life),
-                fixed_om=m.fixed_om,
+                fixed_om=self.fraction((*loc, "fixed_om"), m.fixed_om, upper=1.0, closed=True),
                 annual=self.scalar((*loc, "annual_cost"), m.annual_cost, "EUR/yr"),
                 annual_per_km=self.scalar(
                     (*loc, "annual_cost_per_km"), m.annual_cost_per_km, "EUR/km/yr"

@@ -1,7 +1,10 @@
 """Units at the boundary: the one pint registry, and the conversion of user quantities.
 
 Quantities enter as strings such as ``"80 GWh/yr"``, ``"1.8 Mt/yr"`` or ``"60 EUR/MWh"``, or as
-plain numbers already in the canonical unit.  They are converted here, once, to plain floats in
+plain numbers already in the canonical unit.  A string is one number, written in the
+territory's ``number_format`` (:mod:`symbiose.numbers`), then its unit: never a product of
+numbers.  Unit spellings easily mistaken for a domain unit (``mt``, ``MT``, ``gwh``) are
+refused with the right one; ``€`` is read as EUR.  They are converted here, once, to plain floats in
 the canonical unit asked for; nothing downstream sees pint.  Every failure is a
 :class:`UnitProblem` whose message names the value and what was expected, for the caller to
 attach a field path to.
@@ -12,9 +15,11 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import pint
+
+from symbiose.numbers import SPACES, NumberFormat, explain, leading_number_text, match_number
 
 _REGISTRY: pint.UnitRegistry = pint.UnitRegistry(
     autoconvert_offset_to_baseunit=True, on_redefinition="ignore"
@@ -32,19 +37,119 @@ class UnitProblem(ValueError):
     """A value that cannot be read in the unit asked for; the message names both."""
 
 
+# French coordinators write "t/an"; pint knows no "an", so it cannot mean anything else.
+_REGISTRY.define("an = year = _ = ans")
+
 # pint evaluates powers exactly: a tower such as 10**10**10 would never finish.
 _POWER_TOWER = re.compile(r"(\*\*|\^)\s*[\d.(+\-\s]+(\*\*|\^)")
-_EXPONENT = re.compile(r"(?:\*\*|\^)\s*\(?\s*[+-]?(\d+)")
+_POWER = re.compile(r"(?:\*\*|\^)\s*\(?\s*[+-]?(\d+)\s*\)?")
+MAX_POWER = 12
 MAX_TEXT = 200
+_WORD = re.compile(r"[^\W\d]+")
+
+DOMAIN_UNITS = (
+    "t", "kt", "Mt", "Gt", "kg", "g",
+    "Wh", "kWh", "MWh", "GWh", "TWh", "W", "kW", "MW", "GW",
+    "J", "kJ", "MJ", "GJ", "TJ", "PJ",
+    "EUR", "kEUR", "MEUR", "km", "m", "yr", "h", "K", "degC",
+)  # fmt: skip
+"""The units of this domain, as they must be spelled: another case of the same letters
+(``mt``, ``MT``, ``gwh``, ``KT``) is refused with the right spelling, unless pint reads it as
+exactly the same unit (``eur``, ``Meur``)."""
+_BY_LOWER = {u.lower(): u for u in DOMAIN_UNITS}
+
+
+def _money(text: str) -> str:
+    # pint's tokenizer cannot read "€"; every output prints €, so inputs may use it too
+    return text.replace("€", "EUR")
+
+
+def _check_words(unit_text: str, value: Any) -> None:
+    for word in _WORD.findall(unit_text):
+        refusal = _confusable(word)
+        if refusal:
+            raise UnitProblem(f"unit {word!r} in {value!r} {refusal}")
+
+
+@lru_cache(maxsize=1024)
+def _confusable(word: str) -> str:
+    """Why ``word`` is refused as a misspelling of a domain unit, or '' if it is not one."""
+    right = _BY_LOWER.get(word.lower())
+    if right is None or word == right:
+        return ""
+    try:
+        same = ureg.Quantity(1.0, word).to(right).magnitude == 1.0
+    except Exception:
+        same = False
+    if same:
+        return ""
+    try:
+        meaning = f" (as written it means {ureg.get_name(word)})"
+    except Exception:
+        meaning = ""
+    return f"is easily mistaken{meaning}: did you mean {right!r}?"
+
+
+def _check_powers(text: str, value: Any) -> None:
+    if _POWER_TOWER.search(text) or any(int(e) > MAX_POWER for e in _POWER.findall(text)):
+        raise UnitProblem(f"cannot read {value!r}: powers must be small numbers (e.g. m**3)")
 
 
 @lru_cache(maxsize=4096)
-def _parse(text: str) -> pint.Quantity:
-    return ureg.Quantity(text)
+def _unit(unit_text: str) -> pint.Unit:
+    q: Any = ureg.Quantity(unit_text)
+    if not isinstance(q, pint.Quantity) or q.magnitude != 1:
+        raise ValueError(unit_text)
+    return cast(pint.Unit, q.units)
 
 
-def parse_quantity(value: Any) -> pint.Quantity | float:
+def _read_unit(unit_text: str, value: Any) -> pint.Unit:
+    """The pint unit of the unit part of a quantity; bare numbers in it are refused."""
+    text = _money(unit_text)
+    _check_powers(text, value)
+    if re.search(r"\d", _POWER.sub("", text)):
+        raise UnitProblem(
+            f"cannot read {value!r}: a quantity is one number followed by its unit"
+            " (e.g. '1 200 000 t/yr'), not a product of numbers"
+        )
+    _check_words(text, value)
+    try:
+        return _unit(text)
+    except pint.UndefinedUnitError as exc:
+        names = ", ".join(sorted(exc.unit_names)) if hasattr(exc, "unit_names") else str(exc)
+        raise UnitProblem(f"unknown unit {names!r} in {value!r}") from None
+    except Exception:  # pint's parser raises several kinds for malformed text
+        raise UnitProblem(f"cannot read {value!r} as a quantity (e.g. '80 GWh/yr')") from None
+
+
+def read_text(value: str, style: NumberFormat = "en") -> tuple[float, pint.Unit | None]:
+    """Split a quantity text into its number (read in ``style``) and its unit (None: no unit).
+
+    Raises:
+        UnitProblem: the number or the unit cannot be read; the message shows how to write it.
+    """
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise UnitProblem(f"quantity text longer than {MAX_TEXT} characters: {text[:40]!r}...")
+    found = match_number(text, style)
+    rest = text[found[1] :] if found else text
+    follows = rest.lstrip(SPACES)[:1]
+    # digits or marks right after the number: it was not read whole ("1,2" in en, "18 00 000")
+    if found is None or follows.isdigit() or rest[:1] in (".", ","):
+        if found is None and not leading_number_text(text):
+            raise UnitProblem(
+                f"expected a number followed by its unit (e.g. '80 GWh/yr'), got {value!r}"
+            )
+        raise UnitProblem(explain(text, style))
+    unit_text = rest.strip()
+    return found[0], (_read_unit(unit_text, value) if unit_text else None)
+
+
+def parse_quantity(value: Any, style: NumberFormat = "en") -> pint.Quantity | float:
     """Read ``value``: a number stays a float, a string becomes a pint quantity.
+
+    A string is one number written in ``style`` (see :mod:`symbiose.numbers`), then
+    optionally its unit; a string without a unit is a plain number.
 
     Raises:
         UnitProblem: the value is neither a number nor a readable quantity.
@@ -53,48 +158,50 @@ def parse_quantity(value: Any) -> pint.Quantity | float:
         raise UnitProblem(f"expected a number or a quantity with its unit, got {value!r}")
     if isinstance(value, (int, float)):
         return float(value)
+    if isinstance(value, pint.Quantity):
+        return value
     if not isinstance(value, str) or not value.strip():
         raise UnitProblem(f"expected a number or a quantity with its unit, got {value!r}")
-    try:
-        return float(value.strip())  # a number written as text (CSV cells)
-    except ValueError:
-        pass
-    text = value.strip()
-    if len(text) > MAX_TEXT:
-        raise UnitProblem(f"quantity text longer than {MAX_TEXT} characters: {text[:40]!r}...")
-    if _POWER_TOWER.search(text) or any(int(e) > 100 for e in _EXPONENT.findall(text)):
-        raise UnitProblem(f"cannot read {value!r}: powers must be small numbers (e.g. m**3)")
-    try:
-        q = _parse(text)
-    except pint.UndefinedUnitError as exc:
-        names = ", ".join(sorted(exc.unit_names)) if hasattr(exc, "unit_names") else str(exc)
-        raise UnitProblem(f"unknown unit {names!r} in {value!r}") from None
-    except Exception:  # pint's parser raises several kinds for malformed text
-        raise UnitProblem(f"cannot read {value!r} as a quantity (e.g. '80 GWh/yr')") from None
-    if not isinstance(q, pint.Quantity):
-        return float(q)
-    return q
+    magnitude, unit = read_text(value, style)
+    return magnitude if unit is None else ureg.Quantity(magnitude, unit)
 
 
-def to_unit(value: Any, unit: str, *, allow_negative: bool = False) -> float:
+@lru_cache(maxsize=4096)
+def _conversion(source: pint.Unit, target: str) -> tuple[float, float] | None:
+    """``target = scale * source + offset`` (None: other dimension), once per unit pair."""
+    try:
+        zero = ureg.Quantity(0.0, source).to(target).magnitude
+        one = ureg.Quantity(1.0, source).to(target).magnitude
+    except pint.DimensionalityError:
+        return None
+    return float(one - zero), float(zero)
+
+
+def to_unit(
+    value: Any, unit: str, *, allow_negative: bool = False, style: NumberFormat = "en"
+) -> float:
     """The magnitude of ``value`` in ``unit``; a bare number is taken to be in ``unit``.
+
+    Strings are read in ``style``, the territory's ``number_format``.
 
     Raises:
         UnitProblem: unknown unit, wrong dimension, not finite, or negative when not allowed.
     """
-    q = parse_quantity(value)
+    q = parse_quantity(value, style)
     if isinstance(q, float):
         magnitude = q
     else:
         try:
-            magnitude = float(q.to(unit).magnitude)
-        except pint.DimensionalityError:
+            conversion = _conversion(q.units, unit)
+        except Exception:
+            raise UnitProblem(f"cannot convert {value!r} to {unit}") from None
+        if conversion is None:
             raise UnitProblem(
                 f"{value!r} has the wrong dimension: expected a quantity in {unit}"
                 f" ({describe_dimension(unit)})"
-            ) from None
-        except Exception:
-            raise UnitProblem(f"cannot convert {value!r} to {unit}") from None
+            )
+        scale, offset = conversion
+        magnitude = float(q.magnitude) * scale + offset
     if not math.isfinite(magnitude):
         raise UnitProblem(f"must be a finite number, got {value!r}")
     if not allow_negative and magnitude < 0:

@@ -230,7 +230,9 @@ def load_workbook_scenarios(source: str | Path | bytes) -> list[Scenario]:
             tables, issues = spreadsheet.read_workbook(data)
     if issues:
         raise InventoryError(issues)
-    scenarios, issues = spreadsheet.overrides_to_scenarios(tables.get("overrides", []))
+    scenarios, issues = spreadsheet.overrides_to_scenarios(
+        tables.get("overrides", []), spreadsheet.number_format_of(tables)
+    )
     if issues:
         raise InventoryError(issues)
     return scenarios

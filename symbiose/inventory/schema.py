@@ -13,8 +13,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from symbiose.numbers import NumberFormat
+
 Amount = float | str
 """A number in the canonical unit, or a string with a unit (``"80 GWh/yr"``)."""
+
+Fraction = float | str
+"""A fraction: a number (``0.05``) or a percentage (``"5 %"``), between 0 and 1."""
 
 MODES = ("pipeline", "truck", "rail", "barge", "ship", "conveyor")
 Mode = Literal["pipeline", "truck", "rail", "barge", "ship", "conveyor"]
@@ -81,15 +86,24 @@ class Territory(_Sourced):
     """The territory and its economic parameters."""
 
     name: str = Field(min_length=1, description="Name of the territory.")
-    currency: str = Field("EUR", description="Currency of every amount; only EUR is supported.")
+    currency: str = Field(
+        "EUR", description="Currency of every amount; only EUR (also written €) is supported."
+    )
+    number_format: NumberFormat = Field(
+        "en",
+        description="How numbers are written in text: 'en' (1,200,000.5 or 1 200 000.5) or"
+        " 'fr' (1 200 000,5: decimal comma, spaces group thousands).",
+    )
     reference_year: int = Field(
         2024, ge=1900, le=2200, description="Year the figures refer to (prices are not inflated)."
     )
     carbon_price: Amount = Field(
         0.0, description="Value of one t CO2 avoided (EUR/t), e.g. the EU ETS price '75 EUR/t'."
     )
-    discount_rate: float = Field(
-        0.05, ge=0.0, lt=1.0, description="Real discount rate used to annualise investments."
+    discount_rate: Fraction = Field(
+        0.05,
+        description="Real discount rate used to annualise investments, from 0 to below 1"
+        " (e.g. 0.05 or '5 %').",
     )
     detour_factor: float = Field(
         1.3,
@@ -222,11 +236,10 @@ class LinkMode(_Sourced):
         0.0, description="Investment per km of route (EUR/km, e.g. '1.2 MEUR/km')."
     )
     lifetime: Amount = Field(30.0, description="Economic lifetime of the investment (yr).")
-    fixed_om: float = Field(
+    fixed_om: Fraction = Field(
         0.0,
-        ge=0.0,
-        le=1.0,
-        description="Operation and maintenance per year, as a fraction of the investment.",
+        description="Operation and maintenance per year, as a fraction of the investment"
+        " (e.g. 0.02 or '2 %').",
     )
     annual_cost: Amount = Field(
         0.0, description="Yearly fixed cost of a link in use (EUR/yr), e.g. a contract."
@@ -311,11 +324,9 @@ class Converter(_Sourced):
     )
     investment: Amount = Field(0.0, description="Investment if it is to be built (EUR).")
     lifetime: Amount = Field(20.0, description="Economic lifetime of the investment (yr).")
-    fixed_om: float = Field(
+    fixed_om: Fraction = Field(
         0.0,
-        ge=0.0,
-        le=1.0,
-        description="Operation and maintenance per year, fraction of investment.",
+        description="Operation and maintenance per year, fraction of investment (e.g. '2 %').",
     )
     annual_cost: Amount = Field(0.0, description="Yearly fixed cost if it runs (EUR/yr).")
     existing: bool = Field(

@@ -7,7 +7,13 @@ per item in ``commodities``, ``seasons``, ``sites``, ``supplies``, ``demands``, 
 a ``fields`` sheet documents every column; both are optional when reading.
 
 Cells: a list is written ``a, b, c``; a mapping ``key=value; key=value`` (profiles, converter
-yields, sources); an empty cell leaves the field at its default.
+yields, sources); an empty cell leaves the field at its default.  Numbers written as text follow
+the territory's ``number_format`` (:mod:`symbiose.numbers`); booleans may be written
+``true``/``false`` or, as French Excel writes them, ``VRAI``/``FAUX`` (also ``oui``/``non``).
+
+A CSV folder may be saved by French Excel: each file is read as UTF-8 (with or without a byte
+order mark) or else as Windows-1252, and its separator (``,``, ``;`` or tab) is the one that
+splits its header row into known column names.
 """
 
 from __future__ import annotations
@@ -26,6 +32,13 @@ from pydantic import BaseModel
 from symbiose.inventory.errors import InventoryIssue
 from symbiose.inventory.scenario import Scenario
 from symbiose.inventory.schema import KEYS, SECTIONS, Inventory, Territory
+from symbiose.numbers import (
+    NUMBER_FORMATS,
+    NumberFormat,
+    NumberProblem,
+    only_in_other_style,
+    parse_number,
+)
 
 SHEETS = ("territory", *SECTIONS)
 OVERRIDE_COLUMNS = ("scenario", "action", "section", "key", "field", "value")
@@ -54,6 +67,8 @@ def _kind_of(annotation: Any) -> str:
         return "dict_str" if typing.get_args(annotation)[1:] == (str,) else "dict"
     if annotation is str:
         return "str"
+    if annotation is bool:
+        return "bool"
     return "other"
 
 
@@ -73,10 +88,28 @@ def encode_cell(value: Any) -> Any:
     return value
 
 
-def decode_cell(value: Any, kind: str) -> Any:
-    """A spreadsheet cell as a field value (the inverse of :func:`encode_cell`)."""
+_BOOLEANS = {
+    "true": True,
+    "false": False,
+    "vrai": True,
+    "faux": False,
+    "oui": True,
+    "non": False,
+    "yes": True,
+    "no": False,
+}
+"""Boolean cells, as English and French spreadsheets write them (case does not matter)."""
+
+
+def decode_cell(value: Any, kind: str, style: NumberFormat = "en") -> Any:
+    """A spreadsheet cell as a field value (the inverse of :func:`encode_cell`).
+
+    Numbers written as text are read in ``style``, the territory's ``number_format``.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if kind == "bool" and isinstance(value, str):
+        return _BOOLEANS.get(value.strip().lower(), value.strip())
     if kind == "list":
         return [part.strip() for part in str(value).split(",") if part.strip()]
     if kind in ("dict", "dict_str"):
@@ -87,26 +120,25 @@ def decode_cell(value: Any, kind: str) -> Any:
             key, sep, text = part.partition("=")
             if not sep:
                 raise ValueError(f"expected 'key=value; key=value', got {value!r}")
-            out[key.strip()] = text.strip() if kind == "dict_str" else _number_or_text(text.strip())
+            text = text.strip()
+            out[key.strip()] = text if kind == "dict_str" else _number_or_text(text, style)
         return out
     if kind == "str" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(int(value)) if float(value).is_integer() else str(value)
     if isinstance(value, str):
         text = value.strip()
-        if kind == "other":
-            try:  # CSV cells are text: a number written there is a number
-                return float(text)
-            except ValueError:
-                return text
+        if kind in ("other", "bool"):
+            # CSV cells are text: a number written there is a number
+            return _number_or_text(text, style)
         return text
     return value
 
 
-def _number_or_text(text: str) -> Any:
+def _number_or_text(text: str, style: NumberFormat) -> Any:
     try:
-        return float(text)
-    except ValueError:
-        return text
+        return parse_number(text, style)
+    except NumberProblem:
+        return text  # a quantity with its unit, read later in the same style
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -114,29 +146,96 @@ Table = list[list[Any]]
 
 
 def tables_to_document(tables: dict[str, Table]) -> tuple[dict[str, Any], list[InventoryIssue]]:
-    """Sheets (header row first) to an inventory document, with every sheet-level problem."""
+    """Sheets (header row first) to an inventory document, with every sheet-level problem.
+
+    Numbers written as text are read in the territory's ``number_format``.  When they are
+    written in the other style (a decimal comma under ``en``), the one problem reported is
+    that, rather than one per cell.
+    """
     issues: list[InventoryIssue] = []
     doc: dict[str, Any] = {}
+    style = number_format_of(tables)
+    hint = _style_hint(tables, style)
+    if hint:
+        return doc, [hint]
     if "territory" not in tables:
         issues.append(InventoryIssue(("territory",), "missing sheet 'territory'"))
     else:
-        doc["territory"] = _read_territory(tables["territory"], issues)
+        doc["territory"] = _read_territory(tables["territory"], issues, style)
     for section, model in SECTIONS.items():
         if section not in tables:
             continue
-        doc[section] = _read_section(section, model, tables[section], issues)
+        doc[section] = _read_section(section, model, tables[section], issues, style)
     return doc, issues
 
 
-def _read_territory(rows: Table, issues: list[InventoryIssue]) -> dict[str, Any]:
+def _territory_rows(rows: Table) -> Table:
+    return rows[1:] if rows and _is_header(rows[0]) else rows
+
+
+def number_format_of(tables: dict[str, Table]) -> NumberFormat:
+    """The ``number_format`` the territory sheet declares (``en`` when none, or not a known one).
+
+    An unknown value is left for the schema to report; the cells are read as ``en`` meanwhile.
+    """
+    for row in _territory_rows(tables.get("territory", [])):
+        if len(row) > 1 and str(row[0]).strip() == "number_format":
+            value = str(row[1]).strip().lower() if row[1] is not None else ""
+            for style in NUMBER_FORMATS:
+                if value == style:
+                    return style
+    return "en"
+
+
+def _numeric_cells(tables: dict[str, Table]) -> Iterable[tuple[tuple[str | int, ...], str]]:
+    """Every text cell that holds a number or a quantity, with where it is (for messages)."""
+    for row in _territory_rows(tables.get("territory", [])):
+        name = str(row[0]).strip() if row and row[0] is not None else ""
+        if len(row) > 1 and isinstance(row[1], str) and _kind(Territory, name) == "other":
+            yield ("territory", name), row[1]
+    for section, model in SECTIONS.items():
+        rows = tables.get(section) or [[]]
+        header = [str(h).strip() if h is not None else "" for h in rows[0]]
+        for i, row in enumerate(rows[1:]):
+            for col, cell in zip(header, row, strict=False):
+                kind = _kind(model, col)
+                if not isinstance(cell, str) or kind not in ("other", "dict"):
+                    continue
+                parts = _DICT_SPLIT.split(cell) if kind == "dict" else [cell]
+                for part in parts:
+                    yield (section, i, col), part.partition("=")[2] if kind == "dict" else part
+
+
+def _style_hint(tables: dict[str, Table], style: NumberFormat) -> InventoryIssue | None:
+    """One problem for numbers written in the other style than the declared one, or None."""
+    for loc, text in _numeric_cells(tables):
+        if only_in_other_style(text.strip(), style):
+            where = InventoryIssue(loc, "").path()
+            if style == "en":
+                return InventoryIssue(
+                    ("territory", "number_format"),
+                    f"numbers use a decimal comma (e.g. {text.strip()!r} at {where}):"
+                    " set number_format: fr in the territory",
+                )
+            return InventoryIssue(
+                ("territory", "number_format"),
+                f"numbers use a decimal point (e.g. {text.strip()!r} at {where}) but"
+                " number_format is fr: set number_format: en, or write them with a decimal comma",
+            )
+    return None
+
+
+def _read_territory(
+    rows: Table, issues: list[InventoryIssue], style: NumberFormat
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for r, row in enumerate(rows[1:] if rows and _is_header(rows[0]) else rows):
+    for r, row in enumerate(_territory_rows(rows)):
         if not row or row[0] is None or str(row[0]).strip() == "":
             continue
         name = str(row[0]).strip()
         value = row[1] if len(row) > 1 else None
         try:
-            decoded = decode_cell(value, _kind(Territory, name))
+            decoded = decode_cell(value, _kind(Territory, name), style)
         except ValueError as exc:
             issues.append(InventoryIssue(("territory", name), f"{exc} (row {r + 2})"))
             continue
@@ -150,7 +249,11 @@ def _is_header(row: list[Any]) -> bool:
 
 
 def _read_section(
-    section: str, model: type[BaseModel], rows: Table, issues: list[InventoryIssue]
+    section: str,
+    model: type[BaseModel],
+    rows: Table,
+    issues: list[InventoryIssue],
+    style: NumberFormat,
 ) -> list[dict[str, Any]]:
     if not rows:
         return []
@@ -179,7 +282,7 @@ def _read_section(
             if not col:
                 continue
             try:
-                value = decode_cell(cell, _kind(model, col))
+                value = decode_cell(cell, _kind(model, col), style)
             except ValueError as exc:
                 issues.append(InventoryIssue((section, i, col), str(exc)))
                 continue
@@ -209,30 +312,99 @@ def read_workbook(data: bytes) -> tuple[dict[str, Table], list[InventoryIssue]]:
 
 
 def read_csv_folder(folder: Path) -> tuple[dict[str, Table], list[InventoryIssue]]:
-    """The ``<sheet>.csv`` files of a folder as tables of cells."""
-    tables: dict[str, Table] = {}
+    """The ``<sheet>.csv`` files of a folder as tables of cells.
+
+    Each file is UTF-8 (with or without a byte order mark) or else Windows-1252, as French
+    Excel saves it; its separator is found from its header row (see :func:`detect_separator`).
+    """
+    texts: dict[str, str] = {}
     issues: list[InventoryIssue] = []
     for name in (*SHEETS, "overrides"):
         path = folder / f"{name}.csv"
         if not path.exists():
             continue
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            issues.append(InventoryIssue((name,), f"cannot read {path.name}: {exc}"))
-            continue
-        tables[name] = [list(row) for row in csv.reader(io.StringIO(text))]
-    if not tables:
+            texts[name] = decode_csv_bytes(path.read_bytes())
+        except OSError as exc:
+            issues.append(InventoryIssue((name,), f"cannot read {path.name}: {exc.strerror}"))
+        except UnicodeDecodeError:
+            issues.append(
+                InventoryIssue((name,), f"cannot read {path.name}: neither UTF-8 nor Windows-1252")
+            )
+    if not texts and not issues:
         issues.append(
             InventoryIssue(
                 (), f"no inventory CSV files (territory.csv, sites.csv, ...) in {folder}"
             )
         )
+    scores = {name: _separator_scores(name, text) for name, text in texts.items()}
+    folder_choice = max(SEPARATORS, key=lambda sep: sum(s[sep] for s in scores.values()))
+    tables: dict[str, Table] = {}
+    for name, text in texts.items():
+        sep = _best(scores[name]) or folder_choice
+        tables[name] = [list(row) for row in csv.reader(io.StringIO(text), delimiter=sep)]
     return tables, issues
 
 
-def overrides_to_scenarios(rows: Table) -> tuple[list[Scenario], list[InventoryIssue]]:
-    """Scenarios from an ``overrides`` sheet (one row per changed field)."""
+SEPARATORS = (",", ";", "\t")
+"""The separators a CSV file may use: English Excel writes ``,``, French Excel ``;``."""
+
+
+def decode_csv_bytes(data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (a byte order mark is dropped), else Windows-1252.
+
+    Windows-1252 is what French Excel writes under "CSV (separator: semicolon)".
+
+    Raises:
+        UnicodeDecodeError: neither reads the bytes.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def _known_headers(name: str) -> set[str]:
+    if name == "territory":
+        return {"field", "value"}
+    if name == "overrides":
+        return set(OVERRIDE_COLUMNS)
+    return set(_columns(SECTIONS[name]))
+
+
+def _separator_scores(name: str, text: str) -> dict[str, int]:
+    """How many known column names each separator splits the header row of ``text`` into."""
+    first = text.splitlines()[0] if text.strip() else ""
+    known = _known_headers(name)
+    scores = {}
+    for sep in SEPARATORS:
+        cells = next(csv.reader([first], delimiter=sep), [])
+        scores[sep] = sum(1 for c in cells if c.strip() in known)
+    return scores
+
+
+def _best(scores: dict[str, int]) -> str | None:
+    """The separator that splits the header best, or None when none does better than another."""
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+
+
+def detect_separator(name: str, text: str) -> str | None:
+    """The separator of the CSV ``text`` of sheet ``name``, from its header row.
+
+    Headers are known column names, so the right separator is the one that yields the most
+    of them; None when the header tells nothing (e.g. a one-column sheet).
+    """
+    return _best(_separator_scores(name, text))
+
+
+def overrides_to_scenarios(
+    rows: Table, style: NumberFormat = "en"
+) -> tuple[list[Scenario], list[InventoryIssue]]:
+    """Scenarios from an ``overrides`` sheet (one row per changed field).
+
+    Numbers written as text are read in ``style``, the territory's ``number_format``.
+    """
     issues: list[InventoryIssue] = []
     if len(rows) < 2:
         return [], issues
@@ -257,7 +429,9 @@ def overrides_to_scenarios(rows: Table) -> tuple[list[Scenario], list[InventoryI
         doc = docs.setdefault(name, {"name": name})
         loc: tuple[str | int, ...] = ("overrides", r)
         if action == "territory" or section == "territory":
-            doc.setdefault("territory", {})[field] = decode_cell(value, _kind(Territory, field))
+            doc.setdefault("territory", {})[field] = decode_cell(
+                value, _kind(Territory, field), style
+            )
             continue
         if section not in SECTIONS:
             issues.append(InventoryIssue((*loc, "section"), f"unknown section {section!r}"))
@@ -281,7 +455,7 @@ def overrides_to_scenarios(rows: Table) -> tuple[list[Scenario], list[InventoryI
                 item = dict(ident)
                 items.append(item)
             if field:
-                item[field] = decode_cell(value, _kind(SECTIONS[section], field))
+                item[field] = decode_cell(value, _kind(SECTIONS[section], field), style)
         else:
             issues.append(
                 InventoryIssue(

@@ -118,7 +118,7 @@ CASES: dict[str, tuple[Any, list[tuple[str, str]]]] = {
     ),
     "wrong_type_discount_rate": (
         setter("territory", "discount_rate", value="five"),
-        [("territory.discount_rate", "valid number")],
+        [("territory.discount_rate", "expected a fraction such as 0.05")],
     ),
     "volume_without_density": (
         lambda d: d["supplies"].append(
