@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from symbiose.inventory.schema import KEYS, SECTIONS, Inventory, Territory
+from symbiose.inventory.schema import KEYS, NOT_FIGURES, SECTIONS, Inventory, Territory
+from symbiose.numbers import NumberFormat
 
 Value = float | str
 """A parameter value as written into the document: a bare number, or a number with its unit."""
@@ -42,7 +43,6 @@ class SweepError(ValueError):
 # -- parameters ---------------------------------------------------------------------------------
 _TERRITORY = re.compile(r"^(?:territory\.)?(?P<field>[a-z_]+)$")
 _ITEM = re.compile(r"^(?P<section>[a-z_]+)\[(?P<key>[^\]]+)\]\.(?P<field>[a-z_]+)$")
-_NOT_FIGURES = ("sources", "estimates", "notes", "uncertainty")
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def parse_parameter(path: str) -> Parameter:
 
 def _check_figure(path: str, fields: Mapping[str, Any], name: str, keys: Sequence[str]) -> None:
     known = {f.alias or n for n, f in fields.items()}
-    if name not in known or name in _NOT_FIGURES or name in keys:
+    if name not in known or name in NOT_FIGURES or name in keys:
         raise SweepError(f"{path!r}: {name!r} is not a figure that a sweep can vary")
 
 
@@ -148,9 +148,7 @@ class Draw:
     """The name of the inventory (``base``) or scenario the values apply to."""
 
 
-def grid_draws(
-    grid: Mapping[str, Sequence[Value]], bases: Sequence[str] = ("base",)
-) -> list[Draw]:
+def grid_draws(grid: Mapping[str, Sequence[Value]], bases: Sequence[str] = ("base",)) -> list[Draw]:
     """Every combination of the grid's values, on every base, in a fixed order.
 
     Raises:
@@ -162,7 +160,7 @@ def grid_draws(
             raise SweepError(f"--grid {label}: give at least one value")
     labels = list(grid)
     combos = list(itertools.product(*(grid[k] for k in labels))) or [()]
-    draws = []
+    draws: list[Draw] = []
     for base in bases:
         for combo in combos:
             draws.append(Draw(len(draws), dict(zip(labels, combo, strict=True)), base))
@@ -207,7 +205,7 @@ def uncertainties(inv: Inventory) -> list[Uncertain]:
     Raises:
         SweepError: a distribution whose values cannot be read or mix units.
     """
-    style = getattr(inv.territory, "number_format", "en")
+    style: NumberFormat = inv.territory.number_format
     out = [
         _uncertain(Parameter(None, (), name), d.model_dump(exclude_none=True), style)
         for name, d in inv.territory.uncertainty.items()
@@ -225,7 +223,7 @@ def uncertainties(inv: Inventory) -> list[Uncertain]:
     return out
 
 
-def _uncertain(p: Parameter, spec: dict[str, Any], style: str) -> Uncertain:
+def _uncertain(p: Parameter, spec: dict[str, Any], style: NumberFormat) -> Uncertain:
     parse_parameter(p.label)
     (kind, raw), *_ = spec.items()
     if kind == "lognormal":
@@ -248,7 +246,7 @@ _LEADING_NUMBER = re.compile(
 )
 
 
-def _split_amount(p: Parameter, value: Any, style: str) -> tuple[float, str]:
+def _split_amount(p: Parameter, value: Any, style: NumberFormat) -> tuple[float, str]:
     """A distribution value as its magnitude and the unit text it is written in."""
     from symbiose.units import UnitProblem, parse_quantity
 
@@ -266,6 +264,18 @@ def _split_amount(p: Parameter, value: Any, style: str) -> tuple[float, str]:
     return magnitude, text[m.end() :].strip()
 
 
+def numbers_of(values: Mapping[str, Value], style: NumberFormat = "en") -> dict[str, list[Any]]:
+    """Each value's magnitude and unit text (``{"carbon_price": [75.0, "EUR/t"]}``).
+
+    Raises:
+        SweepError: a value that is not a number, with or without its unit.
+    """
+    return {
+        label: list(_split_amount(parse_parameter(label), value, style))
+        for label, value in values.items()
+    }
+
+
 def sample(u: Uncertain, rng: np.random.Generator) -> float:
     """One value of ``u``'s distribution, drawn with ``rng``."""
     if u.kind == "range":
@@ -278,7 +288,7 @@ def sample(u: Uncertain, rng: np.random.Generator) -> float:
     return float(median * math.exp(sigma * rng.standard_normal()))
 
 
-def render(magnitude: float, unit: str, style: str = "en") -> Value:
+def render(magnitude: float, unit: str, style: NumberFormat = "en") -> Value:
     """A drawn magnitude written like the distribution's values (a float, or text with a unit)."""
     if not unit:
         return float(magnitude)
@@ -302,8 +312,8 @@ def monte_carlo_draws(
             "no figure declares an uncertainty: add e.g. `uncertainty: {handling_cost:"
             " {range: ['20 EUR/t', '40 EUR/t']}}` to an item, or sweep a --grid"
         )
-    style = getattr(inv.territory, "number_format", "en")
-    draws = []
+    style: NumberFormat = inv.territory.number_format
+    draws: list[Draw] = []
     for base in bases or [Draw(0)]:
         for i in range(count):
             rng = np.random.default_rng([seed, i])
@@ -338,6 +348,7 @@ def solve_draw(doc: dict[str, Any], draw: Draw, settings: SweepSettings) -> dict
     start = time.perf_counter()
     record: dict[str, Any] = {"index": draw.index, "base": draw.base, "values": dict(draw.values)}
     try:
+        record["numbers"] = numbers_of(draw.values, doc["territory"].get("number_format", "en"))
         inv = inventory_from_document(apply_values(doc, draw.values), validate=False)
         options = SolveOptions(time_limit=settings.time_limit, gap=settings.gap, threads=1)
         report = optimise(inv, settings.objective, options)
@@ -366,7 +377,7 @@ def _outcome(report: Any) -> dict[str, Any]:
     out["gap"] = res.gap
     flows = report.flows
     out["exchanges"] = [
-        [r.from_id, r.to_id, r.mode, r.commodity, float(r.delivered)]
+        [r.from_id, r.to_id, r.mode, r.commodity, float(r.delivered), r.unit]
         for r in flows.itertuples()
         if r.delivered > 0
     ]

@@ -9,6 +9,7 @@ converted (:mod:`symbiose.convert`), so that every problem is reported with its 
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -36,6 +37,9 @@ class LogNormal(_Model):
     sigma: float = Field(gt=0.0, le=3.0, description="Standard deviation of the log (e.g. 0.3).")
 
 
+_DISTRIBUTION_TEXT = re.compile(r"^\s*(?P<kind>range|triangular|lognormal)\s*\((?P<args>.*)\)\s*$")
+
+
 class Distribution(_Model):
     """How an estimated figure may vary, for Monte Carlo sweeps (``symbiose sweep --draws``).
 
@@ -54,6 +58,28 @@ class Distribution(_Model):
         None, description="Lognormal around a median, e.g. {median: '60 MEUR', sigma: 0.3}."
     )
 
+    def to_text(self) -> str:
+        """The distribution as one spreadsheet cell: ``range(20 EUR/t | 40 EUR/t)``."""
+        if self.lognormal is not None:
+            return f"lognormal({self.lognormal.median} | {self.lognormal.sigma})"
+        kind = "range" if self.range is not None else "triangular"
+        return f"{kind}({' | '.join(str(v) for v in getattr(self, kind))})"
+
+    @staticmethod
+    def parts_of_text(text: str) -> tuple[str, list[str]]:
+        """The kind and the values of a cell written by :meth:`to_text`.
+
+        Raises:
+            ValueError: the text is not ``KIND(V | V ...)``.
+        """
+        m = _DISTRIBUTION_TEXT.match(text)
+        if m is None:
+            raise ValueError(
+                f"expected range(LOW | HIGH), triangular(LOW | MODE | HIGH) or"
+                f" lognormal(MEDIAN | SIGMA), got {text!r}"
+            )
+        return m["kind"], [part.strip() for part in m["args"].split("|")]
+
     @model_validator(mode="after")
     def _one_kind(self) -> Distribution:
         kinds = [k for k in ("range", "triangular", "lognormal") if getattr(self, k) is not None]
@@ -63,6 +89,10 @@ class Distribution(_Model):
                 + (f" (got {', '.join(kinds)})" if kinds else "")
             )
         return self
+
+
+NOT_FIGURES = ("sources", "estimates", "notes", "uncertainty")
+"""Fields of a sourced item that describe its figures rather than being one."""
 
 
 class _Sourced(_Model):
@@ -80,6 +110,17 @@ class _Sourced(_Model):
         description="How estimated fields may vary, by field name, for Monte Carlo sweeps"
         " (e.g. {handling_cost: {range: ['20 EUR/t', '40 EUR/t']}}).",
     )
+
+    @model_validator(mode="after")
+    def _uncertain_figures(self) -> _Sourced:
+        figures = {f.alias or n for n, f in type(self).model_fields.items()} - set(NOT_FIGURES)
+        unknown = sorted(set(self.uncertainty) - figures)
+        if unknown:
+            raise ValueError(
+                f"uncertainty: {', '.join(map(repr, unknown))} is not a figure of this item"
+                f" (one of: {', '.join(sorted(figures))})"
+            )
+        return self
 
 
 class Territory(_Sourced):
