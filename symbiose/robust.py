@@ -16,6 +16,7 @@ Percentiles are numpy's linear interpolation over the solved draws.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,12 +167,19 @@ def _driver(flow: pd.Series, params: Mapping[str, pd.Series]) -> tuple[str, floa
     for label, values in params.items():
         if values.nunique() < 2:
             continue
-        rho = flow.corr(values, method="spearman")
+        rho = _spearman(flow, values)
         if np.isfinite(rho) and abs(rho) > abs(best_rho):
             best, best_rho = label, float(rho)
     if abs(best_rho) < DRIVER_THRESHOLD:
         return "", 0.0
     return best, best_rho
+
+
+def _spearman(a: pd.Series, b: pd.Series) -> float:
+    """Spearman's rank correlation; NaN when either side does not vary."""
+    if a.nunique() < 2 or b.nunique() < 2:
+        return math.nan
+    return float(a.corr(b, method="spearman"))
 
 
 def _sensitivity_table(draws: pd.DataFrame) -> pd.DataFrame:
@@ -185,10 +193,8 @@ def _sensitivity_table(draws: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "parameter": label,
-                "rho_valorisation": float(
-                    values.corr(solved["valorisation_eur_per_yr"], method="spearman")
-                ),
-                "rho_co2": float(values.corr(solved["co2_avoided_t_per_yr"], method="spearman")),
+                "rho_valorisation": _spearman(values, solved["valorisation_eur_per_yr"]),
+                "rho_co2": _spearman(values, solved["co2_avoided_t_per_yr"]),
                 "low": float(values.min()),
                 "high": float(values.max()),
             }
