@@ -158,6 +158,10 @@ def grid_draws(grid: Mapping[str, Sequence[Value]], bases: Sequence[str] = ("bas
         parse_parameter(label)
         if not values:
             raise SweepError(f"--grid {label}: give at least one value")
+        units = sorted({_unit_text(v) for v in values})
+        if len(units) > 1:
+            shown = ", ".join(repr(u or "no unit") for u in units)
+            raise SweepError(f"--grid {label}: write every value in one unit (got {shown})")
     labels = list(grid)
     combos = list(itertools.product(*(grid[k] for k in labels))) or [()]
     draws: list[Draw] = []
@@ -244,6 +248,14 @@ def _uncertain(p: Parameter, spec: dict[str, Any], style: NumberFormat) -> Uncer
 _LEADING_NUMBER = re.compile(
     r"^\s*[+\-\u2212]?[\d\s\u00a0\u202f\u2009.,]*\d(?:[eE][+\-\u2212]?\d+)?"
 )
+
+
+def _unit_text(value: Value) -> str:
+    """The unit a value is written in ('' for a bare number)."""
+    if not isinstance(value, str):
+        return ""
+    m = _LEADING_NUMBER.match(value)
+    return value[m.end() :].strip() if m else value.strip()
 
 
 def _split_amount(p: Parameter, value: Any, style: NumberFormat) -> tuple[float, str]:

@@ -109,6 +109,11 @@ def test_a_grid_is_every_combination_on_every_base() -> None:
     assert {d.base for d in draws[4:]} == {"dk6-stops"}
 
 
+def test_grid_values_in_two_units_are_refused() -> None:
+    with pytest.raises(SweepError, match="write every value in one unit"):
+        grid_draws(parse_grid(["carbon_price=0,200 EUR/t"]))
+
+
 def test_a_grid_spec_without_values_is_refused() -> None:
     with pytest.raises(SweepError, match="write NAME=V1,V2"):
         parse_grid(["carbon_price"])
