@@ -23,7 +23,8 @@ from api.deps import Services
 from api.migrate import upgrade
 from api.pool import Dispatcher, WorkerPool
 from api.problems import PROBLEM_JSON, install
-from api.routes import comparisons, inventories, meta, runs, scenarios
+from api.routes import comparisons, inventories, meta, runs, scenarios, sweeps
+from api.sweeps import SweepRunner
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install(app)
-    for module in (meta, inventories, scenarios, runs, comparisons):
+    for module in (meta, inventories, scenarios, runs, comparisons, sweeps):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -91,12 +92,15 @@ def start_services(settings: Settings) -> Services:
     background.start()
     sync.start()
     dispatcher.start()
-    return Services(settings, engine, sessions, background, sync, dispatcher)
+    sweep_runner = SweepRunner(sessions, settings)
+    sweep_runner.start()
+    return Services(settings, engine, sessions, background, sync, dispatcher, sweep_runner)
 
 
 def stop_services(services: Services) -> None:
     """Stop dispatching, stop the workers, close the database."""
     services.dispatcher.stop()
+    services.sweeps.stop(services.settings.shutdown_grace)
     services.background.stop(services.settings.shutdown_grace)
     services.sync.stop(services.settings.shutdown_grace)
     services.engine.dispose()

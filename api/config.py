@@ -50,6 +50,13 @@ class Settings:
     """Seconds suggested in Retry-After when a queue is full."""
     shutdown_grace: float = 5.0
     """Seconds a stopping service lets running solves finish; the rest resume at the next start."""
+    max_sweep_draws: int = 500
+    """Most draws (solves) one sweep may ask for (422 beyond)."""
+    sweep_workers: int = 0
+    """Local Dask worker processes of a sweep (0: its draws are solved one by one in the sweep's
+    own process, apart from the service's)."""
+    dask_scheduler: str = ""
+    """Address of a Dask scheduler (``tcp://HOST:PORT``) that sweeps run on; empty: local."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -15,6 +15,7 @@ from api.config import Settings
 from api.keys import Principal, authenticate
 from api.pool import Dispatcher, WorkerPool
 from api.problems import ApiProblem
+from api.sweeps import SweepRunner
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Services:
     background: WorkerPool
     sync: WorkerPool
     dispatcher: Dispatcher
+    sweeps: SweepRunner
 
 
 def get_services(request: Request) -> Services:

@@ -213,3 +213,55 @@ def compare_reports(reports: dict[str, Any]) -> tuple[list[dict], list[dict]]:
 def _records(frame: pd.DataFrame) -> list[dict]:
     frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
     return json.loads(frame.to_json(orient="records"))
+
+
+def plan_sweep(
+    inv_json: str, grid: dict[str, list[str]], draws: int, seed: int
+) -> tuple[dict[str, Any], int]:
+    """The plan of a sweep of a stored inventory: its document and draws, JSON-ready.
+
+    Raises:
+        SweepError: a grid parameter that names no figure, or draws without uncertainties.
+    """
+    from symbiose.sweep import SweepError, grid_draws, monte_carlo_draws, parse_parameter
+
+    inv = inventory_from_json(inv_json)
+    labelled: dict[str, list[str]] = {}
+    for name, values in grid.items():
+        label = parse_parameter(name).label
+        if label in labelled:
+            raise SweepError(f"{name!r} names {label} a second time")
+        labelled[label] = values
+    planned = grid_draws(labelled)
+    if draws:
+        planned = monte_carlo_draws(inv, draws, seed, bases=planned)
+    doc = json.loads(inv_json)
+    spec = {
+        "docs": {"base": doc},
+        "draws": [{"index": d.index, "values": d.values, "base": d.base} for d in planned],
+        "names": {s.id: s.name for s in inv.sites},
+    }
+    return spec, len(planned)
+
+
+def run_planned_sweep(
+    spec: dict[str, Any],
+    workers: int,
+    scheduler: str | None,
+    progress: Any,
+) -> dict[str, Any]:
+    """Solve a planned sweep; its robust toile as a JSON-ready document."""
+    from symbiose.executor import run_sweep
+    from symbiose.robust import robust_toile
+    from symbiose.sweep import Draw, SweepSettings
+
+    draws = [Draw(d["index"], d["values"], d["base"]) for d in spec["draws"]]
+    settings = SweepSettings(**spec["settings"])
+    records = run_sweep(
+        spec["docs"], draws, settings, scheduler=scheduler, workers=workers, progress=progress
+    )
+    toile = robust_toile(records, spec["names"])
+    return {
+        "summary": toile.summary,
+        "tables": {name: _records(frame) for name, frame in toile.tables().items()},
+    }

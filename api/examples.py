@@ -206,3 +206,12 @@ def synthetic_inventory(
             },
         ],
     }
+
+
+SWEEP_EXAMPLE: dict[str, Any] = {
+    "inventory_id": "0f8c2d3e4b5a69788796a5b4c3d2e1f0",
+    "grid": {"carbon_price": ["50 EUR/t", "75 EUR/t", "150 EUR/t"]},
+    "draws": 20,
+    "seed": 1,
+}
+"""A sweep: three carbon prices, each with 20 draws of the inventory's uncertainties."""

@@ -248,3 +248,58 @@ class Health(BaseModel):
 
     status: Literal["ok"]
     workers: dict[str, dict[str, int]] = Field(description="Per pool: size, busy, processes.")
+
+
+class SweepCreate(_In):
+    """A sweep of a stored inventory version: a grid of figures and/or Monte Carlo draws."""
+
+    inventory_id: str = Field(max_length=64, description="The inventory to sweep.")
+    version: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="Its version; the latest one when omitted."
+    )
+    grid: dict[str, list[str]] = Field(
+        default_factory=dict,
+        max_length=8,
+        description="Values of named figures, every combination, e.g. {carbon_price: ['50', "
+        "'150']} or {'supplies[am_dunkerque/co2].handling_cost': ['20 EUR/t', '40 EUR/t']}.",
+    )
+    draws: int = Field(
+        0, ge=0, le=100_000, description="Monte Carlo draws of the inventory's uncertainties."
+    )
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the Monte Carlo draws.")
+    objective: Objective = Field("valorisation", description="What each draw maximises.")
+    time_limit: float = Field(60.0, gt=0, le=3600, description="Seconds per draw's solve.")
+    gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap of each solve.")
+
+    @model_validator(mode="after")
+    def _something(self) -> SweepCreate:
+        if not self.grid and not self.draws:
+            raise ValueError("nothing to sweep: give a grid, draws, or both")
+        for name, values in self.grid.items():
+            if len(name) > 200 or not values or len(values) > 50:
+                raise ValueError(f"grid {name[:60]!r}: give 1 to 50 values (names ≤ 200 chars)")
+            if any(len(v) > 100 for v in values):
+                raise ValueError(f"grid {name[:60]!r}: values are at most 100 characters")
+        return self
+
+
+class SweepPublic(BaseModel):
+    """A sweep, its progress and, once finished, its summary."""
+
+    id: str
+    state: RunState = Field(description="queued, running, finished, failed or cancelled.")
+    inventory_id: str
+    version: int
+    total: int = Field(description="Draws (solves) in the sweep.")
+    done: int = Field(description="Draws solved or failed so far.")
+    failed: int = Field(description="Draws that failed (each with its reason in the draws table).")
+    reason: str | None = Field(description="Why the sweep failed or was cancelled.")
+    summary: dict[str, Any] | None = Field(
+        description="When finished: draws solved and failed, valorisation and CO2 avoided at"
+        " P10/P50/P90."
+    )
+    cancel_requested: bool
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    links: dict[str, str] = Field(description="Where to read it, its tables and cancel it.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -23,6 +24,7 @@ from api.db import (
     RunResultRow,
     RunRow,
     ScenarioRow,
+    SweepRow,
     new_id,
     now,
 )
@@ -35,6 +37,7 @@ from api.schemas import (
     RunPublic,
     RunState,
     ScenarioPublic,
+    SweepPublic,
 )
 
 
@@ -429,4 +432,39 @@ def comparison_public(row: ComparisonRow) -> ComparisonPublic:
         totals=row.totals,
         exchanges=row.exchanges,
         created_at=_utc(row.created_at),
+    )
+
+
+def get_sweep(session: Session, who: Principal, sweep_id: str) -> SweepRow:
+    """The caller's sweep, or 404."""
+    row: SweepRow = _owned(session, who, SweepRow, "sweep", sweep_id)
+    return row
+
+
+def sweep_public(row: SweepRow) -> SweepPublic:
+    """The public form of a sweep."""
+    base = f"/v1/sweeps/{row.id}"
+    links = {"self": base}
+    summary = None
+    if row.state == "finished" and row.result:
+        summary = json.loads(row.result)["summary"]
+        for name in ("draws", "exchanges", "sensitivity"):
+            links[name] = f"{base}/tables/{name}"
+    if row.state in ("queued", "running"):
+        links["cancel"] = base + "/cancel"
+    return SweepPublic(
+        id=row.id,
+        state=row.state,  # type: ignore[arg-type]
+        inventory_id=row.inventory_id,
+        version=row.version,
+        total=row.total,
+        done=row.done,
+        failed=row.failed,
+        reason=row.reason,
+        summary=summary,
+        cancel_requested=row.cancel_requested,
+        created_at=_utc(row.created_at),
+        started_at=_utc(row.started_at) if row.started_at else None,
+        finished_at=_utc(row.finished_at) if row.finished_at else None,
+        links=links,
     )

@@ -29,7 +29,7 @@ from models.solve import Progress, SolveOptions, solve
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 2, 3, 4
 
 # Verb modules of the other layers; each exposes ``register(subparsers)``.
-PLUGINS = ("symbiose.commands_inventory", "api.commands")
+PLUGINS = ("symbiose.commands_inventory", "symbiose.commands_sweep", "api.commands")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

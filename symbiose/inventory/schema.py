@@ -9,9 +9,10 @@ converted (:mod:`symbiose.convert`), so that every problem is reported with its 
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from symbiose.numbers import NumberFormat
 
@@ -29,6 +30,71 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class LogNormal(_Model):
+    """A lognormal distribution given by its median and the standard deviation of its log."""
+
+    median: Amount = Field(description="The median value, e.g. '60 MEUR'.")
+    sigma: float = Field(gt=0.0, le=3.0, description="Standard deviation of the log (e.g. 0.3).")
+
+
+_DISTRIBUTION_TEXT = re.compile(r"^\s*(?P<kind>range|triangular|lognormal)\s*\((?P<args>.*)\)\s*$")
+
+
+class Distribution(_Model):
+    """How an estimated figure may vary, for Monte Carlo sweeps (``symbiose sweep --draws``).
+
+    Exactly one of ``range``, ``triangular`` or ``lognormal``.  Values are written like the
+    field itself (``"20 EUR/t"``, or a bare number in the field's canonical unit); the bounds
+    of one distribution share one unit.
+    """
+
+    range: tuple[Amount, Amount] | None = Field(
+        None, description="Uniform between a low and a high value, e.g. ['20 EUR/t', '40 EUR/t']."
+    )
+    triangular: tuple[Amount, Amount, Amount] | None = Field(
+        None, description="Triangular: low, most likely, high, e.g. [20, 30, 45]."
+    )
+    lognormal: LogNormal | None = Field(
+        None, description="Lognormal around a median, e.g. {median: '60 MEUR', sigma: 0.3}."
+    )
+
+    def text_parts(self) -> tuple[str, list[Amount]]:
+        """The kind and the values, for one spreadsheet cell: ``range(20 EUR/t | 40 EUR/t)``."""
+        if self.lognormal is not None:
+            return "lognormal", [self.lognormal.median, self.lognormal.sigma]
+        kind = "range" if self.range is not None else "triangular"
+        return kind, list(getattr(self, kind))
+
+    @staticmethod
+    def parts_of_text(text: str) -> tuple[str, list[str]]:
+        """The kind and the values of a cell written from :meth:`text_parts`.
+
+        Raises:
+            ValueError: the text is not ``KIND(V | V ...)``.
+        """
+        m = _DISTRIBUTION_TEXT.match(text)
+        if m is None:
+            raise ValueError(
+                f"expected range(LOW | HIGH), triangular(LOW | MODE | HIGH) or"
+                f" lognormal(MEDIAN | SIGMA), got {text!r}"
+            )
+        return m["kind"], [part.strip() for part in m["args"].split("|")]
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Distribution:
+        kinds = [k for k in ("range", "triangular", "lognormal") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(
+                "give exactly one of range, triangular or lognormal"
+                + (f" (got {', '.join(kinds)})" if kinds else "")
+            )
+        return self
+
+
+NOT_FIGURES = ("sources", "estimates", "notes", "uncertainty")
+"""Fields of a sourced item that describe its figures rather than being one."""
+
+
 class _Sourced(_Model):
     sources: dict[str, str] = Field(
         default_factory=dict,
@@ -39,6 +105,22 @@ class _Sourced(_Model):
         description="Fields whose value is an estimate without a published source; users should override them.",
     )
     notes: str = Field("", description="Free text for the reader.")
+    uncertainty: dict[str, Distribution] = Field(
+        default_factory=dict,
+        description="How estimated fields may vary, by field name, for Monte Carlo sweeps"
+        " (e.g. {handling_cost: {range: ['20 EUR/t', '40 EUR/t']}}).",
+    )
+
+    @model_validator(mode="after")
+    def _uncertain_figures(self) -> _Sourced:
+        figures = {f.alias or n for n, f in type(self).model_fields.items()} - set(NOT_FIGURES)
+        unknown = sorted(set(self.uncertainty) - figures)
+        if unknown:
+            raise ValueError(
+                f"uncertainty: {', '.join(map(repr, unknown))} is not a figure of this item"
+                f" (one of: {', '.join(sorted(figures))})"
+            )
+        return self
 
 
 class Territory(_Sourced):

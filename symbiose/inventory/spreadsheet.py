@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from symbiose import exports
 from symbiose.inventory.errors import InventoryIssue
 from symbiose.inventory.scenario import Scenario
-from symbiose.inventory.schema import KEYS, SECTIONS, Inventory, Territory
+from symbiose.inventory.schema import KEYS, SECTIONS, Distribution, Inventory, Territory
 from symbiose.inventory.workbook import WorkbookRefused, read_xlsx
 from symbiose.numbers import (
     NUMBER_FORMATS,
@@ -68,7 +68,10 @@ def _kind_of(annotation: Any) -> str:
     if origin is list:
         return "list"
     if origin is dict:
-        return "dict_str" if typing.get_args(annotation)[1:] == (str,) else "dict"
+        value_type = typing.get_args(annotation)[1:]
+        if value_type == (Distribution,):
+            return "dict_distribution"
+        return "dict_str" if value_type == (str,) else "dict"
     if annotation is str:
         return "str"
     if annotation is bool:
@@ -88,7 +91,7 @@ def encode_cell(value: Any, style: NumberFormat = "en") -> Any:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) if value else None
     if isinstance(value, dict):
-        parts = (f"{k}={_text_of(v, style)}" for k, v in value.items())
+        parts = (f"{k}={_encode_entry(v, style)}" for k, v in value.items())
         return "; ".join(parts) if value else None
     return value
 
@@ -98,6 +101,24 @@ def _text_of(value: Any, style: NumberFormat) -> str:
     if style == "fr" and isinstance(value, float | int) and not isinstance(value, bool):
         return render(value, style)
     return str(value)
+
+
+def _encode_entry(value: Any, style: NumberFormat) -> str:
+    # an uncertainty entry is a distribution, written as one short formula-like text
+    if isinstance(value, dict):
+        kind, parts = Distribution.model_validate(value).text_parts()
+        return f"{kind}({' | '.join(_text_of(p, style) for p in parts)})"
+    return _text_of(value, style)
+
+
+def _decode_distribution(text: str, style: NumberFormat) -> dict[str, Any]:
+    kind, parts = Distribution.parts_of_text(text)
+    values = [_number_or_text(part, style) for part in parts]
+    if kind == "lognormal":
+        if len(values) != 2:
+            raise ValueError(f"lognormal takes a median and a sigma, got {text!r}")
+        return {"lognormal": {"median": values[0], "sigma": values[1]}}
+    return {kind: values}
 
 
 _BOOLEANS = {
@@ -124,7 +145,7 @@ def decode_cell(value: Any, kind: str, style: NumberFormat = "en") -> Any:
         return _BOOLEANS.get(value.strip().lower(), value.strip())
     if kind == "list":
         return [part.strip() for part in str(value).split(",") if part.strip()]
-    if kind in ("dict", "dict_str"):
+    if kind in ("dict", "dict_str", "dict_distribution"):
         out: dict[str, Any] = {}
         for part in _DICT_SPLIT.split(str(value)):
             if not part.strip():
@@ -133,7 +154,10 @@ def decode_cell(value: Any, kind: str, style: NumberFormat = "en") -> Any:
             if not sep:
                 raise ValueError(f"expected 'key=value; key=value', got {value!r}")
             text = text.strip()
-            out[key.strip()] = text if kind == "dict_str" else _number_or_text(text, style)
+            if kind == "dict_distribution":
+                out[key.strip()] = _decode_distribution(text, style)
+            else:
+                out[key.strip()] = text if kind == "dict_str" else _number_or_text(text, style)
         return out
     if kind == "str" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(int(value)) if float(value).is_integer() else str(value)

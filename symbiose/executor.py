@@ -1,0 +1,141 @@
+"""Where a sweep's solves run: in this process, or as Dask tasks (``dask.distributed``).
+
+The same code runs on a laptop and on a cluster:
+
+* ``workers=0``: one after the other in this process, without Dask (the reference);
+* ``scheduler="tcp://HOST:PORT"``: an existing Dask cluster;
+* otherwise, the scheduler that Dask's own configuration names (``DASK_SCHEDULER_ADDRESS``,
+  or ``scheduler-address`` in a Dask config file), else a ``LocalCluster`` of worker
+  processes sized to this machine (one single-threaded worker per core, or ``workers``).
+
+Each draw is one task.  A draw that fails inside the solve comes back as a record with its
+reason (:func:`symbiose.sweep.solve_draw` never raises); a worker that dies mid-task has its
+tasks re-run elsewhere by the Dask scheduler (up to its ``allowed-failures``), and a task that
+still cannot finish is reported as a failed draw, without sinking the sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from symbiose.sweep import Draw, SweepSettings, solve_draw, solve_in_process
+
+Record = dict[str, Any]
+ProgressFn = Callable[[int, int, Record], None]
+"""Called as ``progress(done, total, record)`` each time a draw completes."""
+
+
+def run_sweep(
+    docs: Mapping[str, dict[str, Any]],
+    draws: Sequence[Draw],
+    settings: SweepSettings,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+) -> list[Record]:
+    """Solve every draw; the records in draw order.
+
+    Args:
+        docs: the inventory document of each base (``draw.base``).
+        draws: what to solve.
+        settings: how each draw is solved.
+        scheduler: address of an existing Dask scheduler.
+        workers: local worker processes (0: no Dask, solve in this process).
+        progress: called as each draw completes.
+    """
+    if workers == 0 and scheduler is None:
+        return _in_process(docs, draws, settings, progress)
+    with _client(scheduler, workers) as client:
+        return _on_dask(client, docs, draws, settings, progress)
+
+
+def _in_process(
+    docs: Mapping[str, dict[str, Any]],
+    draws: Sequence[Draw],
+    settings: SweepSettings,
+    progress: ProgressFn | None,
+) -> list[Record]:
+    if progress is None:
+        return solve_in_process(docs, draws, settings)
+    records = []
+    for i, draw in enumerate(draws):
+        records.append(solve_draw(docs[draw.base], draw, settings))
+        progress(i + 1, len(draws), records[-1])
+    return records
+
+
+@contextmanager
+def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """A Dask client on the cluster asked for; a local cluster is closed with it."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    address = scheduler or dask.config.get("scheduler-address", None)
+    if address:
+        with Client(address, timeout="30s") as client:
+            yield client
+        return
+    cluster = LocalCluster(
+        n_workers=workers or os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    try:
+        with Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+
+
+def _on_dask(
+    client: Any,
+    docs: Mapping[str, dict[str, Any]],
+    draws: Sequence[Draw],
+    settings: SweepSettings,
+    progress: ProgressFn | None,
+) -> list[Record]:
+    from distributed import as_completed
+
+    token = uuid.uuid4().hex[:8]
+    shared = {name: client.scatter(doc, broadcast=True) for name, doc in docs.items()}
+    futures = {
+        client.submit(
+            solve_draw,
+            shared[d.base],
+            d,
+            settings,
+            key=f"symbiose-draw-{token}-{d.index}",
+            pure=False,
+        ): d
+        for d in draws
+    }
+    records: dict[int, Record] = {}
+    for future in as_completed(futures):
+        draw = futures[future]
+        records[draw.index] = _record_of(future, draw)
+        if progress is not None:
+            progress(len(records), len(draws), records[draw.index])
+    return [records[d.index] for d in draws]
+
+
+def _record_of(future: Any, draw: Draw) -> Record:
+    """The draw's record, or a failed record when the task itself could not run."""
+    try:
+        record: Record = future.result()
+    except Exception as exc:  # e.g. KilledWorker: the draw failed, the sweep goes on
+        record = {
+            "index": draw.index,
+            "base": draw.base,
+            "values": dict(draw.values),
+            "status": "error",
+            "error": f"the task could not run: {type(exc).__name__}: {exc}",
+        }
+    return record
