@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from symbiose.inventory.errors import InventoryIssue
-from symbiose.inventory.scenario import Scenario
+from symbiose.inventory.scenario import Scenario, partial_key_message
 from symbiose.inventory.schema import KEYS, SECTIONS, Inventory, Territory
 
 SHEETS = ("territory", *SECTIONS)
@@ -264,6 +264,8 @@ def overrides_to_scenarios(rows: Table) -> tuple[list[Scenario], list[InventoryI
             continue
         fields = KEYS[section]
         parts = key.split("/")
+        if action == "remove" and len(parts) < len(fields):
+            parts += [""] * (len(fields) - len(parts))  # a partial key: said below how to finish it
         if len(parts) != len(fields):
             issues.append(
                 InventoryIssue(
@@ -272,6 +274,13 @@ def overrides_to_scenarios(rows: Table) -> tuple[list[Scenario], list[InventoryI
             )
             continue
         ident = dict(zip(fields, parts, strict=True))
+        blank = [f for f in fields if not ident[f].strip()]
+        if blank and action == "remove":
+            given = {f: v for f, v in ident.items() if f not in blank}
+            written = "/".join(v.strip() or "*" for v in ident.values())
+            msg = partial_key_message(section, given, blank)
+            issues.append(InventoryIssue((*loc, "key"), f"{msg} (here: key {written!r})"))
+            continue
         if action == "remove":
             doc.setdefault("remove", {}).setdefault(section, []).append(ident)
         elif action in ("update", "add"):
