@@ -562,3 +562,59 @@ def test_other_territories_objects_answer_404(live: Live, keys: Keys, other: Key
         problem(resp, 404)
     # ... and the owner's objects are untouched.
     assert c.get(f"/v1/inventories/{i}", headers=keys.viewer).json()["latest_version"] == 1
+
+
+def test_a_submitted_inventory_with_swapped_coordinates_is_stored_with_a_warning(
+    live: Live, keys: Keys
+) -> None:
+    c = live.client
+    plain = create_inventory(c, keys)
+    assert plain["warnings"] == []
+    inv = small_inventory()
+    inv["sites"][2] = inv["sites"][2] | {"latitude": 2.37, "longitude": 51.04}
+    created = create_inventory(c, keys, inv)
+    assert created["warnings"] == [
+        {
+            "path": "sites[2].latitude",
+            "kind": "swapped-coordinates",
+            "message": "latitude and longitude look swapped: site 'heating' at (2.37, 51.04) is"
+            " 7,056 km from the territory's other sites; at (51.04, 2.37) it would be 2 km"
+            " from them",
+        }
+    ]
+    # reading answers no warnings; a patch answers those of the new version
+    assert c.get(f"/v1/inventories/{created['id']}", headers=keys.viewer).json()["warnings"] == []
+    h = keys.coordinator | {"If-Match": created["etag"]}
+    fixed = {"update": {"sites": [{"id": "heating", "latitude": 51.04, "longitude": 2.37}]}}
+    r = c.patch(f"/v1/inventories/{created['id']}", json=fixed, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["warnings"] == []
+
+
+def test_removing_supplies_by_site_alone_is_refused_with_the_entrys_path(
+    live: Live, keys: Keys
+) -> None:
+    c = live.client
+    inv = create_inventory(c, keys)
+    remove = {"supplies": [{"site": "steelworks"}]}
+    body = problem(
+        c.post(
+            "/v1/scenarios",
+            json={"name": "partial", "inventory_id": inv["id"], "remove": remove},
+            headers=keys.coordinator,
+        ),
+        422,
+    )
+    assert body["errors"] == [
+        {
+            "path": "remove.supplies[0]",
+            "message": "give 'commodity' too, or commodity: '*' to remove every supply with"
+            " site 'steelworks'",
+        }
+    ]
+    h = keys.coordinator | {"If-Match": inv["etag"]}
+    body = problem(c.patch(f"/v1/inventories/{inv['id']}", json={"remove": remove}, headers=h), 422)
+    assert paths(body) == ["remove.supplies[0]"]
+    wide = {"supplies": [{"site": "steelworks", "commodity": "*"}]}
+    r = c.patch(f"/v1/inventories/{inv['id']}", json={"remove": wide}, headers=h)
+    assert r.status_code == 200, r.text
