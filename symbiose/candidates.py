@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 import scipy.sparse as sp
@@ -182,34 +183,35 @@ def _prune(
     joined to every origin, one on the reversed graph from a super-sink joined to every
     destination (two searches per commodity, however many origins).
     """
-    index: dict[str, int] = {}
-    for node in places:
-        index.setdefault(node, len(index))
-    carried: dict[str, list[tuple[int, int]]] = {}
-    cand_arcs: dict[str, list[tuple[Key, int, int]]] = {}
-    for key, edge in edges.items():
-        t, h = index.setdefault(key[0], len(index)), index.setdefault(key[1], len(index))
-        for k in edge.commodities:
-            carried.setdefault(k, []).append((t, h))
-            cand_arcs.setdefault(k, []).append((key, t, h))
-    for key, ks in explicit.items():
-        t, h = index.setdefault(key[0], len(index)), index.setdefault(key[1], len(index))
-        for k in ks:
-            carried.setdefault(k, []).append((t, h))
-    for ends in endpoints.values():
-        for node in (*ends.origins, *ends.destinations):
-            index.setdefault(node, len(index))
+    index = {node: i for i, node in enumerate(places)}
+    ends_nodes = {x for e in endpoints.values() for x in (*e.origins, *e.destinations)}
+    named = {x for key in (*edges, *explicit) for x in key[:2]} | ends_nodes
+    for node in sorted(named - index.keys()):  # normally none: every node is a place
+        index[node] = len(index)
     n = len(index)
+    keys = list(edges)
+    # map() and itemgetter keep the per-arc work in C: regions have 10^5 to 10^6 candidates
+    tails = np.fromiter(map(index.__getitem__, map(itemgetter(0), keys)), np.int64, len(keys))
+    heads = np.fromiter(map(index.__getitem__, map(itemgetter(1), keys)), np.int64, len(keys))
+    carrying: dict[str, list[int]] = {}  # per commodity, the positions of its candidates
+    for i, key in enumerate(keys):
+        for k in edges[key].commodities:
+            carrying.setdefault(k, []).append(i)
+    given: dict[str, list[tuple[int, int]]] = {}
+    for (t, h, _), ks in explicit.items():
+        for k in ks:
+            given.setdefault(k, []).append((index[t], index[h]))
     for k, ends in endpoints.items():
-        if k not in cand_arcs:
+        if k not in carrying:
             continue
-        pairs = np.asarray(carried[k], dtype=np.int64)
-        tails, heads = pairs[:, 0], pairs[:, 1]
-        reached = _reachable(n, tails, heads, [index[o] for o in ends.origins])
-        reaching = _reachable(n, heads, tails, [index[d] for d in ends.destinations])
-        for key, t, h in cand_arcs[k]:
-            if not (reached[t] and reaching[h]):
-                edges[key].commodities.discard(k)
+        pos = np.asarray(carrying[k], dtype=np.int64)
+        extra = np.asarray(given.get(k, []), dtype=np.int64).reshape(-1, 2)
+        arc_tails = np.concatenate([tails[pos], extra[:, 0]])
+        arc_heads = np.concatenate([heads[pos], extra[:, 1]])
+        reached = _reachable(n, arc_tails, arc_heads, [index[o] for o in ends.origins])
+        reaching = _reachable(n, arc_heads, arc_tails, [index[d] for d in ends.destinations])
+        for dead in pos[~(reached[tails[pos]] & reaching[heads[pos]])].tolist():
+            edges[keys[dead]].commodities.discard(k)
 
 
 def _reachable(n: int, tails: np.ndarray, heads: np.ndarray, starts: list[int]) -> np.ndarray:
@@ -220,7 +222,8 @@ def _reachable(n: int, tails: np.ndarray, heads: np.ndarray, starts: list[int]) 
     source = n  # a super-source with an arc to every start: one search covers them all
     rows = np.concatenate([tails, np.full(len(starts), source)])
     cols = np.concatenate([heads, np.asarray(starts, dtype=np.int64)])
-    graph = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n + 1, n + 1))
+    # boolean entries: parallel arcs merge into one (an integer sum could wrap around to 0)
+    graph = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n + 1, n + 1))
     order = csgraph.breadth_first_order(graph, source, directed=True, return_predecessors=False)
     seen[order[order < n]] = True
     return seen
