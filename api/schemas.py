@@ -98,7 +98,9 @@ class InventoryPatch(_In):
         default_factory=dict, description="Items to add, by section, written as in an inventory."
     )
     remove: dict[str, list[str | dict[str, str]]] = Field(
-        default_factory=dict, description="Items to remove, by section: an id or the key fields."
+        default_factory=dict,
+        description="Items to remove, by section: an id, or every key field; '*' as a key field"
+        " matches every value (e.g. {site: dk6, commodity: '*'}). A partial key is refused (422).",
     )
 
     @model_validator(mode="after")
