@@ -221,3 +221,19 @@ def test_a_workbook_removal_with_a_partial_key_is_an_error_on_its_key_cell() -> 
     scenarios, issues = overrides_to_scenarios(rows)
     assert issues == []
     assert scenarios[0].remove == {"supplies": [{"site": "indaver", "commodity": "*"}]}
+
+
+def test_a_removal_written_to_the_workbook_keeps_its_key_fields_in_order(base: Inventory) -> None:
+    from symbiose.inventory.spreadsheet import inventory_tables, overrides_to_scenarios
+
+    remove = {
+        "supplies": [{"commodity": "steam", "site": "indaver"}, {"site": "dk6", "commodity": "*"}]
+    }
+    scenario = parse_scenario({"name": "x", "remove": remove}, "json")
+    rows = inventory_tables(base, [scenario])["overrides"]
+    assert [r[3] for r in rows[1:]] == ["indaver/steam", "dk6/*"]
+    (back,), issues = overrides_to_scenarios(rows)
+    assert issues == []
+    assert back.remove == {
+        "supplies": [{"site": "indaver", "commodity": "steam"}, {"site": "dk6", "commodity": "*"}]
+    }

@@ -331,7 +331,10 @@ def inventory_tables(inv: Inventory, scenarios: Iterable[Scenario] = ()) -> dict
                             rows.append([sc.name, action, section, key, field, encode_cell(value)])
         for section, removed in sc.remove.items():
             for entry in removed:
-                key = entry if isinstance(entry, str) else "/".join(entry.values())
+                if isinstance(entry, str):
+                    key = entry
+                else:  # in the order of the key fields, whatever the entry's order
+                    key = "/".join(str(entry.get(f, "")) for f in KEYS[section])
                 rows.append([sc.name, "remove", section, key, "", None])
     tables["overrides"] = rows
     return tables
