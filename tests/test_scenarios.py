@@ -237,3 +237,13 @@ def test_a_removal_written_to_the_workbook_keeps_its_key_fields_in_order(base: I
     assert back.remove == {
         "supplies": [{"site": "indaver", "commodity": "steam"}, {"site": "dk6", "commodity": "*"}]
     }
+
+
+def test_without_reuze_the_steelworks_pipe_to_the_co2_hub_is_still_a_candidate(
+    base: Inventory,
+) -> None:
+    # the hub's only way on is then the explicit ship link to North Sea storage
+    scenario = parse_scenario({"name": "x", "remove": {"converters": ["reuze_synthesis"]}}, "json")
+    keys = {a.key for a in to_problem(apply_scenario(base, scenario)).arcs}
+    assert ("am_dunkerque", "dartagnan_hub", "co2_pipe") in keys
+    assert ("dartagnan_hub", "co2_storage", "co2_ship") in keys
