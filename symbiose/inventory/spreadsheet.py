@@ -263,23 +263,9 @@ def overrides_to_scenarios(rows: Table) -> tuple[list[Scenario], list[InventoryI
             issues.append(InventoryIssue((*loc, "section"), f"unknown section {section!r}"))
             continue
         fields = KEYS[section]
-        parts = key.split("/")
-        if action == "remove" and len(parts) < len(fields):
-            parts += [""] * (len(fields) - len(parts))  # a partial key: said below how to finish it
-        if len(parts) != len(fields):
-            issues.append(
-                InventoryIssue(
-                    (*loc, "key"), f"expected {'/'.join(fields)} for {section}, got {key!r}"
-                )
-            )
-            continue
-        ident = dict(zip(fields, parts, strict=True))
-        blank = [f for f in fields if not ident[f].strip()]
-        if blank and action == "remove":
-            given = {f: v for f, v in ident.items() if f not in blank}
-            written = "/".join(v.strip() or "*" for v in ident.values())
-            msg = partial_key_message(section, given, blank)
-            issues.append(InventoryIssue((*loc, "key"), f"{msg} (here: key {written!r})"))
+        ident, problem = _row_key(section, action, key)
+        if ident is None:
+            issues.append(InventoryIssue((*loc, "key"), problem))
             continue
         if action == "remove":
             doc.setdefault("remove", {}).setdefault(section, []).append(ident)
@@ -304,6 +290,26 @@ def overrides_to_scenarios(rows: Table) -> tuple[list[Scenario], list[InventoryI
         except Exception as exc:
             issues.append(InventoryIssue(("overrides",), f"scenario {doc['name']!r}: {exc}"))
     return scenarios, issues
+
+
+def _row_key(section: str, action: str, key: str) -> tuple[dict[str, str] | None, str]:
+    """The key fields an overrides row names (``site/commodity``), or None and why not.
+
+    A removal must name every field; ``*`` stands for every value (``indaver/*``).
+    """
+    fields = KEYS[section]
+    parts = key.split("/")
+    if action == "remove" and len(parts) < len(fields):
+        parts += [""] * (len(fields) - len(parts))  # a partial key: said below how to finish it
+    if len(parts) != len(fields):
+        return None, f"expected {'/'.join(fields)} for {section}, got {key!r}"
+    ident = dict(zip(fields, parts, strict=True))
+    blank = [f for f in fields if not ident[f].strip()]
+    if blank and action == "remove":
+        given = {f: v for f, v in ident.items() if f not in blank}
+        written = "/".join(v.strip() or "*" for v in ident.values())
+        return None, f"{partial_key_message(section, given, blank)} (here: key {written!r})"
+    return ident, ""
 
 
 # -- writing ------------------------------------------------------------------------------------
