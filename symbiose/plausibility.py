@@ -223,7 +223,8 @@ def _cycle_warning(inv: Inventory, cycle: list[tuple[str, str, int]]) -> Plausib
     start = cycle[0][0]
     return PlausibilityWarning(
         ("converters", min(i for _, _, i in cycle)),
-        f"converters {names} turn 1 unit of {start} into {product:.4g} units of {start}"
+        f"converter{'s' if len(cycle) > 1 else ''} {names}"
+        f" turn{'s' if len(cycle) == 1 else ''} 1 unit of {start} into {product:.4g} units of {start}"
         f" around the cycle {path}: value from nothing; check their inputs and outputs",
         kind="converter-cycle",
     )
