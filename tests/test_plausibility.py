@@ -204,3 +204,49 @@ def test_lone_ids_with_trailing_or_no_break_spaces_are_flagged_escaped() -> None
 
 def test_escaped_shows_control_and_invisible_characters() -> None:
     assert escaped("a\tb\u200bc\u00a0d\u2028 e") == "'a\\u0009b\\u200bc\\u00a0d\\u2028 e'"
+
+
+def test_converter_cycles_are_found_exactly_where_brute_force_finds_a_gain() -> None:
+    import math
+    import random
+
+    import networkx as nx
+
+    from symbiose.plausibility import converter_cycles
+
+    rng = random.Random(7)
+    names, yields = ("a", "b", "c", "d"), (0.5, 0.8, 1.0, 1.25, 2.0)
+    for _ in range(300):
+        converters = [
+            {
+                "id": f"cv{i}", "site": "kiln",
+                "inputs": {k: rng.choice(yields) for k in rng.sample(names, rng.choice((1, 1, 1, 2)))},
+                "outputs": {k: rng.choice(yields) for k in rng.sample(names, rng.randint(1, 2))},
+            }
+            for i in range(rng.randint(0, 6))
+        ]  # fmt: skip
+        graph = nx.MultiDiGraph()
+        for cv in converters:
+            if len(cv["inputs"]) == 1:
+                ((a, x),) = cv["inputs"].items()
+                for b, y in cv["outputs"].items():
+                    graph.add_edge(a, b, gain=y / x)
+        best = nx.DiGraph()
+        for a, b, gain in graph.edges(data="gain"):
+            best.add_edge(
+                a, b, gain=max(gain, best.edges[a, b]["gain"] if best.has_edge(a, b) else 0)
+            )
+        gaining = {
+            frozenset(cycle)
+            for cycle in nx.simple_cycles(best)
+            if math.prod(
+                best.edges[e]["gain"] for e in zip(cycle, [*cycle[1:], cycle[0]], strict=True)
+            )
+            > 1 + 1e-9
+        }
+        components = [
+            c for c in nx.strongly_connected_components(best) if any(g <= c for g in gaining)
+        ]
+        inv = parse_inventory(inventory(converters=converters), "json", validate=False)
+        found = converter_cycles(inv)
+        assert len(found) == len(components), converters
