@@ -101,7 +101,8 @@ def generate(
         modes: the link modes.
         endpoints: per commodity, its origins and destinations.
         quality_commodities: commodities whose temperature must be respected (heat).
-        skip: ``(tail, head, mode)`` triples given explicitly; no candidate duplicates them.
+        skip: ``(tail, head, mode)`` triples no candidate may duplicate, commodities unknown
+            (they take no part in pruning: pass explicit links as ``explicit``).
         explicit: the explicit links (existing or to build), each with the commodities it may
             carry.  No candidate duplicates them, and pruning counts them as ways on: a pipe
             from an emitter to a CO2 hub is kept when the hub's only way on is a hand-written
