@@ -140,3 +140,19 @@ def test_solve_prints_plausibility_warnings_before_solving(
 def test_validate_dunkirk_prints_no_warning(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(DATASET)]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_validate_a_scenario_removing_supplies_by_site_alone_names_the_missing_commodity(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "partial.yaml"
+    scenario.write_text(
+        f"name: partial\nbase: {DATASET}\nremove:\n  supplies: [{{site: indaver}}]\n"
+    )
+    assert main(["validate", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "  remove.supplies[0]: give 'commodity' too, or commodity: '*' to remove every supply"
+        " with site 'indaver'"
+    ) in err
+    assert "Traceback" not in err
