@@ -29,12 +29,14 @@ from symbiose.inventory import (
     parse_scenario,
     validate_inventory,
 )
+from symbiose.plausibility import PlausibilityWarning, plausibility_warnings
 
 __all__ = [
     "Inventory",
     "InventoryError",
     "InventoryIssue",
     "Outcome",
+    "PlausibilityWarning",
     "Progress",
     "apply_overrides",
     "canonical_json",
@@ -43,6 +45,7 @@ __all__ = [
     "inventory_from_json",
     "load_report",
     "optimise",
+    "plausibility",
     "read_inventory",
     "read_overrides",
     "records_csv",
@@ -59,6 +62,11 @@ TABLES = ("totals", "flows", "built_links", "site_gains")
 def read_inventory(data: bytes | str | dict, fmt: str) -> Inventory:
     """Parse and check an inventory (``fmt``: json, yaml or xlsx); raises InventoryError."""
     return parse_inventory(data, fmt=fmt)
+
+
+def plausibility(inv: Inventory) -> list[PlausibilityWarning]:
+    """What ``inv`` says legally but probably by a slip (warnings, never a refusal)."""
+    return plausibility_warnings(inv)
 
 
 def inventory_from_json(text: str) -> Inventory:

@@ -52,6 +52,19 @@ class InventoryVersionPublic(BaseModel):
     created_at: dt.datetime = Field(description="When it was stored (UTC).")
 
 
+class FieldWarning(BaseModel):
+    """A plausibility warning: legal, so stored, but probably a slip; located by its field path."""
+
+    path: str = Field(description="Field path, e.g. `sites[3].latitude`.")
+    message: str = Field(
+        description="What looks wrong, naming the value (invisible characters shown escaped)."
+    )
+    kind: str = Field(
+        description="The check that found it: swapped-coordinates, heat-through-hub,"
+        " converter-cycle, look-alike-ids or unusual-characters."
+    )
+
+
 class InventoryPublic(BaseModel):
     """An inventory and its latest version."""
 
@@ -62,6 +75,12 @@ class InventoryPublic(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     versions: list[InventoryVersionPublic] = Field(description="Every version, oldest first.")
+    warnings: list[FieldWarning] = Field(
+        default_factory=list,
+        description="Plausibility warnings about the version just submitted (latitude and"
+        " longitude swapped, heat through a hub, a converter cycle making value from nothing,"
+        " look-alike ids); empty when an inventory is only read.",
+    )
 
 
 class InventoryPatch(_In):
@@ -79,7 +98,9 @@ class InventoryPatch(_In):
         default_factory=dict, description="Items to add, by section, written as in an inventory."
     )
     remove: dict[str, list[str | dict[str, str]]] = Field(
-        default_factory=dict, description="Items to remove, by section: an id or the key fields."
+        default_factory=dict,
+        description="Items to remove, by section: an id, or every key field; '*' as a key field"
+        " matches every value (e.g. {site: dk6, commodity: '*'}). A partial key is refused (422).",
     )
 
     @model_validator(mode="after")

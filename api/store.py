@@ -32,6 +32,7 @@ from api.keys import Principal
 from api.problems import ApiProblem, FieldError
 from api.schemas import (
     ComparisonPublic,
+    FieldWarning,
     InventoryPublic,
     InventoryVersionPublic,
     RunPublic,
@@ -252,6 +253,14 @@ def inventory_public(session: Session, row: InventoryRow) -> InventoryPublic:
         updated_at=_utc(row.updated_at),
         versions=public,
     )
+
+
+def with_warnings(public: InventoryPublic, inv: Any) -> InventoryPublic:
+    """``public`` with the plausibility warnings of the inventory just submitted."""
+    found = [
+        FieldWarning(path=w.path(), message=w.msg, kind=w.kind) for w in domain.plausibility(inv)
+    ]
+    return public.model_copy(update={"warnings": found})
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -98,6 +98,19 @@ def _report_issues(where: str | Path, exc: InventoryError) -> int:
     return EXIT_INPUT
 
 
+def _report_warnings(where: str | Path, inv: Inventory) -> None:
+    """Print the plausibility warnings of ``inv`` (they never change the exit code)."""
+    from symbiose.plausibility import plausibility_warnings
+
+    found = plausibility_warnings(inv)
+    if not found:
+        return
+    n = len(found)
+    print(f"{where}: {n} warning{'s' if n != 1 else ''} (legal, but check)", file=sys.stderr)
+    for w in found:
+        print(f"  warning: {w.path()}: {w.msg}", file=sys.stderr)
+
+
 def is_scenario_file(path: Path) -> bool:
     """Whether ``path`` is a scenario (a YAML/JSON mapping with a top-level ``name`` or ``base``)."""
     if path.is_dir() or path.suffix.lower() not in (".yaml", ".yml", ".json"):
@@ -138,6 +151,7 @@ def solve_inventory(path: str | Path, args: argparse.Namespace) -> int:
         inv, label = load_any(path)
     except InventoryError as exc:
         return _report_issues(path, exc)
+    _report_warnings(path, inv)
     options = _options(args)
     line = None
     if not getattr(args, "quiet", True):
@@ -238,6 +252,7 @@ def run_validate(args: argparse.Namespace) -> int:
         inv, _ = load_any(path)
     except InventoryError as exc:
         return _report_issues(path, exc)
+    _report_warnings(path, inv)
     issues = validate_inventory(inv)
     if issues:
         return _report_issues(path, InventoryError(issues))

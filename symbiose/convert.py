@@ -618,7 +618,8 @@ class _Compiler:
                 if m.generate
             ]
             quality = [k for k, info in commodities.items() if info.quality]
-            for c_ in cand.generate(places, reach, origins, quality, skip=arc_info):
+            given = {a.key: a.commodities for a in arcs}
+            for c_ in cand.generate(places, reach, origins, quality, explicit=given):
                 mode = modes[c_.mode]
                 arc, info_ = mode.arc(
                     c_.tail, c_.head, c_.commodities, c_.length_km, mode.capacity, False, None

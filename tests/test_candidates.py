@@ -174,3 +174,143 @@ def test_an_unknown_objective_is_a_clear_error() -> None:
 
     with pytest.raises(ValueError, match="unknown objective 'money'"):
         optimise(parse_inventory(inventory(), "json"), "money")
+
+
+def hub_inventory() -> dict:
+    """The documented hub pattern: emitter → CO2 hub by a generated pipe, hub → store by ship."""
+    return {
+        "territory": {"name": "T", "detour_factor": 1.0},
+        "sites": [
+            {"id": "emitter", "name": "Emitter", "latitude": 51.0, "longitude": 2.0},
+            {
+                "id": "hub",
+                "name": "Hub",
+                "latitude": 51.0,
+                "longitude": 2.1,
+                "hub": True,
+                "handles": ["co2"],
+            },
+            {"id": "store", "name": "Store", "latitude": 60.5, "longitude": 4.9},
+        ],
+        "supplies": [{"site": "emitter", "commodity": "co2", "quantity": "1 Mt/yr"}],
+        "demands": [{"site": "store", "commodity": "co2", "quantity": "1 Mt/yr", "price": 80}],
+        "modes": [
+            {
+                "id": "pipe",
+                "mode": "pipeline",
+                "commodities": ["co2"],
+                "max_distance": "20 km",
+                "investment_per_km": "1 MEUR/km",
+            },
+            {
+                "id": "ship",
+                "mode": "ship",
+                "commodities": ["co2"],
+                "generate": False,
+                "cost_per_unit": "5 EUR/t",
+            },
+        ],
+        "links": [{"from": "hub", "to": "store", "mode": "ship"}],
+    }
+
+
+def test_a_pipe_to_a_hub_whose_only_way_on_is_an_explicit_ship_link_is_kept() -> None:
+    doc = hub_inventory()
+    assert arcs(doc) == {("emitter", "hub", "pipe"), ("hub", "store", "ship")}
+
+
+def test_the_hub_pattern_delivers_the_emitters_co2_to_the_store() -> None:
+    from models.solve import SolveOptions
+    from symbiose.pipeline import optimise
+
+    rep = optimise(parse_inventory(hub_inventory(), "json"), "valorisation", SolveOptions(10))
+    assert rep.result.status.value == "optimal"
+    assert set(zip(rep.flows["from_id"], rep.flows["to_id"], strict=True)) == {
+        ("emitter", "hub"),
+        ("hub", "store"),
+    }
+
+
+def test_generate_counts_explicit_links_as_ways_on_from_a_hub() -> None:
+    places = {
+        "emitter": cand.Place("emitter", 51.0, 2.0),
+        "hub": cand.Place("hub", 51.0, 2.05, hub=True),
+        "store": cand.Place("store", 60.0, 5.0),
+    }
+    ends = {"co2": cand.Endpoints({"emitter": None}, {"store": None})}
+    pipe = cand.ModeReach("pipe", ("co2",), 1.0, 20.0)
+    assert cand.generate(places, [pipe], ends) == []  # no way on: the pipe is a dead end
+    ship = {("hub", "store", "ship"): ("co2",)}
+    found = cand.generate(places, [pipe], ends, explicit=ship)
+    assert [(c.tail, c.head, c.commodities) for c in found] == [("emitter", "hub", ("co2",))]
+    # a link that cannot carry CO2 is no way on for it
+    wrong = {("hub", "store", "ship"): ("hydrogen",)}
+    assert cand.generate(places, [pipe], ends, explicit=wrong) == []
+
+
+def _brute_force_prune(
+    unpruned: list[cand.Candidate],
+    explicit: dict[tuple[str, str, str], tuple[str, ...]],
+    endpoints: dict[str, cand.Endpoints],
+) -> set[tuple[str, str, str, tuple[str, ...]]]:
+    """The pruning rule by networkx, one search per origin and per destination."""
+    import networkx as nx
+
+    kept: dict[tuple[str, str, str], set[str]] = {}
+    for k, ends in endpoints.items():
+        graph = nx.DiGraph()
+        graph.add_edges_from((c.tail, c.head) for c in unpruned if k in c.commodities)
+        graph.add_edges_from((t, h) for (t, h, _), ks in explicit.items() if k in ks)
+        reached = {n for o in ends.origins if o in graph for n in {o} | nx.descendants(graph, o)}
+        reaching = {
+            n for d in ends.destinations if d in graph for n in {d} | nx.ancestors(graph, d)
+        }
+        for c in unpruned:
+            if k in c.commodities and c.tail in reached and c.head in reaching:
+                kept.setdefault((c.tail, c.head, c.mode), set()).add(k)
+    return {(*key, tuple(sorted(ks))) for key, ks in kept.items()}
+
+
+def test_pruning_keeps_exactly_what_brute_force_reachability_keeps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import random
+
+    rng = random.Random(20261122)
+    commodities = ("co2", "hydrogen", "slag")
+    for _ in range(300):
+        n = rng.randint(2, 9)
+        places = {
+            f"s{i}": cand.Place(
+                f"s{i}",
+                51.0 + rng.uniform(0, 0.3),
+                2.0 + rng.uniform(0, 0.5),
+                hub=rng.random() < 0.3,
+                handles=frozenset(rng.sample(commodities, rng.randint(0, 2))),
+            )
+            for i in range(n)
+        }
+        ids = list(places)
+        endpoints = {
+            k: cand.Endpoints(
+                {o: None for o in rng.sample(ids, rng.randint(0, 2))},
+                {d: None for d in rng.sample(ids, rng.randint(0, 2))},
+            )
+            for k in commodities
+        }
+        modes = [
+            cand.ModeReach("pipe", ("co2", "hydrogen"), 1.0, rng.uniform(3.0, 30.0)),
+            cand.ModeReach("truck", ("slag", "co2"), 1.3, rng.uniform(3.0, 30.0)),
+        ]
+        explicit = {
+            (t, h, "ship"): tuple(rng.sample(commodities, rng.randint(1, 2)))
+            for t, h in (rng.sample(ids, 2) for _ in range(rng.randint(0, 3)))
+        }
+        with monkeypatch.context() as patch:
+            patch.setattr(cand, "_prune", lambda *args: None)
+            unpruned = cand.generate(places, modes, endpoints, explicit=explicit)
+        found = cand.generate(places, modes, endpoints, explicit=explicit)
+        assert {(c.tail, c.head, c.mode, c.commodities) for c in found} == _brute_force_prune(
+            unpruned, explicit, endpoints
+        )
+        assert {(c.tail, c.head, c.mode) for c in unpruned}.isdisjoint(explicit)

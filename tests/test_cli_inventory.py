@@ -96,3 +96,63 @@ def test_pareto_writes_table_and_plot(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_pareto_needs_two_points(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pareto", str(DATASET), "--points", "1"]) == 2
+
+
+SWAPPED = """
+territory: {name: Swapville}
+sites:
+  - {id: mill, name: Mill, latitude: 51.00, longitude: 2.00}
+  - {id: kiln, name: Kiln, latitude: 51.05, longitude: 2.10}
+  - {id: farm, name: Farm, latitude: 51.02, longitude: 2.30}
+  - {id: port, name: Port, latitude: 2.20, longitude: 51.04}
+supplies: [{site: mill, commodity: bf_slag, quantity: 1 kt/yr}]
+demands: [{site: kiln, commodity: bf_slag, quantity: 1 kt/yr, price: 5}]
+modes: [{id: truck, mode: truck, commodities: [bf_slag]}]
+"""
+
+
+def test_validate_prints_plausibility_warnings_and_still_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "swapped.yaml"
+    path.write_text(SWAPPED)
+    assert main(["validate", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "OK" in captured.out
+    assert f"{path}: 1 warning (legal, but check)" in captured.err
+    assert (
+        "  warning: sites[3].latitude: latitude and longitude look swapped: site 'port'"
+        in captured.err
+    )
+
+
+def test_solve_prints_plausibility_warnings_before_solving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "swapped.yaml"
+    path.write_text(SWAPPED)
+    assert main(["solve", str(path), "--quiet", *FAST]) == 0
+    captured = capsys.readouterr()
+    assert "warning: sites[3].latitude: latitude and longitude look swapped" in captured.err
+    assert "Swapville — optimal" in captured.out
+
+
+def test_validate_dunkirk_prints_no_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(DATASET)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_validate_a_scenario_removing_supplies_by_site_alone_names_the_missing_commodity(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "partial.yaml"
+    scenario.write_text(
+        f"name: partial\nbase: {DATASET}\nremove:\n  supplies: [{{site: indaver}}]\n"
+    )
+    assert main(["validate", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "  remove.supplies[0]: give 'commodity' too, or commodity: '*' to remove every supply"
+        " with site 'indaver'"
+    ) in err
+    assert "Traceback" not in err

@@ -139,3 +139,111 @@ def test_scenario_schema_rejects_unknown_sections() -> None:
     with pytest.raises(InventoryError) as info:
         parse_scenario({"name": "x", "remove": {"plants": ["a"]}}, "json")
     assert info.value.issues[0].loc[:2] == ("remove", "plants")
+
+
+def removal_issues(base: Inventory, remove: dict) -> list[tuple[str, str]]:
+    scenario = parse_scenario({"name": "x", "remove": remove}, "json")
+    with pytest.raises(InventoryError) as info:
+        apply_scenario(base, scenario)
+    return [(i.path(), i.msg) for i in info.value.issues]
+
+
+def test_removing_supplies_by_site_alone_no_longer_removes_every_supply_of_the_site(
+    base: Inventory,
+) -> None:
+    assert removal_issues(base, {"supplies": [{"site": "indaver"}]}) == [
+        (
+            "remove.supplies[0]",
+            "give 'commodity' too, or commodity: '*' to remove every supply with site 'indaver'",
+        )
+    ]
+
+
+def test_a_link_removal_naming_only_its_tail_says_which_fields_to_add(base: Inventory) -> None:
+    assert removal_issues(base, {"links": [{"from": "indaver"}]}) == [
+        (
+            "remove.links[0]",
+            "give 'to', 'mode' too, or to: '*', mode: '*' to remove every link with from 'indaver'",
+        )
+    ]
+
+
+def test_a_removal_keyed_by_a_field_that_is_no_key_is_an_error(base: Inventory) -> None:
+    issues = removal_issues(
+        base, {"supplies": [{"site": "indaver", "commodity": "steam", "quantity": "1 t/yr"}]}
+    )
+    assert issues == [
+        ("remove.supplies[0].quantity", "'quantity' does not identify a supply: give only site, commodity")
+    ]  # fmt: skip
+
+
+def test_a_star_commodity_removes_every_supply_of_the_site_and_nothing_else(
+    base: Inventory,
+) -> None:
+    scenario = parse_scenario(
+        {"name": "x", "remove": {"supplies": [{"site": "indaver", "commodity": "*"}]}}, "json"
+    )
+    inv = apply_scenario(base, scenario)
+    assert [s for s in inv.supplies if s.site == "indaver"] == []
+    assert len(inv.supplies) == len(base.supplies) - sum(s.site == "indaver" for s in base.supplies)
+    assert {s.commodity for s in base.supplies if s.site == "indaver"} == {"hcl", "steam"}
+
+
+def test_the_full_key_removes_one_supply(base: Inventory) -> None:
+    scenario = parse_scenario(
+        {"name": "x", "remove": {"supplies": [{"site": "indaver", "commodity": "steam"}]}}, "json"
+    )
+    inv = apply_scenario(base, scenario)
+    assert {s.commodity for s in inv.supplies if s.site == "indaver"} == {"hcl"}
+
+
+def test_a_wildcard_site_removal_takes_what_refers_to_each_removed_site(base: Inventory) -> None:
+    scenario = parse_scenario({"name": "x", "remove": {"sites": ["*"]}}, "json")
+    inv = apply_scenario(base, scenario)
+    assert (inv.sites, inv.supplies, inv.demands, inv.links, inv.converters) == ([], [], [], [], [])
+
+
+def test_a_workbook_removal_with_a_partial_key_is_an_error_on_its_key_cell() -> None:
+    from symbiose.inventory.spreadsheet import overrides_to_scenarios
+
+    header = ["scenario", "action", "section", "key", "field", "value"]
+    for key in ("indaver", "indaver/"):
+        rows = [header, ["x", "remove", "supplies", key, None, None]]
+        scenarios, issues = overrides_to_scenarios(rows)
+        assert [(i.path(), i.msg) for i in issues] == [
+            (
+                "overrides[0].key",
+                "give 'commodity' too, or commodity: '*' to remove every supply with site"
+                " 'indaver' (here: key 'indaver/*')",
+            )
+        ]
+    rows = [header, ["x", "remove", "supplies", "indaver/*", None, None]]
+    scenarios, issues = overrides_to_scenarios(rows)
+    assert issues == []
+    assert scenarios[0].remove == {"supplies": [{"site": "indaver", "commodity": "*"}]}
+
+
+def test_a_removal_written_to_the_workbook_keeps_its_key_fields_in_order(base: Inventory) -> None:
+    from symbiose.inventory.spreadsheet import inventory_tables, overrides_to_scenarios
+
+    remove = {
+        "supplies": [{"commodity": "steam", "site": "indaver"}, {"site": "dk6", "commodity": "*"}]
+    }
+    scenario = parse_scenario({"name": "x", "remove": remove}, "json")
+    rows = inventory_tables(base, [scenario])["overrides"]
+    assert [r[3] for r in rows[1:]] == ["indaver/steam", "dk6/*"]
+    (back,), issues = overrides_to_scenarios(rows)
+    assert issues == []
+    assert back.remove == {
+        "supplies": [{"site": "indaver", "commodity": "steam"}, {"site": "dk6", "commodity": "*"}]
+    }
+
+
+def test_without_reuze_the_steelworks_pipe_to_the_co2_hub_is_still_a_candidate(
+    base: Inventory,
+) -> None:
+    # the hub's only way on is then the explicit ship link to North Sea storage
+    scenario = parse_scenario({"name": "x", "remove": {"converters": ["reuze_synthesis"]}}, "json")
+    keys = {a.key for a in to_problem(apply_scenario(base, scenario)).arcs}
+    assert ("am_dunkerque", "dartagnan_hub", "co2_pipe") in keys
+    assert ("dartagnan_hub", "co2_storage", "co2_ship") in keys

@@ -90,10 +90,12 @@ async def _read_body(request: Request) -> tuple[bytes, str]:
     )
 
 
-def _created(response: Response, row: InventoryRow, public: InventoryPublic) -> InventoryPublic:
+def _created(
+    response: Response, row: InventoryRow, public: InventoryPublic, inv: Any
+) -> InventoryPublic:
     response.headers["Location"] = f"/v1/inventories/{row.id}"
     response.headers["ETag"] = public.etag
-    return public
+    return store.with_warnings(public, inv)
 
 
 @router.post(
@@ -118,7 +120,7 @@ async def create_inventory(
     data, fmt = await _read_body(request)
     inv = store.read_inventory(data, fmt, settings)
     row = store.create_inventory(session, who, name or inv.territory.name, inv, fmt, settings)
-    return _created(response, row, store.inventory_public(session, row))
+    return _created(response, row, store.inventory_public(session, row), inv)
 
 
 @router.post(
@@ -140,7 +142,7 @@ def upload_inventory(
     data = file.file.read()
     inv = store.read_inventory(data, "xlsx", settings)
     row = store.create_inventory(session, who, name or inv.territory.name, inv, "xlsx", settings)
-    return _created(response, row, store.inventory_public(session, row))
+    return _created(response, row, store.inventory_public(session, row), inv)
 
 
 @router.get("", summary="List the territory's inventories", responses=responses(401))
@@ -305,4 +307,4 @@ def _store_next(
     store.add_version(session, who, row, current, inv, fmt, change, settings)
     public = store.inventory_public(session, row)
     response.headers["ETag"] = public.etag
-    return public
+    return store.with_warnings(public, inv)

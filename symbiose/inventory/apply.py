@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from symbiose.inventory.errors import InventoryError, Issues
 from symbiose.inventory.io import inventory_from_document
-from symbiose.inventory.scenario import Scenario
+from symbiose.inventory.scenario import WILDCARD, Scenario, Section, partial_key_message
 from symbiose.inventory.schema import KEYS, SINGULAR, Inventory, Territory
 
 # What refers to a site, for removing a site with everything attached to it.
@@ -20,7 +21,57 @@ _SITE_FIELDS = {
 
 
 def _matches(item: dict[str, Any], ident: dict[str, Any]) -> bool:
-    return all(str(item.get(k)) == str(v) for k, v in ident.items())
+    return all(v == WILDCARD or str(item.get(k)) == str(v) for k, v in ident.items())
+
+
+def _remove_target(
+    section: str, entry: str | dict[str, str], loc: tuple[str | int, ...], issues: Issues
+) -> dict[str, Any] | None:
+    """The key fields a ``remove`` entry names, or None (with an issue) if it names too few."""
+    keys = KEYS[section]
+    if isinstance(entry, str):
+        if len(keys) == 1:
+            return {keys[0]: entry}
+        issues.add(loc, f"give {', '.join(keys)} to say which {SINGULAR[section]} to remove")
+        return None
+    unknown = [k for k in entry if k not in keys]
+    for k in unknown:
+        issues.add(
+            (*loc, k),
+            f"{k!r} does not identify a {SINGULAR[section]}: give only {', '.join(keys)}",
+        )
+    missing = [k for k in keys if k not in entry or entry[k] in ("", None)]
+    if missing:
+        given = {k: entry[k] for k in keys if k not in missing}
+        issues.add(loc, partial_key_message(section, given, missing))
+    return None if unknown or missing else dict(entry)
+
+
+def _remove(
+    doc: dict[str, Any], removals: Mapping[Section, list[str | dict[str, str]]], issues: Issues
+) -> None:
+    """Remove the items ``removals`` names; removed sites take what refers to them along."""
+    for section, entries in removals.items():
+        for j, entry in enumerate(entries):
+            loc = ("remove", section, j)
+            target = _remove_target(section, entry, loc, issues)
+            if target is None:
+                continue
+            before = doc.get(section, [])
+            gone = [it for it in before if _matches(it, target)]
+            if not gone:
+                issues.add(
+                    loc,
+                    f"no {SINGULAR[section]} {'/'.join(map(str, target.values()))!r} in the base",
+                )
+                continue
+            doc[section] = [it for it in before if not _matches(it, target)]
+            if section == "sites":
+                ids = {it.get("id") for it in gone}
+                for other, fields in _SITE_FIELDS.items():
+                    doc[other] = [
+                        it for it in doc.get(other, []) if all(it.get(f) not in ids for f in fields)
+                    ]
 
 
 def apply_scenario(base: Inventory, scenario: Scenario) -> Inventory:
@@ -62,34 +113,7 @@ def apply_scenario(base: Inventory, scenario: Scenario) -> Inventory:
             for it in found:
                 it.update({k: v for k, v in change.items() if k not in keys})
 
-    for section, entries in scenario.remove.items():
-        keys = KEYS[section]
-        for j, entry in enumerate(entries):
-            loc = ("remove", section, j)
-            if isinstance(entry, str):
-                if len(keys) != 1:
-                    issues.add(
-                        loc, f"give {', '.join(keys)} to say which {SINGULAR[section]} to remove"
-                    )
-                    continue
-                target: dict[str, Any] = {keys[0]: entry}
-            else:
-                target = dict(entry)
-            before = doc.get(section, [])
-            kept = [it for it in before if not _matches(it, target)]
-            if len(kept) == len(before):
-                issues.add(
-                    loc,
-                    f"no {SINGULAR[section]} {'/'.join(map(str, target.values()))!r} in the base",
-                )
-                continue
-            doc[section] = kept
-            if section == "sites":
-                sid = target.get("id")
-                for other, fields in _SITE_FIELDS.items():
-                    doc[other] = [
-                        it for it in doc.get(other, []) if all(it.get(f) != sid for f in fields)
-                    ]
+    _remove(doc, scenario.remove, issues)
 
     for section, items in scenario.add.items():
         doc.setdefault(section, []).extend(copy.deepcopy(items))

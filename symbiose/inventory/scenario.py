@@ -1,8 +1,10 @@
 """Scenarios: a base inventory plus overrides, stored as small YAML files beside the base.
 
 A scenario changes territory parameters, updates items (identified by their key fields, see
-:data:`symbiose.inventory.schema.KEYS`), adds items and removes items.  Removing a site also
-removes everything that refers to it (its supplies, demands, links and converters).
+:data:`symbiose.inventory.schema.KEYS`), adds items and removes items.  A removal gives every
+key field; ``'*'`` as a key field's value matches every value, so a wide removal is always
+written out.  Removing a site also removes everything that refers to it (its supplies,
+demands, links and converters).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from symbiose.inventory.schema import SINGULAR
 
 Section = Literal[
     "commodities", "seasons", "sites", "supplies", "demands", "modes", "links", "converters"
@@ -39,8 +43,25 @@ class Scenario(BaseModel):
     )
     remove: dict[Section, list[str | dict[str, str]]] = Field(
         default_factory=dict,
-        description="Items to remove, by section: an id, or the key fields (e.g. {site: dk6, commodity: waste_heat}).",
+        description="Items to remove, by section: an id, or every key field (e.g. {site: dk6, commodity: waste_heat}); '*' as a key field matches every value (e.g. {site: dk6, commodity: '*'} removes every supply of dk6).",
     )
     sources: dict[str, str] = Field(
         default_factory=dict, description="Where the scenario's figures come from, by topic."
     )
+
+
+WILDCARD = "*"
+"""A key field's value in a ``remove`` entry that matches every value of that field."""
+
+
+def partial_key_message(section: str, given: dict[str, Any], missing: list[str]) -> str:
+    """How to finish a removal that names only part of an item's key (``given``).
+
+    A partial key used to remove every match silently (``{site: X}`` took every supply of
+    ``X``); now the wildcard must be written out.
+    """
+    names = ", ".join(repr(m) for m in missing)
+    wild = ", ".join(f"{m}: '{WILDCARD}'" for m in missing)
+    which = " and ".join(f"{k} {v!r}" for k, v in given.items())
+    scope = f"every {SINGULAR[section]} with {which}" if which else f"every {SINGULAR[section]}"
+    return f"give {names} too, or {wild} to remove {scope}"

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from symbiose import exports
 from symbiose.inventory.errors import InventoryIssue
-from symbiose.inventory.scenario import Scenario
+from symbiose.inventory.scenario import Scenario, partial_key_message
 from symbiose.inventory.schema import KEYS, SECTIONS, Distribution, Inventory, Territory
 from symbiose.inventory.workbook import WorkbookRefused, read_xlsx
 from symbiose.numbers import (
@@ -474,15 +474,10 @@ def overrides_to_scenarios(
             issues.append(InventoryIssue((*loc, "section"), f"unknown section {section!r}"))
             continue
         fields = KEYS[section]
-        parts = key.split("/")
-        if len(parts) != len(fields):
-            issues.append(
-                InventoryIssue(
-                    (*loc, "key"), f"expected {'/'.join(fields)} for {section}, got {key!r}"
-                )
-            )
+        ident, problem = _row_key(section, action, key)
+        if ident is None:
+            issues.append(InventoryIssue((*loc, "key"), problem))
             continue
-        ident = dict(zip(fields, parts, strict=True))
         if action == "remove":
             doc.setdefault("remove", {}).setdefault(section, []).append(ident)
         elif action in ("update", "add"):
@@ -506,6 +501,26 @@ def overrides_to_scenarios(
         except Exception as exc:
             issues.append(InventoryIssue(("overrides",), f"scenario {doc['name']!r}: {exc}"))
     return scenarios, issues
+
+
+def _row_key(section: str, action: str, key: str) -> tuple[dict[str, str] | None, str]:
+    """The key fields an overrides row names (``site/commodity``), or None and why not.
+
+    A removal must name every field; ``*`` stands for every value (``indaver/*``).
+    """
+    fields = KEYS[section]
+    parts = key.split("/")
+    if action == "remove" and len(parts) < len(fields):
+        parts += [""] * (len(fields) - len(parts))  # a partial key: said below how to finish it
+    if len(parts) != len(fields):
+        return None, f"expected {'/'.join(fields)} for {section}, got {key!r}"
+    ident = dict(zip(fields, parts, strict=True))
+    blank = [f for f in fields if not ident[f].strip()]
+    if blank and action == "remove":
+        given = {f: v for f, v in ident.items() if f not in blank}
+        written = "/".join(v.strip() or "*" for v in ident.values())
+        return None, f"{partial_key_message(section, given, blank)} (here: key {written!r})"
+    return ident, ""
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -537,7 +552,10 @@ def inventory_tables(inv: Inventory, scenarios: Iterable[Scenario] = ()) -> dict
                             rows.append([sc.name, action, section, key, field, cell])
         for section, removed in sc.remove.items():
             for entry in removed:
-                key = entry if isinstance(entry, str) else "/".join(entry.values())
+                if isinstance(entry, str):
+                    key = entry
+                else:  # in the order of the key fields, whatever the entry's order
+                    key = "/".join(str(entry.get(f, "")) for f in KEYS[section])
                 rows.append([sc.name, "remove", section, key, "", None])
     tables["overrides"] = rows
     return tables
