@@ -13,7 +13,9 @@ from typing import Any
 import pydantic
 import yaml
 
+from models.jsondoc import DocumentError, check_size
 from symbiose.inventory import spreadsheet
+from symbiose.inventory.documents import read_document
 from symbiose.inventory.errors import InventoryError, InventoryIssue, from_validation_error
 from symbiose.inventory.scenario import Scenario
 from symbiose.inventory.schema import Inventory
@@ -22,6 +24,10 @@ FORMATS = ("json", "yaml", "xlsx")
 
 
 def _text(data: bytes | str) -> str:
+    try:
+        check_size(len(data))
+    except DocumentError as exc:
+        raise InventoryError([InventoryIssue(loc, msg) for loc, msg in exc.problems]) from None
     if isinstance(data, bytes):
         try:
             return data.decode("utf-8-sig")
@@ -52,21 +58,7 @@ def load_document(data: bytes | str | dict[str, Any], fmt: str) -> dict[str, Any
     text = _text(data)
     if not text.strip():
         raise InventoryError([InventoryIssue((), "the document is empty")])
-    try:
-        doc = json.loads(text) if fmt == "json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryError(
-            [
-                InventoryIssue(
-                    (), f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-                )
-            ]
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InventoryError([InventoryIssue((), f"invalid YAML{where}: {problem}")]) from None
+    doc = read_document(text, fmt)
     if doc is None:
         raise InventoryError([InventoryIssue((), "the document is empty")])
     if not isinstance(doc, dict):
