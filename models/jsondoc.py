@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -119,15 +119,11 @@ def _float(text: str) -> float | _Refused:
 def _int(text: str) -> int | _Refused:
     digits = len(text.lstrip("-"))
     if digits > MAX_INT_DIGITS:
-        return _Refused(
-            f"an integer of {digits} digits is out of range (at most {MAX_INT_DIGITS})"
-        )
+        return _Refused(f"an integer of {digits} digits is out of range (at most {MAX_INT_DIGITS})")
     return int(text)
 
 
-def read_json(
-    text: str, *, max_bytes: int = MAX_DOCUMENT_BYTES, max_depth: int = MAX_DEPTH
-) -> Any:
+def read_json(text: str, *, max_bytes: int = MAX_DOCUMENT_BYTES, max_depth: int = MAX_DEPTH) -> Any:
     """Decode ``text`` as JSON, refusing what ``json.loads`` would read wrongly.
 
     Raises:
