@@ -21,6 +21,7 @@ from symbiose import candidates as cand
 from symbiose.catalogue import BUILTIN, CommodityInfo
 from symbiose.inventory.errors import InventoryIssue, Issues
 from symbiose.inventory.schema import KEYS, SINGULAR, Inventory, Site
+from symbiose.ranges import figure_fault, yield_fault
 from symbiose.units import UnitProblem, is_unit, parse_quantity, same_dimension, to_unit
 
 Loc = tuple[str | int, ...]
@@ -86,15 +87,24 @@ class _Compiler:
         self, loc: Loc, fn: Callable[[], float], default: float | None = 0.0
     ) -> float | None:
         try:
-            return fn()
+            value = fn()
         except UnitProblem as exc:
             self.issues.add(loc, str(exc))
             return default
+        return self.in_range(loc, value, default)
+
+    def in_range(self, loc: Loc, value: float, default: float | None) -> float | None:
+        """``value`` if it is within :mod:`symbiose.ranges`, else ``default`` (issue recorded)."""
+        fault = figure_fault(value)
+        if fault:
+            self.issues.add(loc, fault)
+            return default
+        return value
 
     def optional(self, loc: Loc, value: Any, unit: str) -> float | None:
         """``value`` in ``unit``, or None (with the issue recorded) if it cannot be read."""
         try:
-            return to_unit(value, unit)
+            return self.in_range(loc, to_unit(value, unit), None)
         except UnitProblem as exc:
             self.issues.add(loc, str(exc))
             return None
@@ -204,6 +214,9 @@ class _Compiler:
             if not is_unit(c.unit):
                 issues.add(("commodities", i, "unit"), f"unknown unit {c.unit!r}")
                 continue
+            if c.density is not None and (fault := figure_fault(c.density)):
+                issues.add(("commodities", i, "density"), fault)
+                continue
             base = BUILTIN.get(c.id)
             if base and not same_dimension(base.unit, c.unit):
                 issues.add(
@@ -272,6 +285,9 @@ class _Compiler:
                     bad = True
                 elif not math.isfinite(w) or w < 0:
                     issues.add((*loc, name), f"weight must be a non-negative number, got {w!r}")
+                    bad = True
+                elif fault := figure_fault(w):
+                    issues.add((*loc, name), f"weight {fault}")
                     bad = True
             weights = [profile.get(s.name, 0.0) for s in slices]
             norm = sum(w * s.share for w, s in zip(weights, slices, strict=True))
@@ -372,8 +388,8 @@ class _Compiler:
                 for k, y in getattr(cv, part).items():
                     if commodity_ref((*loc, part, k), k) is None:
                         good = False
-                    elif not math.isfinite(y) or y <= 0:
-                        issues.add((*loc, part, k), f"yield must be a positive number, got {y!r}")
+                    elif fault := yield_fault(y):
+                        issues.add((*loc, part, k), fault)
                         good = False
             reference = cv.reference or next(iter(cv.outputs), "")
             if reference not in cv.outputs and reference not in cv.inputs:

@@ -96,9 +96,7 @@ def from_validation_error(
     """Turn a pydantic error into issues with field paths and values (no pydantic leaks)."""
     issues = []
     for err in exc.errors(include_url=False):
-        loc = tuple(
-            _clip(p) for p in err["loc"] if not (isinstance(p, str) and _is_union_tag(p))
-        )
+        loc = tuple(_clip(p) for p in err["loc"] if not (isinstance(p, str) and _is_union_tag(p)))
         kind = err["type"]
         value = err.get("input")
         about_key = bool(loc) and loc[-1] == "[key]"
