@@ -95,6 +95,7 @@ def from_validation_error(
 ) -> list[InventoryIssue]:
     """Turn a pydantic error into issues with field paths and values (no pydantic leaks)."""
     issues = []
+    preferred: set[InventoryIssue] = set()
     for err in exc.errors(include_url=False):
         loc = tuple(_clip(p) for p in err["loc"] if not (isinstance(p, str) and _is_union_tag(p)))
         kind = err["type"]
@@ -109,7 +110,12 @@ def from_validation_error(
             text = err["msg"].removeprefix("Value error, ")
             msg = f"{'the key: ' if about_key else ''}{text}, got {_short(value)}"
         issues.append(InventoryIssue(prefix + loc, msg))
-    return _dedupe(issues)
+        if kind in _TEXT_LIMIT_ERRORS:
+            preferred.add(issues[-1])
+    return _dedupe(issues, preferred)
+
+
+_TEXT_LIMIT_ERRORS = {"string_too_long", "value_error"}
 
 
 def _is_union_tag(part: str) -> bool:
@@ -119,9 +125,15 @@ def _is_union_tag(part: str) -> bool:
     )
 
 
-def _dedupe(issues: list[InventoryIssue]) -> list[InventoryIssue]:
-    """Keep one issue per path for union failures (float | str both failing)."""
+def _dedupe(issues: list[InventoryIssue], preferred: set[InventoryIssue]) -> list[InventoryIssue]:
+    """Keep one issue per path for union failures (float | str both failing).
+
+    A ``preferred`` issue wins its path: a text breaking a limit of the text member of
+    ``float | str`` says so, rather than that it is no number.
+    """
     seen: dict[tuple[str | int, ...], InventoryIssue] = {}
     for issue in issues:
-        seen.setdefault(issue.loc, issue)
+        kept = seen.get(issue.loc)
+        if kept is None or (issue in preferred and kept not in preferred):
+            seen[issue.loc] = issue
     return list(seen.values())
