@@ -31,9 +31,10 @@ def annuity_factor(rate: float, years: float) -> float:
     """Capital recovery factor: the yearly payment that repays 1 EUR over ``years``."""
     if years <= 0:
         return 1.0
-    if rate == 0:
+    denominator = 1.0 - (1.0 + rate) ** (-years)
+    if rate == 0 or denominator <= 0:  # a rate too small for (1 + rate) to differ from 1
         return 1.0 / years
-    return rate / (1.0 - (1.0 + rate) ** (-years))
+    return rate / denominator
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ class _Compiler:
         if t.currency.upper() not in ("EUR", "€"):
             issues.add(("territory", "currency"), f"only EUR is supported, got {t.currency!r}")
         carbon_price = self.scalar(("territory", "carbon_price"), t.carbon_price, "EUR/t")
-        rate = t.discount_rate
+        rate = self.in_range(("territory", "discount_rate"), t.discount_rate, 0.0) or 0.0
 
         commodities = dict(BUILTIN)
         self.duplicates("commodities", inv.commodities)
@@ -236,6 +237,8 @@ class _Compiler:
         # seasons
         self.duplicates("seasons", inv.seasons)
         season_names = [s.name for s in inv.seasons]
+        for i, s in enumerate(inv.seasons):
+            self.in_range(("seasons", i, "share"), s.share, None)
         slices = [TimeSlice(s.name, s.share) for s in inv.seasons] or [TimeSlice("year", 1.0)]
         total_share = sum(s.share for s in inv.seasons)
         if inv.seasons and abs(total_share - 1.0) > 1e-6:

@@ -263,6 +263,7 @@ def test_converter_yields_far_out_of_range_are_refused(value: float) -> None:
         ("carbon_price: 80 EUR/t", "carbon_price: 1e300 EUR/t", "territory.carbon_price", "out of range"),
         ("lifetime: 30 yr", "lifetime: 1e-300 yr", "modes[0].lifetime", "too small"),
         ("{winter: 1.6, summer: 0.4}", "{winter: 1.0e300, summer: 0.4}", "demands[0].profile.winter", "out of range"),
+        ("{name: winter, share: 0.5}", "{name: winter, share: 1.0e-300}", "seasons[0].share", "too small"),
     ],
 )  # fmt: skip
 def test_extreme_figures_are_refused_with_their_field(
@@ -270,6 +271,11 @@ def test_extreme_figures_are_refused_with_their_field(
 ) -> None:
     assert old in BASE
     assert_refused(issues(BASE.replace(old, new)), path, fragment)
+
+
+def test_a_discount_rate_too_small_to_differ_from_zero_is_refused_not_a_division_by_zero() -> None:
+    got = issues(BASE.replace("discount_rate: 0.05", "discount_rate: 1.0e-300"))
+    assert_refused(got, "territory.discount_rate", "too small to be told from 0")
 
 
 def test_a_figure_just_inside_the_range_is_kept_exactly() -> None:
