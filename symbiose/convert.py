@@ -237,8 +237,8 @@ class _Compiler:
         # seasons
         self.duplicates("seasons", inv.seasons)
         season_names = [s.name for s in inv.seasons]
-        for i, s in enumerate(inv.seasons):
-            self.in_range(("seasons", i, "share"), s.share, None)
+        for i, season in enumerate(inv.seasons):
+            self.in_range(("seasons", i, "share"), season.share, None)
         slices = [TimeSlice(s.name, s.share) for s in inv.seasons] or [TimeSlice("year", 1.0)]
         total_share = sum(s.share for s in inv.seasons)
         if inv.seasons and abs(total_share - 1.0) > 1e-6:
