@@ -406,3 +406,61 @@ def test_the_alias_bomb_is_refused_in_under_five_seconds_with_bounded_memory(
     assert float(seconds) < 5.0
     assert int(peak_mb) < 500
     assert path == "a" and "anchors and aliases" in msg
+
+
+# -- the readers read ordinary documents exactly as before -------------------------------------
+YAML_FILES = sorted(
+    [*ROOT.glob("datasets/**/*.yaml"), *(ROOT / "tests" / "malformed").glob("*.yaml")]
+)
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("loader", ["CSafeLoader", "SafeLoader"])
+def test_ordinary_yaml_reads_exactly_as_safe_load_reads_it(
+    monkeypatch: pytest.MonkeyPatch, path: Path, loader: str
+) -> None:
+    import yaml
+
+    from symbiose.inventory import documents
+
+    if not hasattr(yaml, loader):
+        pytest.skip(f"PyYAML built without {loader}")
+    monkeypatch.setattr(documents, "_Loader", getattr(yaml, loader))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        pytest.skip("not UTF-8 (a corpus case of its own)")
+    try:
+        expected = yaml.safe_load(text)
+    except yaml.YAMLError:
+        with pytest.raises(DocumentError, match="invalid YAML at line"):
+            read_yaml(text)
+        return
+    assert read_yaml(text) == expected
+
+
+@pytest.mark.parametrize("loader", ["CSafeLoader", "SafeLoader"])
+def test_both_yaml_parsers_refuse_aliases_depth_and_repeated_keys(
+    monkeypatch: pytest.MonkeyPatch, loader: str
+) -> None:
+    import yaml
+
+    from symbiose.inventory import documents
+
+    if not hasattr(yaml, loader):
+        pytest.skip(f"PyYAML built without {loader}")
+    monkeypatch.setattr(documents, "_Loader", getattr(yaml, loader))
+    for text, fragment in [
+        (BOMB, "anchors and aliases"),
+        ("a: " + "[" * 10_000 + "]" * 10_000, "nested more than 50 levels deep"),
+        ("a: 1\nb: 2\na: 3\n", "duplicate section 'a' at line 3 (first at line 1)"),
+    ]:
+        with pytest.raises(DocumentError) as info:
+            read_yaml(text)
+        assert fragment in str(info.value)
+
+
+def test_json_reads_exactly_as_json_loads_reads_it() -> None:
+    doc = with_doc(sites=[site(notes='brackets [{ in "text" }]', sources={"k": "é ü ✓"})])
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    assert read_json(text) == json.loads(text)
