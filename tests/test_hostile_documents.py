@@ -464,3 +464,18 @@ def test_json_reads_exactly_as_json_loads_reads_it() -> None:
     doc = with_doc(sites=[site(notes='brackets [{ in "text" }]', sources={"k": "é ü ✓"})])
     text = json.dumps(doc, ensure_ascii=False, indent=2)
     assert read_json(text) == json.loads(text)
+
+
+def test_a_regional_inventory_of_25000_sites_is_within_every_document_limit() -> None:
+    rows = [
+        f"  - {{id: site_{i:05d}, name: Industrial site {i}, sector: industry,"
+        f" latitude: {48 + i % 300 / 100}, longitude: {1 + i % 400 / 100},"
+        f" notes: 'Location read from public maps; capacity from the 2023 report.'}}\n"
+        f"  - {{id: extra_{i:05d}, name: Extra {i}, latitude: 50.0, longitude: 2.0}}\n"
+        for i in range(12_500)
+    ]
+    text = "territory: {name: Region}\nsites:\n" + "".join(rows)
+    doc = read_yaml(text)
+    assert len(doc["sites"]) == 25_000
+    as_json = json.dumps(doc)
+    assert read_json(as_json) == doc
