@@ -26,6 +26,9 @@ from symbiose.units import UnitProblem, is_unit, parse_quantity, same_dimension,
 
 Loc = tuple[str | int, ...]
 
+MAX_DERIVED_ISSUES = 20
+"""Most problems of the assembled numeric problem reported one by one."""
+
 
 def annuity_factor(rate: float, years: float) -> float:
     """Capital recovery factor: the yearly payment that repays 1 EUR over ``years``."""
@@ -629,8 +632,11 @@ class _Compiler:
                 name=t.name,
             )
         except ProblemError as exc:
-            for text in exc.problems:
+            # derived figures (e.g. a generated link's cost) may fail for thousands of arcs
+            for text in exc.problems[:MAX_DERIVED_ISSUES]:
                 issues.add((), text)
+            if len(exc.problems) > MAX_DERIVED_ISSUES:
+                issues.add((), f"... and {len(exc.problems) - MAX_DERIVED_ISSUES} more like these")
             return None
         return Network(
             problem,

@@ -278,6 +278,15 @@ def test_a_discount_rate_too_small_to_differ_from_zero_is_refused_not_a_division
     assert_refused(got, "territory.discount_rate", "too small to be told from 0")
 
 
+def test_a_derived_figure_out_of_range_names_the_generated_link() -> None:
+    text = BASE.replace("cost_per_unit_km: 0.12 EUR/(t*km)", "cost_per_unit_km: 9e14 EUR/(t*km)")
+    assert_refused(
+        issues(text),
+        "(document)",
+        "arcs[steel->grinder:truck].variable_cost[bf_slag]: 1.53693e+15 is out of range",
+    )
+
+
 def test_a_figure_just_inside_the_range_is_kept_exactly() -> None:
     text = BASE.replace("quantity: 80 GWh/yr", "quantity: 9.5e14 MWh/yr")
     inv = parse_inventory(text, "yaml")
