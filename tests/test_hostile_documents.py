@@ -205,6 +205,11 @@ def test_a_nul_byte_in_an_id_is_refused() -> None:
     assert_refused(got, "sites[0].id", "must not contain control characters (found '\\x00'")
 
 
+def test_a_raw_nul_byte_in_yaml_is_refused_with_its_line() -> None:
+    got = issues(BASE.replace("name: Steelworks", "name: Steel\x00works"))
+    assert_refused(got, "(document)", "invalid YAML at line 7, column 28: the character '\\x00'")
+
+
 def test_line_breaks_are_refused_in_names_but_kept_in_notes() -> None:
     got = issues(with_doc(sites=[site(name="Steel\nworks")]), "json")
     assert_refused(got, "sites[0].name", "write it on one line")

@@ -91,6 +91,19 @@ def read_yaml(
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise DocumentError([((), f"invalid YAML{where}: {exc.problem or exc}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise DocumentError(
+            [
+                (
+                    (),
+                    f"invalid YAML at line {line}, column {column}: the character {char!r} is"
+                    " not allowed (control characters such as NUL cannot appear in YAML)",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise DocumentError([((), f"invalid YAML: {exc}")]) from None
     finally:
