@@ -194,6 +194,24 @@ def test_integers_of_thousands_of_digits_are_refused_not_rounded(fmt: str) -> No
     assert_refused(issues(text, fmt), "territory.carbon_price", "an integer of 5000 digits")
 
 
+@pytest.mark.parametrize(
+    ("literal", "fragment"),
+    [("010", "is not a decimal integer"), ("0x1F", "is not a decimal integer"),
+     ("1:30", "colons as base 60"), ("1:30.5", "is a base-60 number")],
+)  # fmt: skip
+def test_yaml_octal_hex_and_base_60_literals_are_refused_not_reinterpreted(
+    literal: str, fragment: str
+) -> None:
+    got = issues(BASE.replace("discount_rate: 0.05", f"discount_rate: {literal}"))
+    assert_refused(got, "territory.discount_rate", fragment)
+
+
+def test_yaml_decimal_literals_with_underscores_and_signs_read_as_written() -> None:
+    assert read_yaml("a: 1_000\nb: +7\nc: -0.5\nd: 1.5e+3\ne: '010'\n") == {
+        "a": 1000, "b": 7, "c": -0.5, "d": 1500.0, "e": "010"
+    }  # fmt: skip
+
+
 # -- text and list limits ----------------------------------------------------------------------
 def test_a_two_megabyte_site_name_is_refused_with_the_limit() -> None:
     got = issues(with_doc(sites=[site(name="x" * 2_000_000)]), "json")

@@ -11,7 +11,8 @@ builds the document itself, without recursion, refusing before anything is built
   a document larger than :data:`~models.jsondoc.MAX_DOCUMENT_BYTES`, or more than
   :data:`MAX_SECONDS` of reading;
 * tags other than YAML's own scalar types (no ``!!python/...``, ``!!set``, ``!!omap``);
-* ``.nan``, ``.inf`` and numbers too large for a float.
+* ``.nan``, ``.inf`` and numbers too large for a float;
+* integers YAML 1.1 would not read as written: ``010`` (octal 8), ``0x10``, ``1:30`` (base 60).
 
 JSON goes through :func:`models.jsondoc.read_json`, which refuses the same things.  Both raise
 :class:`~models.jsondoc.DocumentError`; :func:`read_document` turns it into an
@@ -21,6 +22,7 @@ JSON goes through :func:`models.jsondoc.read_json`, which refuses the same thing
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -49,6 +51,8 @@ _CHECK_EVERY = 1 << 14  # events between two looks at the clock
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)\Z")
 _MERGE = "tag:yaml.org,2002:merge"
 _COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _NO_KEY = object()
@@ -212,17 +216,14 @@ class _Builder:
             tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
         if tag == _STR:
             return event.value
-        if tag == _INT and len(event.value.lstrip("+-")) > MAX_INT_DIGITS:
-            self.refuse(
-                event,
-                f"an integer of {len(event.value.lstrip('+-'))} digits is out of range"
-                f" (at most {MAX_INT_DIGITS})",
-            )
         if tag == _MERGE:
             self.refuse(event, "YAML merge keys (<<) are not accepted: write the keys out")
         make = yaml.SafeLoader.yaml_constructors.get(tag)
         if make is None or tag.endswith((":map", ":seq", ":omap", ":set", ":pairs")):
             self.refuse(event, f"the YAML tag {event.tag!r} is not accepted")
+        fault = _literal_fault(tag, event.value)
+        if fault:
+            self.refuse(event, fault)
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             value = make(self.loader, node)
@@ -263,6 +264,27 @@ class _Builder:
         else:
             top.lines[key] = line
         top.key = key
+
+
+def _literal_fault(tag: str, text: str) -> str | None:
+    """Why a number literal would not be read as written, or None.
+
+    YAML 1.1 reads ``010`` as 8 (octal), ``0x10`` as 16 and ``1:30`` as 90 (base 60): an
+    author writing a quantity means none of these.
+    """
+    if tag == _INT:
+        digits = len(text.lstrip("+-"))
+        if digits > MAX_INT_DIGITS:
+            return f"an integer of {digits} digits is out of range (at most {MAX_INT_DIGITS})"
+        if not _DECIMAL_INT.match(text):
+            return (
+                f"{_short(text)} is not a decimal integer (YAML reads a leading 0 as octal, 0x"
+                " as hexadecimal, 0b as binary and colons as base 60): write it in decimal,"
+                " or quote it as text"
+            )
+    if tag == _FLOAT and ":" in text:
+        return f"{_short(text)} is a base-60 number in YAML: write it in decimal, or quote it"
+    return None
 
 
 def _short(text: str) -> str:
