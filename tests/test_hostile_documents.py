@@ -486,6 +486,7 @@ def test_both_yaml_parsers_refuse_aliases_depth_and_repeated_keys(
         (BOMB, "anchors and aliases"),
         ("a: " + "[" * 10_000 + "]" * 10_000, "nested more than 50 levels deep"),
         ("a: 1\nb: 2\na: 3\n", "duplicate section 'a' at line 3 (first at line 1)"),
+        ("a: b\x00c\n", "invalid YAML at line 1, column 5: the character '\\x00'"),
     ]:
         with pytest.raises(DocumentError) as info:
             read_yaml(text)

@@ -88,8 +88,9 @@ def read_yaml(
         DocumentError: the problems found (see the module's docstring), each with its path.
     """
     check_size(len(text.encode("utf-8", "surrogatepass")), max_bytes)
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the pure-Python reader checks the characters here
         return _Builder(loader, max_depth, max_nodes, time.monotonic() + seconds).run()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -111,7 +112,8 @@ def read_yaml(
     except yaml.YAMLError as exc:
         raise DocumentError([((), f"invalid YAML: {exc}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 @dataclass
