@@ -48,6 +48,23 @@ class ProblemError(ValueError):
 
 PerSlice = tuple[float, ...]
 
+MAX_MAGNITUDE = 1e15
+"""Largest magnitude of a finite number in a problem (costs, quantities, capacities, CO2).
+
+HiGHS refuses matrix coefficients above 1e15 (capacities become coefficients of the build
+variables) and reads 1e20 as infinite; a larger figure is refused here with its path."""
+
+MIN_YIELD = 1e-9
+"""Smallest converter yield: HiGHS drops matrix coefficients below 1e-9, so a smaller yield
+would silently become 0."""
+
+
+def magnitude_fault(value: float) -> str | None:
+    """Why a finite ``value`` is too large for a problem, or None."""
+    if abs(value) > MAX_MAGNITUDE:
+        return f"{value:g} is out of range: at most {MAX_MAGNITUDE:g} in magnitude"
+    return None
+
 
 def _finite(value: float) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -235,6 +252,8 @@ class Problem:
         _check_unique(errors, "slices", [s.name for s in self.slices])
         if not _finite(self.carbon_price):
             errors.append(f"carbon_price: must be a finite number, got {self.carbon_price!r}")
+        elif fault := magnitude_fault(self.carbon_price):
+            errors.append(f"carbon_price: {fault}")
         if not errors:
             object.__setattr__(
                 self, "supplies", tuple(self._normalise(s, errors) for s in self.supplies)
@@ -264,6 +283,8 @@ class Problem:
                 return tuple(0.0 for _ in self.slices)
         if not all(math.isfinite(v) and v >= 0 for v in values):
             errors.append(f"{where}: must be finite and non-negative, got {value!r}")
+        elif fault := next(filter(None, map(magnitude_fault, values)), None):
+            errors.append(f"{where}: {fault}")
         return values
 
     def _normalise(self, item: Any, errors: list[str]) -> Any:
@@ -293,6 +314,8 @@ class Problem:
                 errors.append(f"{where}: must be a finite number, got {value!r}")
             elif nonneg and value < 0:
                 errors.append(f"{where}: must be non-negative, got {value!r}")
+            elif math.isfinite(value) and (fault := magnitude_fault(value)):
+                errors.append(f"{where}: {fault}")
 
         seen: set[tuple[str, str]] = set()
         for s in self.supplies:
@@ -358,6 +381,11 @@ class Problem:
                     number(f"{where}.{attr}[{c}]", v)
                     if _finite(v) and v == 0:
                         errors.append(f"{where}.{attr}[{c}]: yield must be positive")
+                    elif _finite(v) and v < MIN_YIELD:
+                        errors.append(
+                            f"{where}.{attr}[{c}]: yield {v:g} is below {MIN_YIELD:g},"
+                            " which the solver reads as 0"
+                        )
             number(f"{where}.capacity", cv.capacity, inf_ok=True)
             number(f"{where}.variable_cost", cv.variable_cost, nonneg=False)
             number(f"{where}.fixed_cost", cv.fixed_cost)

@@ -7,12 +7,12 @@ malformed input.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from models.jsondoc import DocumentError, check_size, path_text, read_json
 from models.problem import Arc, Converter, Demand, Problem, ProblemError, Supply, TimeSlice
 
 _ITEMS: dict[str, type] = {
@@ -109,9 +109,14 @@ def read_problem_json(path: str | Path) -> Problem:
     """
     file = Path(path)
     try:
-        doc = json.loads(file.read_text())
+        check_size(file.stat().st_size)
+        doc = read_json(file.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
         raise ProblemError([f"{file}: cannot read ({exc.strerror})"]) from exc
-    except json.JSONDecodeError as exc:
-        raise ProblemError([f"{file}: not valid JSON (line {exc.lineno}: {exc.msg})"]) from exc
+    except UnicodeDecodeError as exc:
+        raise ProblemError([f"{file}: not UTF-8 text ({exc.reason})"]) from None
+    except DocumentError as exc:
+        raise ProblemError(
+            [f"{file}: {path_text(loc) + ': ' if loc else ''}{msg}" for loc, msg in exc.problems]
+        ) from None
     return problem_from_dict(doc)

@@ -44,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ProblemError, FormatError, ValueError, OSError) as exc:
         print(f"symbiose: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except (RecursionError, MemoryError):
+        # the readers refuse deep and huge documents first; this is the last line of defence
+        print("symbiose: error: the input is too large or too deeply nested", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print("symbiose: interrupted", file=sys.stderr)
         return 130

@@ -14,8 +14,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from models.result import Status
 from models.solve import SolveOptions
 from symbiose import exports
@@ -29,7 +27,7 @@ from symbiose.inventory import (
     validate_inventory,
     write_csv_folder,
 )
-from symbiose.inventory.io import dump_inventory, parse_inventory
+from symbiose.inventory.io import dump_inventory, load_document, parse_inventory, read_text_file
 from symbiose.report import Report
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 2, 3, 4
@@ -115,10 +113,11 @@ def is_scenario_file(path: Path) -> bool:
     """Whether ``path`` is a scenario (a YAML/JSON mapping with a top-level ``name`` or ``base``)."""
     if path.is_dir() or path.suffix.lower() not in (".yaml", ".yml", ".json"):
         return False
+    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return False
+        doc = load_document(read_text_file(path), fmt)
+    except InventoryError:
+        return False  # reading it as an inventory then reports why
     # an inventory has no top-level name or base: its name is the territory's
     return isinstance(doc, dict) and ("base" in doc or "name" in doc)
 

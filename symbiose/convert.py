@@ -21,6 +21,7 @@ from symbiose import candidates as cand
 from symbiose.catalogue import BUILTIN, CommodityInfo
 from symbiose.inventory.errors import InventoryIssue, Issues
 from symbiose.inventory.schema import KEYS, SINGULAR, Inventory, Site
+from symbiose.ranges import figure_fault, yield_fault
 from symbiose.units import (
     UnitProblem,
     is_unit,
@@ -33,14 +34,18 @@ from symbiose.units import to_unit as _to_unit
 
 Loc = tuple[str | int, ...]
 
+MAX_DERIVED_ISSUES = 20
+"""Most problems of the assembled numeric problem reported one by one."""
+
 
 def annuity_factor(rate: float, years: float) -> float:
     """Capital recovery factor: the yearly payment that repays 1 EUR over ``years``."""
     if years <= 0:
         return 1.0
-    if rate == 0:
+    denominator = 1.0 - (1.0 + rate) ** (-years)
+    if rate == 0 or denominator <= 0:  # a rate too small for (1 + rate) to differ from 1
         return 1.0 / years
-    return rate / (1.0 - (1.0 + rate) ** (-years))
+    return rate / denominator
 
 
 @dataclass(frozen=True)
@@ -116,15 +121,24 @@ class _Compiler:
         self, loc: Loc, fn: Callable[[], float], default: float | None = 0.0
     ) -> float | None:
         try:
-            return fn()
+            value = fn()
         except UnitProblem as exc:
             self.issues.add(loc, str(exc))
             return default
+        return self.in_range(loc, value, default)
+
+    def in_range(self, loc: Loc, value: float, default: float | None) -> float | None:
+        """``value`` if it is within :mod:`symbiose.ranges`, else ``default`` (issue recorded)."""
+        fault = figure_fault(value)
+        if fault:
+            self.issues.add(loc, fault)
+            return default
+        return value
 
     def optional(self, loc: Loc, value: Any, unit: str) -> float | None:
         """``value`` in ``unit``, or None (with the issue recorded) if it cannot be read."""
         try:
-            return self.to_unit(value, unit)
+            return self.in_range(loc, self.to_unit(value, unit), None)
         except UnitProblem as exc:
             self.issues.add(loc, str(exc))
             return None
@@ -226,9 +240,9 @@ class _Compiler:
         if t.currency.upper() not in ("EUR", "€"):
             issues.add(("territory", "currency"), f"only EUR is supported, got {t.currency!r}")
         carbon_price = self.scalar(("territory", "carbon_price"), t.carbon_price, "EUR/t")
-        rate = self.fraction(
-            ("territory", "discount_rate"), t.discount_rate, upper=1.0, closed=False
-        )
+        rate_loc = ("territory", "discount_rate")
+        rate = self.fraction(rate_loc, t.discount_rate, upper=1.0, closed=False)
+        rate = self.in_range(rate_loc, rate, 0.0) or 0.0
 
         commodities = dict(BUILTIN)
         self.duplicates("commodities", inv.commodities)
@@ -239,6 +253,9 @@ class _Compiler:
             mistaken = misspelt_unit(c.unit)
             if mistaken:
                 issues.add(("commodities", i, "unit"), mistaken)
+                continue
+            if c.density is not None and (fault := figure_fault(c.density)):
+                issues.add(("commodities", i, "density"), fault)
                 continue
             base = BUILTIN.get(c.id)
             if base and not same_dimension(base.unit, c.unit):
@@ -259,6 +276,8 @@ class _Compiler:
         # seasons
         self.duplicates("seasons", inv.seasons)
         season_names = [s.name for s in inv.seasons]
+        for i, season in enumerate(inv.seasons):
+            self.in_range(("seasons", i, "share"), season.share, None)
         slices = [TimeSlice(s.name, s.share) for s in inv.seasons] or [TimeSlice("year", 1.0)]
         total_share = sum(s.share for s in inv.seasons)
         if inv.seasons and abs(total_share - 1.0) > 1e-6:
@@ -308,6 +327,9 @@ class _Compiler:
                     bad = True
                 elif not math.isfinite(w) or w < 0:
                     issues.add((*loc, name), f"weight must be a non-negative number, got {w!r}")
+                    bad = True
+                elif fault := figure_fault(w):
+                    issues.add((*loc, name), f"weight {fault}")
                     bad = True
             weights = [profile.get(s.name, 0.0) for s in slices]
             norm = sum(w * s.share for w, s in zip(weights, slices, strict=True))
@@ -408,8 +430,8 @@ class _Compiler:
                 for k, y in getattr(cv, part).items():
                     if commodity_ref((*loc, part, k), k) is None:
                         good = False
-                    elif not math.isfinite(y) or y <= 0:
-                        issues.add((*loc, part, k), f"yield must be a positive number, got {y!r}")
+                    elif fault := yield_fault(y):
+                        issues.add((*loc, part, k), fault)
                         good = False
             reference = cv.reference or next(iter(cv.outputs), "")
             if reference not in cv.outputs and reference not in cv.inputs:
@@ -648,8 +670,11 @@ class _Compiler:
                 name=t.name,
             )
         except ProblemError as exc:
-            for text in exc.problems:
+            # derived figures (e.g. a generated link's cost) may fail for thousands of arcs
+            for text in exc.problems[:MAX_DERIVED_ISSUES]:
                 issues.add((), text)
+            if len(exc.problems) > MAX_DERIVED_ISSUES:
+                issues.add((), f"... and {len(exc.problems) - MAX_DERIVED_ISSUES} more like these")
             return None
         return Network(
             problem,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -68,9 +69,25 @@ class Issues:
             raise InventoryError(self.items)
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlist = _REPR.maxdict = 3
+_REPR.maxlevel = 2
+
+MAX_PATH_PART = 60
+"""Longest key shown in a field path (a 2 MB key is shown by its first characters)."""
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
+    # never repr() a whole value: a 100,000-item list or a 2 MB string is shown by its start
+    text = repr(value[:100]) if isinstance(value, str) else _REPR.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _clip(part: str | int) -> str | int:
+    if isinstance(part, str) and len(part) > MAX_PATH_PART:
+        return part[: MAX_PATH_PART - 3] + "..."
+    return part
 
 
 def from_validation_error(
@@ -78,18 +95,28 @@ def from_validation_error(
 ) -> list[InventoryIssue]:
     """Turn a pydantic error into issues with field paths and values (no pydantic leaks)."""
     issues = []
+    preferred: set[InventoryIssue] = set()
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _is_union_tag(p)))
+        loc = tuple(_clip(p) for p in err["loc"] if not (isinstance(p, str) and _is_union_tag(p)))
         kind = err["type"]
         value = err.get("input")
+        about_key = bool(loc) and loc[-1] == "[key]"
+        loc = loc[:-1] if about_key else loc
         if kind == "extra_forbidden":
             msg = f"unknown field {loc[-1]!r}" if loc else "unknown field"
         elif kind == "missing":
             msg = "required field is missing"
         else:
-            msg = f"{err['msg']}, got {_short(value)}{_plain_number_hint(kind, value)}"
+            text = err["msg"].removeprefix("Value error, ")
+            hint = _plain_number_hint(kind, value)
+            msg = f"{'the key: ' if about_key else ''}{text}, got {_short(value)}{hint}"
         issues.append(InventoryIssue(prefix + loc, msg))
-    return _dedupe(issues)
+        if kind in _TEXT_LIMIT_ERRORS:
+            preferred.add(issues[-1])
+    return _dedupe(issues, preferred)
+
+
+_TEXT_LIMIT_ERRORS = {"string_too_long", "value_error"}
 
 
 def _plain_number_hint(kind: str, value: Any) -> str:
@@ -111,9 +138,15 @@ def _is_union_tag(part: str) -> bool:
     )
 
 
-def _dedupe(issues: list[InventoryIssue]) -> list[InventoryIssue]:
-    """Keep one issue per path for union failures (float | str both failing)."""
+def _dedupe(issues: list[InventoryIssue], preferred: set[InventoryIssue]) -> list[InventoryIssue]:
+    """Keep one issue per path for union failures (float | str both failing).
+
+    A ``preferred`` issue wins its path: a text breaking a limit of the text member of
+    ``float | str`` says so, rather than that it is no number.
+    """
     seen: dict[tuple[str | int, ...], InventoryIssue] = {}
     for issue in issues:
-        seen.setdefault(issue.loc, issue)
+        kept = seen.get(issue.loc)
+        if kept is None or (issue in preferred and kept not in preferred):
+            seen[issue.loc] = issue
     return list(seen.values())

@@ -13,7 +13,9 @@ from typing import Any
 import pydantic
 import yaml
 
+from models.jsondoc import DocumentError, check_size
 from symbiose.inventory import spreadsheet
+from symbiose.inventory.documents import read_document
 from symbiose.inventory.errors import InventoryError, InventoryIssue, from_validation_error
 from symbiose.inventory.scenario import Scenario
 from symbiose.inventory.schema import Inventory
@@ -22,6 +24,7 @@ FORMATS = ("json", "yaml", "xlsx")
 
 
 def _text(data: bytes | str) -> str:
+    _check_size(len(data))
     if isinstance(data, bytes):
         try:
             return data.decode("utf-8-sig")
@@ -30,6 +33,26 @@ def _text(data: bytes | str) -> str:
                 [InventoryIssue((), f"the file is not UTF-8 text: {exc.reason}")]
             ) from None
     return data
+
+
+def read_text_file(path: Path) -> bytes:
+    """The bytes of a YAML or JSON file, refused unread if larger than a document may be.
+
+    Raises:
+        InventoryError: the file cannot be read or is too large.
+    """
+    try:
+        _check_size(path.stat().st_size)
+        return path.read_bytes()
+    except OSError as exc:
+        raise InventoryError([InventoryIssue((), f"cannot read {path}: {exc.strerror}")]) from None
+
+
+def _check_size(size: int) -> None:
+    try:
+        check_size(size)
+    except DocumentError as exc:
+        raise InventoryError([InventoryIssue(loc, msg) for loc, msg in exc.problems]) from None
 
 
 def load_document(data: bytes | str | dict[str, Any], fmt: str) -> dict[str, Any]:
@@ -52,21 +75,7 @@ def load_document(data: bytes | str | dict[str, Any], fmt: str) -> dict[str, Any
     text = _text(data)
     if not text.strip():
         raise InventoryError([InventoryIssue((), "the document is empty")])
-    try:
-        doc = json.loads(text) if fmt == "json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryError(
-            [
-                InventoryIssue(
-                    (), f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-                )
-            ]
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InventoryError([InventoryIssue((), f"invalid YAML{where}: {problem}")]) from None
+    doc = read_document(text, fmt)
     if doc is None:
         raise InventoryError([InventoryIssue((), "the document is empty")])
     if not isinstance(doc, dict):
@@ -149,10 +158,15 @@ def load_inventory(path: str | Path, *, validate: bool = True) -> Inventory:
                 )
             ]
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InventoryError([InventoryIssue((), f"cannot read {path}: {exc.strerror}")]) from None
+    if fmt == "xlsx":
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InventoryError(
+                [InventoryIssue((), f"cannot read {path}: {exc.strerror}")]
+            ) from None
+    else:
+        data = read_text_file(path)
     return parse_inventory(data, fmt, validate=validate)
 
 
@@ -194,10 +208,7 @@ def parse_scenario(data: bytes | str | dict[str, Any], fmt: str = "yaml") -> Sce
 def load_scenario(path: str | Path) -> tuple[Scenario, Path | None]:
     """Read a scenario file; also returns the path of its base inventory, if it names one."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InventoryError([InventoryIssue((), f"cannot read {path}: {exc.strerror}")]) from None
+    data = read_text_file(path)
     scenario = parse_scenario(data, "json" if path.suffix.lower() == ".json" else "yaml")
     base = (path.parent / scenario.base).resolve() if scenario.base else None
     return scenario, base

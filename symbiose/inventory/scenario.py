@@ -9,11 +9,22 @@ demands, links and converters).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from symbiose.inventory.schema import SINGULAR
+from symbiose.inventory.schema import (
+    MAX_ENTRIES,
+    MAX_ITEMS,
+    MAX_PATH,
+    SINGULAR,
+    Id,
+    Name,
+    Text,
+    _one_line,
+)
+
+PathText = Annotated[str, StringConstraints(max_length=MAX_PATH), AfterValidator(_one_line)]
 
 Section = Literal[
     "commodities", "seasons", "sites", "supplies", "demands", "modes", "links", "converters"
@@ -25,28 +36,33 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, description="Short name, used as a column of comparisons.")
-    description: str = Field("", description="What the scenario supposes, for the reader.")
-    base: str | None = Field(
+    name: Name = Field(min_length=1, description="Short name, used as a column of comparisons.")
+    description: Text = Field("", description="What the scenario supposes, for the reader.")
+    base: PathText | None = Field(
         None, description="Path of the base inventory, relative to the scenario file."
     )
-    territory: dict[str, Any] = Field(
+    territory: dict[Name, Any] = Field(
         default_factory=dict,
+        max_length=MAX_ENTRIES,
         description="Territory fields to change, e.g. {carbon_price: '150 EUR/t'}.",
     )
-    update: dict[Section, list[dict[str, Any]]] = Field(
+    update: dict[Section, Annotated[list[dict[Name, Any]], Field(max_length=MAX_ITEMS)]] = Field(
         default_factory=dict,
         description="Items to change, by section: each gives its key fields (e.g. site and commodity) and the fields to replace.",
     )
-    add: dict[Section, list[dict[str, Any]]] = Field(
+    add: dict[Section, Annotated[list[dict[Name, Any]], Field(max_length=MAX_ITEMS)]] = Field(
         default_factory=dict, description="Items to add, by section, written as in an inventory."
     )
-    remove: dict[Section, list[str | dict[str, str]]] = Field(
-        default_factory=dict,
-        description="Items to remove, by section: an id, or every key field (e.g. {site: dk6, commodity: waste_heat}); '*' as a key field matches every value (e.g. {site: dk6, commodity: '*'} removes every supply of dk6).",
+    remove: dict[Section, Annotated[list[Id | dict[Name, Id]], Field(max_length=MAX_ITEMS)]] = (
+        Field(
+            default_factory=dict,
+            description="Items to remove, by section: an id, or every key field (e.g. {site: dk6, commodity: waste_heat}); '*' as a key field matches every value (e.g. {site: dk6, commodity: '*'} removes every supply of dk6).",
+        )
     )
-    sources: dict[str, str] = Field(
-        default_factory=dict, description="Where the scenario's figures come from, by topic."
+    sources: dict[Name, Text] = Field(
+        default_factory=dict,
+        max_length=MAX_ENTRIES,
+        description="Where the scenario's figures come from, by topic.",
     )
 
 

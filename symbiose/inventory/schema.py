@@ -10,16 +10,81 @@ converted (:mod:`symbiose.convert`), so that every problem is reported with its 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from symbiose.numbers import NumberFormat
 
-Amount = float | str
+# -- limits on text and list lengths (documented in docs/inventory.md, "Limits") --------------
+MAX_ID = 100
+"""Longest identifier (site, commodity, mode, converter, season) and reference to one."""
+MAX_NAME = 200
+"""Longest readable name, sector, field name or scenario name."""
+MAX_UNIT = 50
+"""Longest unit or currency (``"EUR/(t*km)"``)."""
+MAX_AMOUNT = 100
+"""Longest amount written with its unit (``"1.8 Mt/yr"``)."""
+MAX_TEXT = 5000
+"""Longest free text (notes, descriptions, sources)."""
+MAX_PATH = 1000
+"""Longest file path (a scenario's base)."""
+MAX_SITES = 100_000
+"""Most sites in an inventory (the largest French region has about 24,000 plants)."""
+MAX_ITEMS = 500_000
+"""Most supplies, demands, links or converters in an inventory."""
+MAX_KINDS = 1_000
+"""Most commodities, seasons or link modes, and most commodities a site, mode or link lists."""
+MAX_ENTRIES = 100
+"""Most entries in a small mapping or list (sources, estimates, a converter's inputs)."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _one_line(value: str) -> str:
+    """Refuse control characters in identifiers, names and units (stores refuse NUL bytes)."""
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(
+            f"must not contain control characters (found {found.group()!r} at character"
+            f" {found.start() + 1}): write it on one line, in plain text"
+        )
+    return value
+
+
+def _text(value: str) -> str:
+    """Refuse control characters other than tabs and line breaks in free text."""
+    found = _CONTROL_IN_TEXT.search(value)
+    if found:
+        raise ValueError(
+            f"must not contain control characters (found {found.group()!r} at character"
+            f" {found.start() + 1})"
+        )
+    return value
+
+
+Id = Annotated[str, StringConstraints(max_length=MAX_ID), AfterValidator(_one_line)]
+"""An identifier, or a reference to one."""
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME), AfterValidator(_one_line)]
+"""A readable name on one line."""
+Unit = Annotated[str, StringConstraints(max_length=MAX_UNIT), AfterValidator(_one_line)]
+"""A unit or a currency."""
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_text)]
+"""Free text: notes, descriptions, sources."""
+AmountText = Annotated[str, StringConstraints(max_length=MAX_AMOUNT), AfterValidator(_one_line)]
+
+Amount = float | AmountText
 """A number in the canonical unit, or a string with a unit (``"80 GWh/yr"``)."""
 
-Fraction = float | str
+Fraction = float | AmountText
 """A fraction: a number (``0.05``) or a percentage (``"5 %"``), between 0 and 1."""
 
 MODES = ("pipeline", "truck", "rail", "barge", "ship", "conveyor")
@@ -96,17 +161,20 @@ NOT_FIGURES = ("sources", "estimates", "notes", "uncertainty")
 
 
 class _Sourced(_Model):
-    sources: dict[str, str] = Field(
+    sources: dict[Name, Text] = Field(
         default_factory=dict,
+        max_length=MAX_ENTRIES,
         description="Where each figure comes from, by field name (e.g. {quantity: 'polenergie.org 2020'}).",
     )
-    estimates: list[str] = Field(
+    estimates: list[Name] = Field(
         default_factory=list,
+        max_length=MAX_ENTRIES,
         description="Fields whose value is an estimate without a published source; users should override them.",
     )
-    notes: str = Field("", description="Free text for the reader.")
-    uncertainty: dict[str, Distribution] = Field(
+    notes: Text = Field("", description="Free text for the reader.")
+    uncertainty: dict[Name, Distribution] = Field(
         default_factory=dict,
+        max_length=MAX_ENTRIES,
         description="How estimated fields may vary, by field name, for Monte Carlo sweeps"
         " (e.g. {handling_cost: {range: ['20 EUR/t', '40 EUR/t']}}).",
     )
@@ -126,8 +194,8 @@ class _Sourced(_Model):
 class Territory(_Sourced):
     """The territory and its economic parameters."""
 
-    name: str = Field(min_length=1, description="Name of the territory.")
-    currency: str = Field(
+    name: Name = Field(min_length=1, description="Name of the territory.")
+    currency: Unit = Field(
         "EUR", description="Currency of every amount; only EUR (also written €) is supported."
     )
     number_format: NumberFormat = Field(
@@ -161,16 +229,16 @@ class Territory(_Sourced):
 class Season(_Model):
     """A part of the year (time slice); supply and demand profiles refer to it by name."""
 
-    name: str = Field(min_length=1, description="Season name, e.g. 'winter'.")
+    name: Id = Field(min_length=1, description="Season name, e.g. 'winter'.")
     share: float = Field(gt=0.0, le=1.0, description="Fraction of the year; shares sum to 1.")
 
 
 class CommodityDef(_Model):
     """A user commodity, or an override of a built-in one (same id, same unit)."""
 
-    id: str = Field(min_length=1, description="Identifier used by supplies, demands and modes.")
-    name: str = Field("", description="Readable name.")
-    unit: str = Field(
+    id: Id = Field(min_length=1, description="Identifier used by supplies, demands and modes.")
+    name: Name = Field("", description="Readable name.")
+    unit: Unit = Field(
         description="Canonical unit of an amount, e.g. 't', 'MWh' or 'm**3' (per year is implied)."
     )
     quality: Literal["temperature"] | None = Field(
@@ -179,15 +247,15 @@ class CommodityDef(_Model):
     density: float | None = Field(
         None, gt=0.0, description="Default density in t/m**3, to read volumes of a mass commodity."
     )
-    description: str = Field("", description="What it is.")
+    description: Text = Field("", description="What it is.")
 
 
 class Site(_Sourced):
     """A plant, network or terminal of the territory."""
 
-    id: str = Field(min_length=1, description="Short unique identifier.")
-    name: str = Field(min_length=1, description="Readable name, as planners know it.")
-    sector: str = Field("", description="Sector of activity (steel, energy, port, ...).")
+    id: Id = Field(min_length=1, description="Short unique identifier.")
+    name: Name = Field(min_length=1, description="Readable name, as planners know it.")
+    sector: Name = Field("", description="Sector of activity (steel, energy, port, ...).")
     latitude: float = Field(ge=-90.0, le=90.0, description="Latitude in decimal degrees (WGS84).")
     longitude: float = Field(
         ge=-180.0, le=180.0, description="Longitude in decimal degrees (WGS84)."
@@ -196,8 +264,9 @@ class Site(_Sourced):
         False,
         description="A pure transshipment node (e.g. a CO2 export terminal): no supply or demand.",
     )
-    handles: list[str] = Field(
+    handles: list[Id] = Field(
         default_factory=list,
+        max_length=MAX_KINDS,
         description="For a hub, the commodities it can tranship (empty: every commodity).",
     )
 
@@ -205,8 +274,8 @@ class Site(_Sourced):
 class Supply(_Sourced):
     """A "have": a by-product or resource a site can give away."""
 
-    site: str = Field(description="Id of the site that has it.")
-    commodity: str = Field(description="Id of the commodity.")
+    site: Id = Field(description="Id of the site that has it.")
+    commodity: Id = Field(description="Id of the commodity.")
     quantity: Amount = Field(
         description="Quantity available per year, e.g. '80 GWh/yr', '1.8 Mt/yr', '5e6 m**3/yr'."
     )
@@ -230,8 +299,9 @@ class Supply(_Sourced):
     must_dispatch: bool = Field(
         False, description="Everything must leave the site (e.g. a legal obligation)."
     )
-    profile: dict[str, float] | None = Field(
+    profile: dict[Id, float] | None = Field(
         None,
+        max_length=MAX_KINDS,
         description="Relative weight per season (e.g. {winter: 1, summer: 1}); default flat.",
     )
 
@@ -239,8 +309,8 @@ class Supply(_Sourced):
 class Demand(_Sourced):
     """A "want": an input a site would take from the territory instead of a virgin one."""
 
-    site: str = Field(description="Id of the site that wants it.")
-    commodity: str = Field(description="Id of the commodity.")
+    site: Id = Field(description="Id of the site that wants it.")
+    commodity: Id = Field(description="Id of the commodity.")
     quantity: Amount = Field(description="The most it takes per year, e.g. '120 GWh/yr'.")
     density: Amount | None = Field(
         None, description="Density when a mass commodity is given by volume."
@@ -258,8 +328,9 @@ class Demand(_Sourced):
     )
     must_serve: bool = Field(False, description="The whole quantity must be delivered.")
     minimum: Amount | None = Field(None, description="The least that must be delivered per year.")
-    profile: dict[str, float] | None = Field(
+    profile: dict[Id, float] | None = Field(
         None,
+        max_length=MAX_KINDS,
         description="Relative weight per season (e.g. {winter: 3, summer: 0.3}); default flat.",
     )
 
@@ -267,9 +338,11 @@ class Demand(_Sourced):
 class LinkMode(_Sourced):
     """A way of carrying commodities, with its costs, reach and losses."""
 
-    id: str = Field(min_length=1, description="Identifier used by links, e.g. 'heat_pipe'.")
+    id: Id = Field(min_length=1, description="Identifier used by links, e.g. 'heat_pipe'.")
     mode: Mode = Field(description="Kind of transport: " + ", ".join(MODES) + ".")
-    commodities: list[str] = Field(min_length=1, description="Commodities it can carry.")
+    commodities: list[Id] = Field(
+        min_length=1, max_length=MAX_KINDS, description="Commodities it can carry."
+    )
     investment: Amount = Field(
         0.0, description="Investment per link regardless of length (EUR, e.g. '2 MEUR')."
     )
@@ -322,15 +395,17 @@ class LinkMode(_Sourced):
 class Link(_Sourced):
     """An explicit link between two sites: an existing one, or a candidate given by hand."""
 
-    from_: str = Field(alias="from", description="Id of the site the flow leaves.")
-    to: str = Field(description="Id of the site the flow enters.")
-    mode: str = Field(description="Id of the link mode.")
+    from_: Id = Field(alias="from", description="Id of the site the flow leaves.")
+    to: Id = Field(description="Id of the site the flow enters.")
+    mode: Id = Field(description="Id of the link mode.")
     existing: bool = Field(False, description="It exists already: no investment to pay.")
     length: Amount | None = Field(
         None, description="Route length (e.g. '3.2 km'); default: great-circle × detour factor."
     )
-    commodities: list[str] | None = Field(
-        None, description="Commodities it carries (default: every commodity of the mode)."
+    commodities: list[Id] | None = Field(
+        None,
+        max_length=MAX_KINDS,
+        description="Commodities it carries (default: every commodity of the mode).",
     )
     capacity: Amount | None = Field(None, description="Capacity per year, overriding the mode's.")
     annual_fixed_cost: Amount | None = Field(
@@ -341,17 +416,20 @@ class Link(_Sourced):
 class Converter(_Sourced):
     """A process at a site turning inputs into outputs (grinding, synthesis, heat pump)."""
 
-    id: str = Field(min_length=1, description="Short unique identifier.")
-    site: str = Field(description="Id of the site where it stands.")
-    name: str = Field("", description="Readable name.")
-    inputs: dict[str, float] = Field(
-        min_length=1, description="Units of each input per unit of activity, e.g. {bf_slag: 1.05}."
-    )
-    outputs: dict[str, float] = Field(
+    id: Id = Field(min_length=1, description="Short unique identifier.")
+    site: Id = Field(description="Id of the site where it stands.")
+    name: Name = Field("", description="Readable name.")
+    inputs: dict[Id, float] = Field(
         min_length=1,
+        max_length=MAX_ENTRIES,
+        description="Units of each input per unit of activity, e.g. {bf_slag: 1.05}.",
+    )
+    outputs: dict[Id, float] = Field(
+        min_length=1,
+        max_length=MAX_ENTRIES,
         description="Units of each output per unit of activity, e.g. {ground_slag: 1}.",
     )
-    reference: str | None = Field(
+    reference: Id | None = Field(
         None,
         description="Commodity in which capacity, costs and CO2 are counted (default: the first output).",
     )
@@ -388,19 +466,34 @@ class Inventory(_Model):
     territory: Territory = Field(description="The territory and its economic parameters.")
     commodities: list[CommodityDef] = Field(
         default_factory=list,
+        max_length=MAX_KINDS,
         description="Commodities added to the built-in catalogue (or overriding one of them).",
     )
     seasons: list[Season] = Field(
-        default_factory=list, description="Time slices of the year; none means one annual slice."
+        default_factory=list,
+        max_length=MAX_KINDS,
+        description="Time slices of the year; none means one annual slice.",
     )
-    sites: list[Site] = Field(default_factory=list, description="Sites of the territory.")
-    supplies: list[Supply] = Field(default_factory=list, description="What sites have.")
-    demands: list[Demand] = Field(default_factory=list, description="What sites want.")
-    modes: list[LinkMode] = Field(default_factory=list, description="Ways of carrying commodities.")
+    sites: list[Site] = Field(
+        default_factory=list, max_length=MAX_SITES, description="Sites of the territory."
+    )
+    supplies: list[Supply] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="What sites have."
+    )
+    demands: list[Demand] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="What sites want."
+    )
+    modes: list[LinkMode] = Field(
+        default_factory=list, max_length=MAX_KINDS, description="Ways of carrying commodities."
+    )
     links: list[Link] = Field(
-        default_factory=list, description="Explicit links (existing ones, or candidates by hand)."
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Explicit links (existing ones, or candidates by hand).",
     )
-    converters: list[Converter] = Field(default_factory=list, description="Processes at sites.")
+    converters: list[Converter] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Processes at sites."
+    )
 
 
 SECTIONS: dict[str, type[_Model]] = {
