@@ -60,7 +60,15 @@ def _kind(model: type[BaseModel], column: str) -> str:
     return "other"
 
 
+def _bare(annotation: Any) -> Any:
+    """The type under ``Annotated[...]`` (text limits leave the kind of a cell unchanged)."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
 def _kind_of(annotation: Any) -> str:
+    annotation = _bare(annotation)
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         kinds = {_kind_of(a) for a in typing.get_args(annotation) if a is not type(None)}
@@ -68,7 +76,7 @@ def _kind_of(annotation: Any) -> str:
     if origin is list:
         return "list"
     if origin is dict:
-        value_type = typing.get_args(annotation)[1:]
+        value_type = tuple(_bare(a) for a in typing.get_args(annotation)[1:])
         if value_type == (Distribution,):
             return "dict_distribution"
         return "dict_str" if value_type == (str,) else "dict"
