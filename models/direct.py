@@ -54,6 +54,10 @@ FAMILIES = (
     "must_dispatch",
     "must_serve",
     "minimum_delivery",
+    "build_decisions",
+    "investment_budget",
+    "new_link_limit",
+    "co2_minimum",
 )
 """The constraint families, in row order (the same names as ``Formulation.FAMILIES``)."""
 
@@ -498,6 +502,79 @@ class _Assembly:
             self.slack_keys.extend(
                 zip([kind] * items.size, items.tolist(), slices.tolist(), strict=True)
             )
+
+    # -- the planner's families -----------------------------------------------------------
+    def build_decisions(self) -> None:
+        """What the planner requires or forbids to be built::
+
+        y[a] = 1  (a required)     y[a] = 0  (a forbidden)
+        w[c] = 1  (c required)     w[c] = 0  (c forbidden)
+        """
+        p = self.problem
+        arcs = [a for a in self.y_arc.tolist() if p.arcs[a].required or p.arcs[a].forbidden]
+        convs = [
+            c
+            for c in self.w_converter.tolist()
+            if p.converters[c].required or p.converters[c].forbidden
+        ]
+        if not arcs and not convs:
+            return
+        cols = np.concatenate([self.y_col[arcs], self.w_col[convs]]).astype(np.int64)
+        value = np.array(
+            [float(p.arcs[a].required) for a in arcs]
+            + [float(p.converters[c].required) for c in convs]
+        )
+        rows = self._open("build_decisions", value, value) + np.arange(value.size)
+        self.triplets.add(rows, cols, 1.0)
+
+    def investment_budget(self) -> None:
+        """The investment in what is built stays within the budget::
+
+        sum_a investment_a y[a] + sum_c investment_c w[c] <= budget
+        """
+        p = self.problem
+        if p.investment_budget is None:
+            return
+        cols = np.concatenate([self.y_col[self.y_arc], self.w_col[self.w_converter]])
+        spend = np.array(
+            [p.arcs[a].investment for a in self.y_arc.tolist()]
+            + [p.converters[c].investment for c in self.w_converter.tolist()],
+            dtype=np.float64,
+        )
+        if not spend.any():
+            return
+        row = self._open("investment_budget", np.array([-np.inf]), np.array([p.investment_budget]))
+        self.triplets.add(np.full(cols.size, row), cols, spend)
+
+    def new_link_limit(self) -> None:
+        """At most N new links, in all and per mode (existing arcs do not count)::
+
+        sum_{a candidate} y[a] <= N          sum_{a candidate of mode m} y[a] <= N_m
+        """
+        caps = self.problem.new_link_caps()
+        if not caps:
+            return
+        upper = np.array(list(caps.values()), dtype=np.float64)
+        r0 = self._open("new_link_limit", np.full(upper.size, -np.inf), upper)
+        modes = np.array([self.problem.arcs[a].mode for a in self.y_arc.tolist()], dtype=object)
+        for i, mode in enumerate(caps):
+            chosen = self.y_arc[(modes == mode) if mode else np.ones(modes.size, dtype=bool)]
+            self.triplets.add(np.full(chosen.size, r0 + i), self.y_col[chosen], 1.0)
+
+    def co2_minimum(self) -> None:
+        """The planner's CO2 target::  co2_avoided (+ slack) >= co2_min."""
+        p = self.problem
+        if p.co2_min is None:
+            return
+        co2 = self._parts(self.n_main)["co2_avoided"]
+        cols = np.flatnonzero(co2)
+        target = np.array([float(p.co2_min)])
+        row = self._open("co2_minimum", target, np.array([np.inf]))
+        self.triplets.add(np.full(cols.size, row), cols, co2[cols])
+        if self.elastic:
+            self.slack_rows.append(np.array([row]))
+            self.slack_need.append(target)
+            self.slack_keys.append(("co2_minimum", 0, 0))
 
     # -- objective and the finished model -------------------------------------------------
     def _parts(self, num_col: int) -> dict[str, np.ndarray]:

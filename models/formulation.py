@@ -99,6 +99,10 @@ class Formulation:
         "must_dispatch",
         "must_serve",
         "minimum_delivery",
+        "build_decisions",
+        "investment_budget",
+        "new_link_limit",
+        "co2_minimum",
     )
 
     def __init__(
@@ -330,6 +334,75 @@ class Formulation:
             ),
         )
 
+    # -- the planner's families ---------------------------------------------------------
+    def build_decisions(self) -> None:
+        """What the planner requires or forbids to be built::
+
+        y[a] = 1  (a required)     y[a] = 0  (a forbidden)
+        w[c] = 1  (c required)     w[c] = 0  (c forbidden)
+        """
+        m, p, ix = self.model, self.problem, self.index
+        rows = [("arc", a) for a in ix.candidate_arcs if p.arcs[a].required or p.arcs[a].forbidden]
+        rows += [
+            ("converter", c)
+            for c in ix.buildable_converters
+            if p.converters[c].required or p.converters[c].forbidden
+        ]
+        if not rows:
+            return
+
+        def rule(_m: pyo.ConcreteModel, kind: str, i: int) -> pyo.Expression:
+            if kind == "arc":
+                return m.y[i] == (1.0 if p.arcs[i].required else 0.0)
+            return m.w[i] == (1.0 if p.converters[i].required else 0.0)
+
+        m.build_decisions = pyo.Constraint(rows, rule=rule)
+
+    def investment_budget(self) -> None:
+        """The investment in what is built stays within the budget::
+
+        sum_a investment_a y[a] + sum_c investment_c w[c] <= budget
+        """
+        m, p, ix = self.model, self.problem, self.index
+        if p.investment_budget is None:
+            return
+        spent = sum(
+            p.arcs[a].investment * m.y[a] for a in ix.candidate_arcs if p.arcs[a].investment
+        )
+        spent += sum(
+            p.converters[c].investment * m.w[c]
+            for c in ix.buildable_converters
+            if p.converters[c].investment
+        )
+        if isinstance(spent, (int, float)):  # nothing to build costs anything
+            return
+        m.investment_budget = pyo.Constraint(expr=spent <= p.investment_budget)
+
+    def new_link_limit(self) -> None:
+        """At most N new links, in all and per mode (existing arcs do not count)::
+
+        sum_{a candidate} y[a] <= N          sum_{a candidate of mode m} y[a] <= N_m
+        """
+        m, p, ix = self.model, self.problem, self.index
+        caps = p.new_link_caps()
+        if not caps:
+            return
+
+        def rule(_m: pyo.ConcreteModel, mode: str) -> pyo.Expression:
+            chosen = [a for a in ix.candidate_arcs if mode == "" or p.arcs[a].mode == mode]
+            return sum(m.y[a] for a in chosen) <= caps[mode]
+
+        m.new_link_limit = pyo.Constraint(list(caps), rule=rule)
+
+    def co2_minimum(self) -> None:
+        """The planner's CO2 target::  co2_avoided (+ slack) >= co2_min."""
+        m, p = self.model, self.problem
+        if p.co2_min is None:
+            return
+        m.co2_minimum = pyo.Constraint(
+            expr=m.co2_avoided + self._slack(("co2_minimum", 0, 0)) >= p.co2_min
+        )
+
     # -- objectives ---------------------------------------------------------------------
     def _expressions(self) -> None:
         """The parts of the objectives, as named expressions (EUR/yr and t CO2/yr)::
@@ -428,6 +501,8 @@ class Formulation:
             return p.supplies[i].quantities[t]
         if kind == "must_serve":
             return p.demands[i].quantities[t]
+        if kind == "co2_minimum":
+            return p.co2_min or 0.0
         return p.demands[i].minimums[t]
 
     def requirement(self, key: tuple[str, int, int]) -> float:

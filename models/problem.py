@@ -129,6 +129,10 @@ class Arc:
         commodity_capacity: optional annual capacity per commodity.
         co2: t CO2 emitted per unit carried, per commodity (missing: 0).
         existing: the arc is there already; it has no build decision.
+        investment: EUR spent once if the arc is built (counted by the investment budget;
+            the annualised share of it is part of ``fixed_cost``).
+        required: the planner requires the arc to be built (a candidate only).
+        forbidden: the planner forbids building the arc (a candidate only).
     """
 
     tail: str
@@ -142,6 +146,9 @@ class Arc:
     commodity_capacity: Mapping[str, float] = field(default_factory=dict)
     co2: Mapping[str, float] = field(default_factory=dict)
     existing: bool = False
+    investment: float = 0.0
+    required: bool = False
+    forbidden: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -167,6 +174,9 @@ class Converter:
         fixed_cost: EUR/yr paid if built; with ``existing`` False there is a build decision.
         co2: t CO2 emitted per unit of activity.
         existing: the converter is there already (no build decision, no fixed cost paid).
+        investment: EUR spent once if the converter is built (counted by the budget).
+        required: the planner requires the converter to be built (a buildable one only).
+        forbidden: the planner forbids building the converter (a buildable one only).
     """
 
     name: str
@@ -178,6 +188,9 @@ class Converter:
     fixed_cost: float = 0.0
     co2: float = 0.0
     existing: bool = True
+    investment: float = 0.0
+    required: bool = False
+    forbidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +210,11 @@ class Problem:
         slices: time slices; default one annual slice.
         carbon_price: EUR per t CO2 avoided, used by the valorisation objective.
         name: a label for reports.
+        investment_budget: the most that may be invested (EUR, once) in what is built,
+            links and converters together; None for no budget.
+        co2_min: the least CO2 that must be avoided (t CO2/yr); None for no target.
+        max_new_links: the most candidate arcs that may be built; None for no cap.
+        max_new_links_per_mode: the most candidate arcs of each mode that may be built.
     """
 
     nodes: tuple[str, ...]
@@ -208,6 +226,10 @@ class Problem:
     slices: tuple[TimeSlice, ...] = (TimeSlice("year", 1.0),)
     carbon_price: float = 0.0
     name: str = "problem"
+    investment_budget: float | None = None
+    co2_min: float | None = None
+    max_new_links: int | None = None
+    max_new_links_per_mode: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for attr in ("nodes", "commodities", "supplies", "demands", "arcs", "converters", "slices"):
@@ -320,6 +342,7 @@ class Problem:
                 ref(f"{where}.commodities", commodity=c)
             number(f"{where}.capacity", a.capacity, inf_ok=True)
             number(f"{where}.fixed_cost", a.fixed_cost)
+            _decision(errors, where, a)
             for attr in ("variable_cost", "loss", "commodity_capacity", "co2"):
                 table: Mapping[str, float] = getattr(a, attr)
                 for c, v in table.items():
@@ -352,6 +375,22 @@ class Problem:
             number(f"{where}.variable_cost", cv.variable_cost, nonneg=False)
             number(f"{where}.fixed_cost", cv.fixed_cost)
             number(f"{where}.co2", cv.co2, nonneg=False)
+            _decision(errors, where, cv)
+        self._validate_planner(errors, number)
+
+    def _validate_planner(self, errors: list[str], number: Any) -> None:
+        """The planner's limits: a budget, a CO2 target and caps on new links."""
+        if self.investment_budget is not None:
+            number("investment_budget", self.investment_budget)
+        if self.co2_min is not None:
+            number("co2_min", self.co2_min, nonneg=False)
+        caps = [("max_new_links", self.max_new_links)] + [
+            (f"max_new_links_per_mode[{mode}]", n)
+            for mode, n in self.max_new_links_per_mode.items()
+        ]
+        for where, n in caps:
+            if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+                errors.append(f"{where}: must be a whole number of links, 0 or more, got {n!r}")
 
     # -- convenience --------------------------------------------------------------------
     @property
@@ -367,6 +406,20 @@ class Problem:
         """The demand at ``(node, commodity)``, if any."""
         return next((d for d in self.demands if (d.node, d.commodity) == (node, commodity)), None)
 
+    def new_link_caps(self) -> dict[str, int]:
+        """The caps on new links by mode (``""``: all modes) that bind some candidate arc.
+
+        A cap at or above the number of candidates it counts limits nothing and is left out.
+        """
+        caps: dict[str, int | None] = {"": self.max_new_links}
+        caps.update(self.max_new_links_per_mode)
+        modes = [a.mode for a in self.arcs if not a.existing]
+        return {
+            mode: int(n)
+            for mode, n in caps.items()
+            if n is not None and sum(1 for m in modes if mode in ("", m)) > n
+        }
+
     def summary(self) -> dict[str, int]:
         """Sizes of the problem, for reports."""
         return {
@@ -379,6 +432,19 @@ class Problem:
             "converters": len(self.converters),
             "slices": len(self.slices),
         }
+
+
+def _decision(errors: list[str], where: str, item: Arc | Converter) -> None:
+    """The investment and the required/forbidden flags of an arc or converter."""
+    if not (_finite(item.investment) and item.investment >= 0):
+        errors.append(
+            f"{where}.investment: must be a finite non-negative number, got {item.investment!r}"
+        )
+    if item.required and item.forbidden:
+        errors.append(f"{where}: cannot be both required and forbidden")
+    if item.existing and (item.required or item.forbidden):
+        flag = "required" if item.required else "forbidden"
+        errors.append(f"{where}.{flag}: only something still to be built can be {flag}")
 
 
 def _check_unique(errors: list[str], what: str, names: Iterable[str]) -> None:

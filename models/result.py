@@ -47,7 +47,7 @@ class Shortfall:
     """A hard requirement that cannot be met, found by the elastic re-solve."""
 
     kind: str
-    """``must_dispatch``, ``must_serve`` or ``minimum``."""
+    """``must_dispatch``, ``must_serve``, ``minimum`` or ``co2_minimum`` (the CO2 target)."""
     node: str
     commodity: str
     slice: str
@@ -56,6 +56,11 @@ class Shortfall:
 
     def describe(self) -> str:
         """One readable line."""
+        if self.kind == "co2_minimum":
+            return (
+                f"CO2 target of {self.required:.6g} t CO2/yr avoided: "
+                f"{self.shortfall:.6g} short of what can be reached"
+            )
         what = {
             "must_dispatch": "must-dispatch supply",
             "must_serve": "must-serve demand",
@@ -114,6 +119,8 @@ class Result:
     shortfalls: list[Shortfall] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     problem_name: str = ""
+    notes: list[str] = field(default_factory=list)
+    """What the planner should know about the answer (e.g. a required link left idle)."""
 
     def set_solution(
         self, tables: dict[str, pd.DataFrame], parts: dict[str, float], carbon_price: float
@@ -184,6 +191,7 @@ class Result:
             "solve_seconds": round(self.solve_seconds, 3),
             "totals": {k: _clean(v) for k, v in self.totals.items()},
             "shortfalls": [s.__dict__ | {"text": s.describe()} for s in self.shortfalls],
+            "notes": list(self.notes),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
 

@@ -22,7 +22,9 @@ _ITEMS: dict[str, type] = {
     "arcs": Arc,
     "converters": Converter,
 }
-_TOP = {"name", "carbon_price", "nodes", "commodities", *_ITEMS}
+_PLANNER = ("investment_budget", "co2_min", "max_new_links", "max_new_links_per_mode")
+"""The planner's limits, written only when set."""
+_TOP = {"name", "carbon_price", "nodes", "commodities", *_ITEMS, *_PLANNER}
 
 
 def problem_to_dict(problem: Problem) -> dict[str, Any]:
@@ -43,6 +45,9 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         "nodes": list(problem.nodes),
         "commodities": list(problem.commodities),
     }
+    for key in _PLANNER:
+        if getattr(problem, key) not in (None, {}):
+            doc[key] = clean(getattr(problem, key))
     for key in _ITEMS:
         doc[key] = [
             {f.name: clean(getattr(item, f.name)) for f in fields(item)}
@@ -92,12 +97,15 @@ def problem_from_dict(doc: Any) -> Problem:
                 errors.append(f"{where}: {exc}")
     if errors:
         raise ProblemError(errors)
+    planner: dict[str, Any] = {k: doc[k] for k in _PLANNER if doc.get(k) is not None}
+    sections: dict[str, Any] = {k: tuple(v) for k, v in items.items() if k != "slices" or v}
     return Problem(
         nodes=tuple(doc["nodes"]),
         commodities=tuple(doc["commodities"]),
         name=str(doc.get("name", "problem")),
         carbon_price=doc.get("carbon_price", 0.0),
-        **{k: tuple(v) for k, v in items.items() if k != "slices" or v},
+        **sections,
+        **planner,
     )
 
 

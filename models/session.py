@@ -279,6 +279,7 @@ def run_backend(
     )
     if outcome.values is not None:
         backend.fill(model, result, outcome.values)
+        result.notes.extend(unused_requirements(problem, result))
         result.bound = outcome.bound if outcome.mip else result.objective
         if outcome.status is Status.OPTIMAL and not outcome.mip:
             result.gap = 0.0
@@ -310,6 +311,9 @@ def _diagnose(
     for (kind, i, t), need, gap in backend.slacks(elastic, outcome.values):
         if gap <= 1e-6 * max(1.0, need):
             continue
+        if kind == "co2_minimum":  # the planner's CO2 target is not a site's requirement
+            result.shortfalls.append(Shortfall(kind, "", "CO2", "year", need, gap))
+            continue
         item = problem.supplies[i] if kind == "must_dispatch" else problem.demands[i]
         result.shortfalls.append(
             Shortfall(kind, item.node, item.commodity, problem.slices[t].name, need, gap)
@@ -321,6 +325,43 @@ def _diagnose(
         result.message = "the objective is unbounded: a cost or value has no limit"
     else:
         result.message += " (no single requirement could be named)"
+
+
+def unused_requirements(problem: Problem, result: Result) -> list[str]:
+    """A note for each link or converter the planner required that carries nothing.
+
+    A required candidate is built whatever it costs; when no flow can use it, the planner is
+    told so rather than left to wonder why a link is paid for and idle.
+    """
+    notes = []
+    flows = result.flows
+    for arc in problem.arcs:
+        if not arc.required:
+            continue
+        mine = (
+            flows[
+                (flows["tail"] == arc.tail)
+                & (flows["head"] == arc.head)
+                & (flows["mode"] == arc.mode)
+            ]
+            if len(flows)
+            else flows
+        )
+        if not len(mine) or float(mine["quantity"].sum()) <= 0:
+            notes.append(
+                f"required link {arc.tail}->{arc.head} ({arc.mode}) carries nothing: "
+                "no feasible use"
+            )
+    active = result.converters
+    for conv in problem.converters:
+        if not conv.required:
+            continue
+        mine = active[active["converter"] == conv.name] if len(active) else active
+        if not len(mine) or float(mine["activity"].sum()) <= 0:
+            notes.append(
+                f"required converter {conv.name} at {conv.node} runs idle: no feasible use"
+            )
+    return notes
 
 
 def finite_or_none(value: float | None) -> float | None:

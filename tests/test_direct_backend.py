@@ -179,7 +179,39 @@ def single_slice() -> Problem:
     )  # fmt: skip
 
 
-SMALL = {"plant": plant, "obligations": obligations, "single_slice": single_slice}
+def planned() -> Problem:
+    """``plant`` under every planner limit: the belt required, a heat lorry forbidden, a
+    budget that just fits, at most three new links and a CO2 target (all planner families)."""
+    p = plant()
+    investment = {"truck": 2500.0, "belt": 1000.0, "rail": 2500.0, "lorry": 500.0}
+    lorry = Arc("steel", "cement", "lorry", ("heat",), capacity=30.0, fixed_cost=50.0)
+    arcs = tuple(
+        replace(
+            a,
+            investment=investment.get(a.mode, 0.0),
+            required=a.mode == "belt",
+            forbidden=a.mode == "lorry",
+        )
+        for a in (*p.arcs, lorry)
+    )
+    converters = (replace(p.converters[0], investment=3000.0), *p.converters[1:])
+    return replace(
+        p,
+        arcs=arcs,
+        converters=converters,
+        investment_budget=9000.0,
+        max_new_links=3,
+        co2_min=80.0,
+        name="planned",
+    )
+
+
+SMALL = {
+    "plant": plant,
+    "obligations": obligations,
+    "single_slice": single_slice,
+    "planned": planned,
+}
 
 
 @pytest.mark.parametrize("objective", list(Objective))
@@ -206,6 +238,7 @@ def test_small_problems_do_use_every_feature() -> None:
     }
     assert (r.flows["delivered"] < r.flows["quantity"] - 1e-9).any()  # a loss applied
     families = set(build_arrays(plant()).rows) | set(build_arrays(obligations()).rows)
+    families |= set(build_arrays(planned()).rows)
     assert families | set(build_arrays(single_slice()).rows) == set(FAMILIES)
 
 
@@ -252,7 +285,7 @@ def test_lp_relaxation_and_size_equal_pyomo_on_canad() -> None:
 @pytest.mark.parametrize("family", FAMILIES)
 def test_each_family_matches_pyomo_when_left_out(family: str) -> None:
     """Leaving one family out changes both backends alike (MILP and LP relaxation)."""
-    problem = obligations() if family in ("must_dispatch", "must_serve") else plant()
+    problem = obligations() if family in ("must_dispatch", "must_serve") else planned()
     families = tuple(f for f in FAMILIES if f != family)
     model = build_arrays(problem, families=families)
     assert family not in model.rows
