@@ -28,6 +28,7 @@ from symbiose.inventory import (
     write_csv_folder,
 )
 from symbiose.inventory.io import dump_inventory, parse_inventory
+from symbiose.planner_options import apply_to_inventory
 from symbiose.report import Report
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 2, 3, 4
@@ -129,6 +130,7 @@ def solve_inventory(path: str | Path, args: argparse.Namespace) -> int:
         inv, label = load_any(path)
     except InventoryError as exc:
         return _report_issues(path, exc)
+    inv = apply_to_inventory(inv, args)
     options = _options(args)
     line = None
     if not getattr(args, "quiet", True):

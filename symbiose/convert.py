@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from models.problem import Arc, Problem, ProblemError, TimeSlice
@@ -416,6 +416,7 @@ class _Compiler:
                     0.0 if cv.existing else fixed,
                     co2 * ref_yield,
                     cv.existing,
+                    investment=0.0 if cv.existing else invest,
                 )
             )
             conv_info[cv.id] = ConverterInfo(cv.id, cv.name or cv.id, reference, ref_yield, invest)
@@ -592,6 +593,16 @@ class _Compiler:
                 arcs.append(arc)
                 n_candidates += 1
 
+        # the planner's choices and limits
+        planner = _Planner(self)
+        p_supplies, p_demands, p_converters, arcs = planner.exclude_sites(
+            p_supplies, p_demands, p_converters, arcs, sites
+        )
+        arcs, p_converters = planner.decide(arcs, p_converters)
+        limits = planner.limits(modes)
+        if issues:
+            return None
+
         used = {s.commodity for s in p_supplies} | {d.commodity for d in p_demands}
         for a in arcs:
             used |= set(a.commodities)
@@ -608,6 +619,7 @@ class _Compiler:
                 slices=tuple(slices),
                 carbon_price=carbon_price,
                 name=t.name,
+                **limits,
             )
         except ProblemError as exc:
             for text in exc.problems:
@@ -623,6 +635,140 @@ class _Compiler:
             rate,
             n_candidates,
         )
+
+
+class _Planner:
+    """The planner's choices and limits of the territory.
+
+    Sites left out, builds required or forbidden, a budget, a CO2 target and caps on new
+    links.  Issues go to the compiler's.
+    """
+
+    def __init__(self, compiler: _Compiler) -> None:
+        self.inv = compiler.inv
+        self.issues = compiler.issues
+        self.scalar = compiler.scalar
+
+    def exclude_sites(
+        self,
+        supplies: list[PSupply],
+        demands: list[PDemand],
+        converters: list[PConverter],
+        arcs: list[Arc],
+        sites: dict[str, Site],
+    ) -> tuple[list[PSupply], list[PDemand], list[PConverter], list[Arc]]:
+        """Leave out every supply, demand, converter and link of an excluded site."""
+        out = set(self.inv.territory.exclude_sites)
+        for i, sid in enumerate(self.inv.territory.exclude_sites):
+            if sid not in sites:
+                self.issues.add(("territory", "exclude_sites", i), f"unknown site {sid!r}")
+        if not out:
+            return supplies, demands, converters, arcs
+        return (
+            [s for s in supplies if s.node not in out],
+            [d for d in demands if d.node not in out],
+            [c for c in converters if c.node not in out],
+            [a for a in arcs if a.tail not in out and a.head not in out],
+        )
+
+    def decide(
+        self, arcs: list[Arc], converters: list[PConverter]
+    ) -> tuple[list[Arc], list[PConverter]]:
+        """Mark the links and converters the planner requires (``pin``) or forbids."""
+        flags: dict[int, str] = {}
+        conv_flags: dict[str, str] = {}
+        t = self.inv.territory
+        for field_, flag in (("pin", "required"), ("forbid", "forbidden")):
+            for i, choice in enumerate(getattr(t, field_)):
+                loc = ("territory", field_, i)
+                if choice.converter is not None:
+                    self._decide_converter(loc, choice, flag, converters, conv_flags)
+                else:
+                    self._decide_link(loc, choice, flag, arcs, flags)
+        arcs = [
+            replace(a, required=flags[i] == "required", forbidden=flags[i] == "forbidden")
+            if i in flags
+            else a
+            for i, a in enumerate(arcs)
+        ]
+        converters = [
+            replace(
+                c,
+                required=conv_flags[c.name] == "required",
+                forbidden=conv_flags[c.name] == "forbidden",
+            )
+            if c.name in conv_flags
+            else c
+            for c in converters
+        ]
+        return arcs, converters
+
+    def _decide_link(
+        self, loc: Loc, choice: Any, flag: str, arcs: list[Arc], flags: dict[int, str]
+    ) -> None:
+        found = [
+            i
+            for i, a in enumerate(arcs)
+            if (a.tail, a.head) == (choice.from_, choice.to) and choice.mode in (None, a.mode)
+        ]
+        what = choice.label()
+        if not found:
+            self.issues.add(
+                loc,
+                f"no link {what} among the links and candidates; add it under links "
+                f"(e.g. {{from: {choice.from_}, to: {choice.to}, mode: pipeline}})",
+            )
+        elif flag == "required" and len(found) > 1:
+            modes = ", ".join(arcs[i].mode for i in found)
+            self.issues.add(loc, f"several modes join {what} ({modes}): give the mode to require")
+        for i in found:
+            if arcs[i].existing:
+                self.issues.add(loc, f"link {what} exists already: only a new link can be {flag}")
+            elif flags.get(i, flag) != flag:
+                self.issues.add(loc, f"link {what} is both required and forbidden")
+            else:
+                flags[i] = flag
+
+    def _decide_converter(
+        self,
+        loc: Loc,
+        choice: Any,
+        flag: str,
+        converters: list[PConverter],
+        flags: dict[str, str],
+    ) -> None:
+        conv = next((c for c in converters if c.name == choice.converter), None)
+        if conv is None:
+            self.issues.add(loc, f"unknown converter {choice.converter!r}")
+        elif conv.existing:
+            self.issues.add(
+                loc, f"converter {conv.name} exists already: only a new one can be {flag}"
+            )
+        elif flags.get(conv.name, flag) != flag:
+            self.issues.add(loc, f"converter {conv.name} is both required and forbidden")
+        else:
+            flags[conv.name] = flag
+
+    def limits(self, modes: dict[str, Any]) -> dict[str, Any]:
+        """The budget (EUR), the CO2 target (t/yr) and the caps on new links."""
+        t = self.inv.territory
+        limits: dict[str, Any] = {
+            "max_new_links": t.max_new_links,
+            "max_new_links_per_mode": dict(t.max_new_links_per_mode),
+        }
+        if t.investment_budget is not None:
+            limits["investment_budget"] = self.scalar(
+                ("territory", "investment_budget"), t.investment_budget, "EUR"
+            )
+        if t.co2_min is not None:
+            limits["co2_min"] = self.scalar(("territory", "co2_min"), t.co2_min, "t/yr")
+        for mode, n in t.max_new_links_per_mode.items():
+            loc = ("territory", "max_new_links_per_mode", mode)
+            if mode not in modes:
+                self.issues.add(loc, f"unknown mode {mode!r}")
+            elif n < 0:
+                self.issues.add(loc, f"must be 0 or more, got {n}")
+        return limits
 
 
 @dataclass(frozen=True)
@@ -677,6 +823,7 @@ class _ModeCost:
             loss={k: loss for k in carried if loss > 0},
             co2={k: self.co2_per_unit_km[k] * length for k in carried if self.co2_per_unit_km[k]},
             existing=existing,
+            investment=0.0 if existing else investment,
         )
         return arc, ArcInfo(self.id, self.kind, length, 0.0 if existing else investment, True)
 

@@ -163,10 +163,11 @@ class Report:
         arcs = {a.key: a for a in net.problem.arcs}
         rows = []
         for r in raw.to_dict(orient="records"):
-            if float(r["flow"]) <= 1e-6 and float(r["fixed_cost"]) <= 1e-9:
-                continue  # a free candidate the solver left "built" without use
             key = (str(r["tail"]), str(r["head"]), str(r["mode"]))
             info, arc = net.arcs.get(key), arcs[key]
+            idle = float(r["flow"]) <= 1e-6 and float(r["fixed_cost"]) <= 1e-9
+            if idle and not arc.required:
+                continue  # a free candidate the solver left "built" without use
             unit = self._unit(arc.commodities[0])
             rows.append(
                 {
@@ -301,10 +302,49 @@ class Report:
             "carbon_price_eur_per_t": t.get("carbon_price", 0.0),
         }
 
+    def investment(self) -> float:
+        """EUR invested once in what is built: new links and converters.
+
+        This is what the investment budget counts (existing links and converters cost none).
+        """
+        res, net = self.result, self.network
+        if not res.totals or net is None:
+            return 0.0
+        arcs = {a.key: a for a in net.problem.arcs}
+        total = sum(
+            arcs[(str(r["tail"]), str(r["head"]), str(r["mode"]))].investment
+            for r in res.built_arcs.to_dict(orient="records")
+            if not r["existing"]
+        )
+        if len(res.converters):
+            built = set(res.converters.loc[res.converters["built"].astype(bool), "converter"])
+            total += sum(c.investment for c in net.problem.converters if c.name in built)
+        return float(total)
+
+    def planner(self) -> dict[str, Any]:
+        """The planner's limits of this run, the investment made and notes on the answer."""
+        problem = self.network.problem if self.network else None
+        limits: dict[str, Any] = {}
+        if problem is not None:
+            limits = {
+                "investment_budget_eur": problem.investment_budget,
+                "co2_min_t_per_yr": problem.co2_min,
+                "max_new_links": problem.max_new_links,
+                "max_new_links_per_mode": dict(problem.max_new_links_per_mode),
+                "required": [_arc_label(a) for a in problem.arcs if a.required]
+                + [c.name for c in problem.converters if c.required],
+                "forbidden": [_arc_label(a) for a in problem.arcs if a.forbidden]
+                + [c.name for c in problem.converters if c.forbidden],
+            }
+        return limits | {"investment_eur": self.investment(), "notes": list(self.result.notes)}
+
     def shortfalls(self) -> list[dict[str, Any]]:
         """Hard requirements that cannot be met, with site names and units."""
         out = []
         for s in self.result.shortfalls:
+            if s.kind == "co2_minimum":
+                out.append(_co2_shortfall(s))
+                continue
             unit = self._unit(s.commodity)
             what = {
                 "must_dispatch": "must dispatch",
@@ -348,6 +388,7 @@ class Report:
                 "totals": self.totals(),
                 "per_commodity": self.commodity_totals.to_dict(orient="records"),
                 "shortfalls": self.shortfalls(),
+                "planner": self.planner(),
                 "counts": {
                     "sites": len(self.inventory.sites),
                     "candidate_links": self.network.candidates if self.network else 0,
@@ -457,6 +498,25 @@ class Report:
         return written
 
     # -- the terminal summary --------------------------------------------------------------
+    def _planner_lines(self) -> list[str]:
+        """The planner's limits beside what the answer spends, and notes on the answer."""
+        plan = self.planner()
+        asked = []
+        if plan.get("investment_budget_eur") is not None:
+            asked.append(
+                f"investment {money(plan['investment_eur'])}"
+                f" of a budget of {money(plan['investment_budget_eur'])}"
+            )
+        if plan.get("co2_min_t_per_yr") is not None:
+            asked.append(f"CO2 target {tonnes(plan['co2_min_t_per_yr'])}/yr")
+        if plan.get("max_new_links") is not None:
+            asked.append(f"at most {plan['max_new_links']} new links")
+        for key in ("required", "forbidden"):
+            if plan.get(key):
+                asked.append(f"{key}: {', '.join(plan[key])}")
+        lines = [f"  Planner: {'; '.join(asked)}"] if asked else []
+        return lines + [f"  Note: {note}" for note in plan["notes"]]
+
     def render_text(self, top: int = 8) -> str:
         """A summary a planner reads in ten seconds."""
         res = self.result
@@ -496,10 +556,13 @@ class Report:
         links = self.built_links
         new = links[~links["existing"].astype(bool)] if len(links) else links
         if len(new):
+            paid = int((new["investment_eur"] > 0).sum())
             lines.append(
-                f"  New links in use: {len(new)}, investment {money(float(new['investment_eur'].sum()))},"
+                f"  New links in use: {len(new)} ({paid} to build, the others need no investment),"
+                f" investment {money(float(new['investment_eur'].sum()))},"
                 f" {money(float(new['annual_fixed_cost_eur'].sum()))}/yr annualised"
             )
+        lines.extend(self._planner_lines())
         gains = self.site_gains
         if len(gains):
             best = ", ".join(
@@ -508,6 +571,28 @@ class Report:
             )
             lines.append(f"  Sites gaining most (per yr): {best}")
         return "\n".join(lines)
+
+
+def _arc_label(arc: Any) -> str:
+    return f"{arc.tail}->{arc.head} ({arc.mode})"
+
+
+def _co2_shortfall(s: Any) -> dict[str, Any]:
+    """The planner's CO2 target, out of reach: it is no site's requirement."""
+    return {
+        "kind": s.kind,
+        "site_id": "",
+        "site": "",
+        "commodity": "co2",
+        "slice": s.slice,
+        "required": s.required,
+        "shortfall": s.shortfall,
+        "unit": "t/yr",
+        "text": (
+            f"CO2 target of {tonnes(s.required)}/yr avoided cannot be met"
+            f" ({tonnes(s.shortfall)}/yr short of the most that can be avoided)"
+        ),
+    }
 
 
 def _clean(value: Any) -> Any:

@@ -2,7 +2,9 @@
 
 A scenario changes territory parameters, updates items (identified by their key fields, see
 :data:`symbiose.inventory.schema.KEYS`), adds items and removes items.  Removing a site also
-removes everything that refers to it (its supplies, demands, links and converters).
+removes everything that refers to it (its supplies, demands, links and converters).  A
+scenario may also pin or forbid links and converters and exclude sites (THERMOS-style): these
+add to the territory's ``pin``, ``forbid`` and ``exclude_sites``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from symbiose.inventory.schema import BuildChoice
 
 Section = Literal[
     "commodities", "seasons", "sites", "supplies", "demands", "modes", "links", "converters"
@@ -43,4 +47,16 @@ class Scenario(BaseModel):
     )
     sources: dict[str, str] = Field(
         default_factory=dict, description="Where the scenario's figures come from, by topic."
+    )
+    pin: list[BuildChoice] = Field(
+        default_factory=list,
+        description="Links or converters that must be built, added to the territory's pin, e.g. [{from: dk6, to: ecocem, mode: gas_pipe}].",
+    )
+    forbid: list[BuildChoice] = Field(
+        default_factory=list,
+        description="Links or converters that must not be built, added to the territory's forbid.",
+    )
+    exclude_sites: list[str] = Field(
+        default_factory=list,
+        description="Sites that take no part, added to the territory's exclude_sites.",
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Amount = float | str
 """A number in the canonical unit, or a string with a unit (``"80 GWh/yr"``)."""
@@ -34,6 +34,34 @@ class _Sourced(_Model):
         description="Fields whose value is an estimate without a published source; users should override them.",
     )
     notes: str = Field("", description="Free text for the reader.")
+
+
+class BuildChoice(_Model):
+    """A link or a converter the planner requires or forbids (THERMOS-style).
+
+    A link is named by ``from`` and ``to`` (and ``mode`` when several modes join the pair; to
+    forbid, leaving ``mode`` out forbids every mode); a converter by ``converter``.
+    """
+
+    from_: str | None = Field(None, alias="from", description="Id of the site the link leaves.")
+    to: str | None = Field(None, description="Id of the site the link enters.")
+    mode: str | None = Field(None, description="Id of the link mode (default: any mode).")
+    converter: str | None = Field(None, description="Or the id of a converter to be built.")
+
+    @model_validator(mode="after")
+    def _link_or_converter(self) -> BuildChoice:
+        link = self.from_ is not None or self.to is not None or self.mode is not None
+        if link == (self.converter is not None):
+            raise ValueError("name a link (from, to, mode) or a converter, not both nor neither")
+        if link and (self.from_ is None or self.to is None):
+            raise ValueError("a link needs both from and to")
+        return self
+
+    def label(self) -> str:
+        """How the choice reads in messages: ``a->b (pipeline)`` or ``converter grinder``."""
+        if self.converter is not None:
+            return f"converter {self.converter}"
+        return f"{self.from_}->{self.to}" + (f" ({self.mode})" if self.mode else "")
 
 
 class Territory(_Sourced):
@@ -59,6 +87,33 @@ class Territory(_Sourced):
     generate_candidates: bool = Field(
         True,
         description="Generate candidate links for every compatible pair within each mode's reach.",
+    )
+    investment_budget: Amount | None = Field(
+        None,
+        description="Most that may be invested in new links and converters together (EUR), e.g. '20 MEUR'; none: no budget.",
+    )
+    co2_min: Amount | None = Field(
+        None,
+        description="Least CO2 that must be avoided (t/yr), e.g. '2 Mt/yr'; none: no target.",
+    )
+    max_new_links: int | None = Field(
+        None, ge=0, description="Most new links that may be built; none: no cap."
+    )
+    max_new_links_per_mode: dict[str, int] = Field(
+        default_factory=dict,
+        description="Most new links of each mode that may be built, by mode id, e.g. {pipeline: 2}.",
+    )
+    pin: list[BuildChoice] = Field(
+        default_factory=list,
+        description="Links or converters that must be built, e.g. [{from: dk6, to: ecocem, mode: pipeline}].",
+    )
+    forbid: list[BuildChoice] = Field(
+        default_factory=list,
+        description="Links or converters that must not be built, e.g. [{converter: grinder}].",
+    )
+    exclude_sites: list[str] = Field(
+        default_factory=list,
+        description="Sites that take no part: no link touches them; their supplies, demands and converters are left out.",
     )
 
 

@@ -1,0 +1,224 @@
+"""The planner's questions through the inventory, a scenario file and the command line.
+
+Budget, CO2 target, caps on new links, pins, bans and excluded sites are territory fields; the
+command line and scenarios write them there.  Dunkirk answers the issue's acceptance questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from api.examples import INVENTORY_EXAMPLE
+from models.result import Status
+from models.solve import SolveOptions
+from symbiose.cli import main
+from symbiose.inventory import InventoryError, load_inventory
+from symbiose.inventory.io import inventory_from_document
+from symbiose.inventory.schema import Inventory
+from symbiose.pipeline import optimise
+from symbiose.planner_options import apply_to_inventory
+from symbiose.report import Report
+
+DATASET = Path(__file__).parents[1] / "datasets" / "dunkerque" / "dunkerque.yaml"
+FAST = SolveOptions(time_limit=30, gap=1e-6)
+HEAT_PIPE = {"from": "steelworks", "to": "heating", "mode": "heat_pipe"}
+
+
+def example(**territory: object) -> Inventory:
+    """The API's example: slag by truck (no investment) and a heat pipe (9.79 MEUR)."""
+    doc = copy.deepcopy(INVENTORY_EXAMPLE)
+    doc["territory"] = {"name": "Exampleville", "carbon_price": "80 EUR/t", **territory}
+    return inventory_from_document(doc)
+
+
+def links(report: Report) -> set[tuple[str, str, str]]:
+    b = report.built_links
+    return set(zip(b["from_id"], b["to_id"], b["mode"], strict=True))
+
+
+def new_links(report: Report) -> int:
+    return int((~report.result.built_arcs["existing"].astype(bool)).sum())
+
+
+# -- the example: pins, bans, caps -------------------------------------------------------
+
+
+def test_forbidden_link_is_never_built() -> None:
+    base = optimise(example(), options=FAST)
+    assert ("steelworks", "heating", "heat_pipe") in links(base)
+    banned = optimise(example(forbid=[HEAT_PIPE]), options=FAST)
+    assert ("steelworks", "heating", "heat_pipe") not in links(banned)
+    assert banned.result.objective < base.result.objective
+
+
+def test_pinned_link_is_built_even_against_a_better_use_of_the_only_new_link() -> None:
+    """One new link: the slag truck is worth more, but the heat pipe is pinned."""
+    free = optimise(example(max_new_links=1), options=FAST)
+    assert links(free) == {("steelworks", "grinder", "truck")}
+    pinned = optimise(example(max_new_links=1, pin=[HEAT_PIPE]), options=FAST)
+    assert links(pinned) == {("steelworks", "heating", "heat_pipe")}
+    assert pinned.planner()["required"] == ["steelworks->heating (heat_pipe)"]
+
+
+def test_pinned_link_with_no_use_is_reported_as_such() -> None:
+    """The heating network wants no heat any more, but the pipe to it is pinned: it is built
+    (and paid for), and the answer says it carries nothing."""
+    inv = example(pin=[HEAT_PIPE])
+    doc = inv.model_dump(by_alias=True, exclude_defaults=True, mode="json")
+    doc["demands"] = [d for d in doc["demands"] if d["commodity"] != "waste_heat"]
+    doc["links"] = [{"from": "steelworks", "to": "heating", "mode": "heat_pipe"}]
+    report = optimise(inventory_from_document(doc), options=FAST)
+    assert report.result.notes == [
+        "required link steelworks->heating (heat_pipe) carries nothing: no feasible use"
+    ]
+    assert ("steelworks", "heating", "heat_pipe") in links(report)
+    assert "Note: required link steelworks->heating" in report.render_text()
+
+
+def test_excluded_site_takes_no_part() -> None:
+    report = optimise(example(exclude_sites=["heating"]), options=FAST)
+    assert links(report) == {("steelworks", "grinder", "truck")}
+    assert "heating" not in set(report.result.balances["node"])
+
+
+def test_unknown_pin_names_the_field_and_how_to_add_the_link() -> None:
+    with pytest.raises(InventoryError) as err:
+        optimise(example(pin=[{"from": "heating", "to": "grinder", "mode": "truck"}]))
+    (issue,) = err.value.issues
+    assert issue.path() == "territory.pin[0]"
+    assert "no link heating->grinder (truck)" in issue.msg and "add it under links" in issue.msg
+
+
+@pytest.mark.parametrize(
+    ("territory", "path", "message"),
+    [
+        ({"investment_budget": "20 t"}, "territory.investment_budget", "wrong dimension"),
+        ({"co2_min": "3 EUR"}, "territory.co2_min", "wrong dimension"),
+        ({"exclude_sites": ["nowhere"]}, "territory.exclude_sites[0]", "unknown site"),
+        ({"forbid": [{"converter": "mill"}]}, "territory.forbid[0]", "unknown converter"),
+        ({"max_new_links_per_mode": {"ship": 1}}, "territory.max_new_links_per_mode.ship", "unknown mode"),
+    ],
+)  # fmt: skip
+def test_malformed_planner_fields_name_their_path(territory: dict, path: str, message: str) -> None:
+    with pytest.raises(InventoryError) as err:
+        optimise(example(**territory))
+    (issue,) = err.value.issues
+    assert issue.path() == path and message in issue.msg
+
+
+def test_a_link_neither_named_nor_a_converter_is_refused_with_its_path() -> None:
+    with pytest.raises(InventoryError) as err:
+        example(pin=[{"from": "steelworks"}])
+    assert any("a link needs both from and to" in i.msg for i in err.value.issues)
+    assert any("territory.pin" in i.path() for i in err.value.issues)
+
+
+# -- a scenario file ---------------------------------------------------------------------
+
+
+def test_scenario_file_pins_and_forbids(tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump(example().model_dump(by_alias=True, mode="json")))
+    pinned = tmp_path / "pinned.yaml"
+    pinned.write_text(
+        yaml.safe_dump(
+            {"name": "pinned", "base": "base.yaml", "territory": {"max_new_links": 1},
+             "pin": [HEAT_PIPE]}
+        )
+    )  # fmt: skip
+    banned = tmp_path / "banned.yaml"
+    banned.write_text(
+        yaml.safe_dump({"name": "banned", "base": "base.yaml", "forbid": [HEAT_PIPE]})
+    )
+    from symbiose.commands_inventory import load_any
+
+    inv, label = load_any(pinned)
+    assert label == "pinned"
+    assert links(optimise(inv, options=FAST)) == {("steelworks", "heating", "heat_pipe")}
+    inv, _ = load_any(banned)
+    assert ("steelworks", "heating", "heat_pipe") not in links(optimise(inv, options=FAST))
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+def test_cli_options_reach_the_territory() -> None:
+    args = argparse.Namespace(
+        budget="20MEUR", co2_min="2Mt/yr", max_new_links=3, max_new_links_per_mode=["truck=1"],
+        pin=["a:b:truck"], forbid=["c:d"], pin_converter=None, forbid_converter=["mill"],
+        exclude_site=["x"],
+    )  # fmt: skip
+    t = apply_to_inventory(example(pin=[HEAT_PIPE]), args).territory
+    assert t.investment_budget == "20MEUR" and t.co2_min == "2Mt/yr" and t.max_new_links == 3
+    assert t.max_new_links_per_mode == {"truck": 1}
+    assert [c.label() for c in t.pin] == ["steelworks->heating (heat_pipe)", "a->b (truck)"]
+    assert [c.label() for c in t.forbid] == ["c->d", "converter mill"]
+    assert t.exclude_sites == ["x"]
+
+
+def test_cli_refuses_a_badly_written_link(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", str(DATASET), "--quiet", "--pin", "am_dunkerque"]) == 2
+    assert "--pin: write a link as FROM:TO or FROM:TO:MODE" in capsys.readouterr().err
+
+
+# -- Dunkirk: the issue's acceptance -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dunkirk() -> Inventory:
+    return load_inventory(DATASET)
+
+
+@pytest.fixture(scope="module")
+def base(dunkirk: Inventory) -> Report:
+    return optimise(dunkirk, options=FAST)
+
+
+def ask(dunkirk: Inventory, **options: object) -> Report:
+    return optimise(apply_to_inventory(dunkirk, argparse.Namespace(**options)), options=FAST)
+
+
+def test_dunkirk_with_no_budget_invests_nothing(dunkirk: Inventory, base: Report) -> None:
+    r = ask(dunkirk, budget="0")
+    assert r.result.status is Status.OPTIMAL
+    assert r.investment() == 0.0
+    assert r.result.totals["fixed_cost"] == pytest.approx(0.0, abs=1e-6)
+    assert r.result.objective <= base.result.objective
+
+
+def test_dunkirk_with_a_smaller_budget_stays_within_it(dunkirk: Inventory, base: Report) -> None:
+    nothing = ask(dunkirk, budget="0")
+    budget = 50e6
+    assert base.investment() > budget  # the base case invests more
+    r = ask(dunkirk, budget="50MEUR")
+    assert r.investment() <= budget
+    assert nothing.result.objective <= r.result.objective <= base.result.objective
+    assert "of a budget of 50.00 M€" in r.render_text()
+
+
+def test_dunkirk_builds_at_most_three_new_links(dunkirk: Inventory, base: Report) -> None:
+    assert new_links(base) > 3
+    r = ask(dunkirk, max_new_links=3)
+    assert new_links(r) <= 3
+    assert r.result.objective <= base.result.objective
+
+
+def test_dunkirk_co2_target_above_the_maximum_is_named(dunkirk: Inventory) -> None:
+    r = ask(dunkirk, co2_min="10Mt/yr")
+    assert r.result.status is Status.INFEASIBLE
+    (short,) = r.shortfalls()
+    assert short["kind"] == "co2_minimum"
+    assert "CO2 target of 10.00 Mt/yr avoided cannot be met" in r.summary()["message"]
+
+
+def test_dunkirk_forbidden_link_is_never_built(dunkirk: Inventory, base: Report) -> None:
+    link = ("am_dunkerque", "dartagnan_hub")
+    assert any((f, t) == link for f, t, _ in links(base))
+    r = ask(dunkirk, forbid=[":".join(link)])
+    assert not any((f, t) == link for f, t, _ in links(r))
+    assert r.result.objective <= base.result.objective
