@@ -112,6 +112,14 @@ class ScenarioCreate(_In):
     remove: dict[str, list[str | dict[str, str]]] = Field(
         default_factory=dict, description="Items to remove, by section."
     )
+    pin: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Links ({from, to, mode}) or converters ({converter}) that must be built.",
+    )
+    forbid: list[dict[str, str]] = Field(
+        default_factory=list, description="Links or converters that must not be built."
+    )
+    exclude_sites: list[str] = Field(default_factory=list, description="Sites that take no part.")
 
     def overrides(self) -> dict[str, Any]:
         """The scenario document in the CLI's format."""
