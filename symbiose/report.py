@@ -77,6 +77,19 @@ COMMODITY_COLUMNS = [
     "co2_avoided_t",
 ]
 CONVERTER_COLUMNS = ["converter", "name", "site_id", "site", "reference", "output", "unit", "built"]
+MARGINAL_COLUMNS = [
+    "kind",
+    "site_id",
+    "site",
+    "item",
+    "commodity",
+    "unit",
+    "value_per_unit",
+    "value_unit",
+    "step",
+    "value_of_step",
+    "text",
+]
 
 
 @dataclass
@@ -88,6 +101,8 @@ class Report:
     network: Network | None = None
     name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    marginal: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Marginal values in model units (``models.marginal.marginal_values``), if computed."""
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -284,6 +299,72 @@ class Report:
             )
         return pd.DataFrame(rows, columns=CONVERTER_COLUMNS)
 
+    @cached_property
+    def marginal_values(self) -> pd.DataFrame:
+        """What one more unit of each supply, demand and binding capacity is worth, per year.
+
+        ``value_per_unit`` is EUR/yr (t CO2/yr for the CO2 objective) per unit/yr of ``unit``;
+        ``step`` is a round amount near 1 % of the item's size, and ``text`` says what that
+        step is worth ("10 kt/yr more bf_slag at ArcelorMittal is worth 120 k€/yr").  The
+        value holds for small steps only: a larger one may change what is built.
+        """
+        raw = getattr(self, "marginal", None)
+        if raw is None or raw.empty:
+            return pd.DataFrame(columns=MARGINAL_COLUMNS)
+        rows = [self._marginal_row(r) for r in raw.to_dict(orient="records")]
+        table = pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
+        order = table["value_of_step"].abs().sort_values(ascending=False, kind="stable").index
+        return table.loc[order].reset_index(drop=True)
+
+    def _marginal_row(self, r: dict[str, Any]) -> dict[str, Any]:
+        kind, node, value = str(r["kind"]), str(r["node"]), float(r["value_per_unit"])
+        commodity = str(r["commodity"]).split(", ")[0]
+        size = self._marginal_size(r)
+        if kind == "converter_capacity" and self.network is not None:
+            info = self.network.converters.get(str(r["item"]))
+            if info is not None:  # per unit of the reference commodity, not of activity
+                commodity, value = info.reference, value / info.reference_yield
+                size *= info.reference_yield
+        unit = self._unit(commodity)
+        step = _round_step(size / 100.0)
+        co2 = r["objective"] == "co2"
+        worth = f"{tonnes(value * step)} CO2/yr" if co2 else f"{money(value * step)}/yr"
+        what = {
+            "supply": f"more {commodity} at {self._site_name(node)}",
+            "demand": f"more {commodity} wanted by {self._site_name(node)}",
+            "arc_capacity": f"more capacity on {r['item']}",
+            "converter_capacity": f"more capacity of {r['item']}",
+        }[kind]
+        return {
+            "kind": kind,
+            "site_id": node,
+            "site": self._site_name(node),
+            "item": r["item"],
+            "commodity": commodity,
+            "unit": f"{unit}/yr",
+            "value_per_unit": value,
+            "value_unit": ("t CO2" if co2 else "EUR") + f"/{unit}",
+            "step": step,
+            "value_of_step": value * step,
+            "text": f"{readable(step, unit)} {what} is worth {worth}",
+        }
+
+    def _marginal_size(self, r: dict[str, Any]) -> float:
+        """The item's yearly size, from which a readable step is chosen."""
+        p = self.network.problem if self.network else None
+        if p is None:
+            return 100.0
+        node, commodity = str(r["node"]), str(r["commodity"])
+        if r["kind"] == "supply" and (s := p.supply_of(node, commodity)) is not None:
+            return float(sum(s.quantities))
+        if r["kind"] == "demand" and (d := p.demand_of(node, commodity)) is not None:
+            return float(sum(d.quantities))
+        if r["kind"] == "arc_capacity":
+            arc = next((a for a in p.arcs if f"{a.tail}->{a.head} ({a.mode})" == r["item"]), None)
+            return arc.capacity if arc is not None else 100.0
+        conv = next((c for c in p.converters if c.name == r["item"]), None)
+        return conv.capacity if conv is not None else 100.0
+
     # -- summary ---------------------------------------------------------------------------
     def totals(self) -> dict[str, float | None]:
         """The objective's parts in EUR/yr, and t CO2/yr avoided."""
@@ -410,6 +491,7 @@ class Report:
             "site_gains": self.site_gains,
             "commodities": self.commodity_totals,
             "converters": self.converters,
+            "marginal_values": self.marginal_values,
         }
 
     def to_geojson(self) -> dict[str, Any]:
@@ -563,6 +645,11 @@ class Report:
                 f" {money(float(new['annual_fixed_cost_eur'].sum()))}/yr annualised"
             )
         lines.extend(self._planner_lines())
+        worth = self.marginal_values
+        worth = worth[worth["value_of_step"].abs() > 0.5] if len(worth) else worth
+        if len(worth):
+            lines.append(f"  Marginal values (top {min(5, len(worth))} of {len(worth)}):")
+            lines.extend(f"    {text}" for text in worth["text"].head(5))
         gains = self.site_gains
         if len(gains):
             best = ", ".join(
@@ -571,6 +658,14 @@ class Report:
             )
             lines.append(f"  Sites gaining most (per yr): {best}")
         return "\n".join(lines)
+
+
+def _round_step(size: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) near ``size``, at least 1."""
+    if not math.isfinite(size) or size <= 1.0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(size))
+    return next(m * power for m in (5.0, 2.0, 1.0) if m * power <= size)
 
 
 def _arc_label(arc: Any) -> str:
