@@ -16,6 +16,7 @@ Column layout (``T`` slices; ``ak`` runs over the (arc, commodity) pairs in the 
     v[d,t]    at  columns["v"].start + d*T + t
     z[c,t]    at  columns["z"].start + c*T + t
     w[c]      one per buildable converter, in order           (w_converter maps back)
+    k[a]      one per sized candidate arc, in arc order       (k_arc maps back)
     slack     elastic model only, one per hard requirement    (slack_keys maps back)
 
 Rows come in the order of ``Formulation.FAMILIES``; ``rows[family]`` is each family's block.
@@ -58,6 +59,7 @@ FAMILIES = (
     "investment_budget",
     "new_link_limit",
     "co2_minimum",
+    "link_sizing",
 )
 """The constraint families, in row order (the same names as ``Formulation.FAMILIES``)."""
 
@@ -87,6 +89,7 @@ class DirectModel:
         parts: the coefficient vector of each named objective expression (see ``PARTS``).
         slack_keys: ``(kind, index, slice)`` of each slack column, as the Pyomo formulation.
         slack_requirement: the required quantity behind each slack column.
+        k_arc: the arc of each ``k`` column (the capacity chosen for a sized arc).
     """
 
     problem: Problem
@@ -105,6 +108,7 @@ class DirectModel:
     parts: dict[str, np.ndarray]
     slack_keys: list[tuple[str, int, int]] = field(default_factory=list)
     slack_requirement: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_arc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def num_col(self) -> int:
@@ -286,6 +290,7 @@ class _Assembly:
         # -- columns ------------------------------------------------------------------------
         self.y_arc = np.flatnonzero(~self.existing)
         self.w_converter = np.flatnonzero(~self.conv_existing)
+        self.k_arc = np.array([a for a in self.y_arc.tolist() if p.arcs[a].sized], dtype=np.int64)
         sizes = {
             "x": AK * T,
             "y": self.y_arc.size,
@@ -293,6 +298,7 @@ class _Assembly:
             "v": D * T,
             "z": C * T,
             "w": self.w_converter.size,
+            "k": self.k_arc.size,
         }
         self.columns: dict[str, slice] = {}
         start = 0
@@ -310,6 +316,7 @@ class _Assembly:
         self.y_col[self.y_arc] = self.columns["y"].start + np.arange(self.y_arc.size)
         self.w_col = np.full(C, -1, dtype=np.int64)
         self.w_col[self.w_converter] = self.columns["w"].start + np.arange(self.w_converter.size)
+        self.k_col = self.columns["k"].start + np.arange(self.k_arc.size)
         self.upper = np.concatenate(
             [
                 self.B.ravel(),
@@ -318,6 +325,7 @@ class _Assembly:
                 self.demand_q.ravel(),
                 np.full(C * T, np.inf),  # activity is limited by the converter_capacity rows
                 np.ones(self.w_converter.size),
+                np.full(self.k_arc.size, np.inf),  # a size is limited by the link_sizing rows
             ]
         )
         self.integrality = np.zeros(self.n_main, dtype=np.int32)
@@ -535,10 +543,11 @@ class _Assembly:
         p = self.problem
         if p.investment_budget is None:
             return
-        cols = np.concatenate([self.y_col[self.y_arc], self.w_col[self.w_converter]])
+        cols = np.concatenate([self.y_col[self.y_arc], self.w_col[self.w_converter], self.k_col])
         spend = np.array(
             [p.arcs[a].investment for a in self.y_arc.tolist()]
-            + [p.converters[c].investment for c in self.w_converter.tolist()],
+            + [p.converters[c].investment for c in self.w_converter.tolist()]
+            + [p.arcs[a].capacity_investment for a in self.k_arc.tolist()],
             dtype=np.float64,
         )
         if not spend.any():
@@ -576,6 +585,29 @@ class _Assembly:
             self.slack_need.append(target)
             self.slack_keys.append(("co2_minimum", 0, 0))
 
+    def link_sizing(self) -> None:
+        """A sized arc carries at most the capacity chosen for it, chosen only if built::
+
+        sum_k x[a,k,t] - share_t k[a] <= 0        k[a] - K[a] y[a] <= 0
+
+        with ``K[a] = max_t U[a,t] / share_t``, the most capacity any slice could use.
+        """
+        if self.k_arc.size == 0:
+            return
+        T, tt, p = self.T, self.tt, self.problem
+        share = np.array([s.share for s in p.slices], dtype=np.float64)
+        n, K = self.k_arc.size * T, self.k_arc.size
+        r0 = self._open("link_sizing", np.full(n + K, -np.inf), np.zeros(n + K))
+        first_row = np.full(len(p.arcs), -1, dtype=np.int64)
+        first_row[self.k_arc] = r0 + np.arange(K) * T
+        on = first_row[self.x_arc] >= 0
+        self.triplets.add(first_row[self.x_arc[on], None] + tt, self.x_cols[on], 1.0)
+        self.triplets.add(first_row[self.k_arc, None] + tt, self.k_col[:, None], -share)
+        largest = (self.U[self.k_arc] / share).max(axis=1)
+        rows = r0 + n + np.arange(K)
+        self.triplets.add(rows, self.k_col, 1.0)
+        self.triplets.add(rows, self.y_col[self.k_arc], -largest)
+
     # -- objective and the finished model -------------------------------------------------
     def _parts(self, num_col: int) -> dict[str, np.ndarray]:
         """The objective expressions of ``Formulation._expressions``, one coefficient a column::
@@ -586,7 +618,7 @@ class _Assembly:
                            - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
         transport_cost   = sum varcost_ak x[a,k,t]
         conversion_cost  = sum varcost_c z[c,t]
-        fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c]
+        fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c] + sum capacity_cost_a k[a]
         valorisation     = value + disposal_avoided + carbon_price co2_avoided
                            - transport_cost - conversion_cost - fixed_cost
         """
@@ -611,6 +643,7 @@ class _Assembly:
         fixed[self.w_col[self.w_converter]] = [
             p.converters[c].fixed_cost for c in self.w_converter.tolist()
         ]
+        fixed[self.k_col] = [p.arcs[a].capacity_cost for a in self.k_arc.tolist()]
         parts["valorisation"] = (
             parts["value"]
             + parts["disposal_avoided"]
@@ -672,6 +705,7 @@ class _Assembly:
             parts=parts,
             slack_keys=self.slack_keys,
             slack_requirement=need,
+            k_arc=self.k_arc,
         )
 
 
@@ -741,6 +775,7 @@ class DirectBackend:
 
         y_values = dict(zip(model.y_arc.tolist(), solution[cols["y"]].tolist(), strict=True))
         w_values = dict(zip(model.w_converter.tolist(), solution[cols["w"]].tolist(), strict=True))
+        k_values = dict(zip(model.k_arc.tolist(), solution[cols["k"]].tolist(), strict=True))
         tables = build_tables(
             p,
             x_values,
@@ -749,6 +784,7 @@ class DirectBackend:
             by_slice("v", len(p.demands)),
             by_slice("z", len(p.converters)),
             w_values,
+            sizes=k_values,
         )
         result.set_solution(tables, model.totals(solution), p.carbon_price)
 

@@ -103,6 +103,7 @@ class Formulation:
         "investment_budget",
         "new_link_limit",
         "co2_minimum",
+        "link_sizing",
     )
 
     def __init__(
@@ -175,6 +176,9 @@ class Formulation:
             domain=pyo.NonNegativeReals,
         )
         m.w = pyo.Var(ix.buildable_converters, domain=pyo.Binary)
+        # The capacity chosen for each sized candidate arc (link_sizing).
+        self.sized = [a for a in ix.candidate_arcs if p.arcs[a].sized]
+        m.k = pyo.Var(self.sized, domain=pyo.NonNegativeReals)
         # Slacks of the elastic re-solve, one per hard requirement (empty otherwise).
         m.slack = pyo.Var(pyo.Any, dense=False, domain=pyo.NonNegativeReals)
 
@@ -374,6 +378,11 @@ class Formulation:
             for c in ix.buildable_converters
             if p.converters[c].investment
         )
+        spent += sum(
+            p.arcs[a].capacity_investment * m.k[a]
+            for a in self.sized
+            if p.arcs[a].capacity_investment
+        )
         if isinstance(spent, (int, float)):  # nothing to build costs anything
             return
         m.investment_budget = pyo.Constraint(expr=spent <= p.investment_budget)
@@ -403,6 +412,30 @@ class Formulation:
             expr=m.co2_avoided + self._slack(("co2_minimum", 0, 0)) >= p.co2_min
         )
 
+    def link_sizing(self) -> None:
+        """A sized arc carries at most the capacity chosen for it, chosen only if built::
+
+            sum_k x[a,k,t] <= share_t k[a]        k[a] <= K[a] y[a]
+
+        with ``K[a] = max_t U[a,t] / share_t``, the most capacity any slice could use.
+        """
+        m, p, ix = self.model, self.problem, self.index
+        if not self.sized:
+            return
+        m.link_sizing = pyo.Constraint(
+            [(a, t) for a in self.sized for t in ix.slices],
+            rule=lambda _m, a, t: (
+                sum(m.x[a, k, t] for k in p.arcs[a].commodities) <= p.slices[t].share * m.k[a]
+            ),
+        )
+        m.link_sizing_build = pyo.Constraint(
+            self.sized, rule=lambda _m, a: m.k[a] <= self.largest_size(a) * m.y[a]
+        )
+
+    def largest_size(self, a: int) -> float:
+        """``K[a]``: the most annual capacity any slice of arc ``a`` could use."""
+        return max(self.arc_bound[a, t] / s.share for t, s in enumerate(self.problem.slices))
+
     # -- objectives ---------------------------------------------------------------------
     def _expressions(self) -> None:
         """The parts of the objectives, as named expressions (EUR/yr and t CO2/yr)::
@@ -413,7 +446,7 @@ class Formulation:
                            - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
         transport_cost   = sum varcost_ak x[a,k,t]
         conversion_cost  = sum varcost_c z[c,t]
-        fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c]
+        fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c] + sum capacity_cost_a k[a]
         valorisation     = value + disposal_avoided + carbon_price co2_avoided
                            - transport_cost - conversion_cost - fixed_cost
         """
@@ -465,6 +498,7 @@ class Formulation:
                 for c in ix.buildable_converters
                 if p.converters[c].fixed_cost
             )
+            + sum(p.arcs[a].capacity_cost * m.k[a] for a in self.sized if p.arcs[a].capacity_cost)
         )
         m.valorisation = pyo.Expression(
             expr=m.value

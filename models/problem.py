@@ -133,6 +133,10 @@ class Arc:
             the annualised share of it is part of ``fixed_cost``).
         required: the planner requires the arc to be built (a candidate only).
         forbidden: the planner forbids building the arc (a candidate only).
+        sized: the optimiser chooses the arc's capacity (a candidate only), at most
+            ``capacity`` (or the data-derived bound), paying ``capacity_cost`` for each unit.
+        capacity_cost: EUR/yr per unit of annual capacity chosen (annualised, whole length).
+        capacity_investment: EUR invested once per unit of annual capacity chosen.
     """
 
     tail: str
@@ -149,6 +153,9 @@ class Arc:
     investment: float = 0.0
     required: bool = False
     forbidden: bool = False
+    sized: bool = False
+    capacity_cost: float = 0.0
+    capacity_investment: float = 0.0
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -343,6 +350,10 @@ class Problem:
             number(f"{where}.capacity", a.capacity, inf_ok=True)
             number(f"{where}.fixed_cost", a.fixed_cost)
             _decision(errors, where, a)
+            number(f"{where}.capacity_cost", a.capacity_cost)
+            number(f"{where}.capacity_investment", a.capacity_investment)
+            if a.sized and a.existing:
+                errors.append(f"{where}.sized: only a new link can be sized")
             for attr in ("variable_cost", "loss", "commodity_capacity", "co2"):
                 table: Mapping[str, float] = getattr(a, attr)
                 for c, v in table.items():

@@ -71,11 +71,13 @@ def build_tables(
     v: Mapping[tuple[int, int], float],
     z: Mapping[tuple[int, int], float],
     w: Mapping[int, float],
+    sizes: Mapping[int, float] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Tables of a solution given the variable values by index (see ``models.formulation``).
 
     Every objective term is carried by exactly one table row, so summing the tables
-    reproduces the objective (``Result.recomputed_totals``).
+    reproduces the objective (``Result.recomputed_totals``).  ``sizes`` holds the capacity
+    chosen for each sized arc: it is the arc's ``capacity``, and its cost is in ``fixed_cost``.
     """
     slices = problem.slice_names
     flows: list[dict[str, Any]] = []
@@ -110,16 +112,20 @@ def build_tables(
         # An idle arc is listed only when it was paid for; a free idle "build" is noise.
         if not is_built or (arc_flow[a] <= EPS and (arc.existing or arc.fixed_cost == 0)):
             continue
+        capacity, fixed = arc.capacity, 0.0 if arc.existing else arc.fixed_cost
+        if arc.sized and sizes is not None:
+            capacity = sizes.get(a, 0.0)
+            fixed += arc.capacity_cost * capacity
         built.append(
             {
                 "tail": arc.tail,
                 "head": arc.head,
                 "mode": arc.mode,
                 "existing": arc.existing,
-                "capacity": arc.capacity,
-                "fixed_cost": 0.0 if arc.existing else arc.fixed_cost,
+                "capacity": capacity,
+                "fixed_cost": fixed,
                 "flow": arc_flow[a],
-                "utilisation": arc_flow[a] / arc.capacity if arc.capacity > 0 else 0.0,
+                "utilisation": arc_flow[a] / capacity if capacity > 0 else 0.0,
             }
         )
 

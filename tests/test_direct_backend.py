@@ -181,7 +181,8 @@ def single_slice() -> Problem:
 
 def planned() -> Problem:
     """``plant`` under every planner limit: the belt required, a heat lorry forbidden, a
-    budget that just fits, at most three new links and a CO2 target (all planner families)."""
+    budget, at most three new links, a CO2 target and a sized rail link (all planner
+    families)."""
     p = plant()
     investment = {"truck": 2500.0, "belt": 1000.0, "rail": 2500.0, "lorry": 500.0}
     lorry = Arc("steel", "cement", "lorry", ("heat",), capacity=30.0, fixed_cost=50.0)
@@ -191,6 +192,10 @@ def planned() -> Problem:
             investment=investment.get(a.mode, 0.0),
             required=a.mode == "belt",
             forbidden=a.mode == "lorry",
+            # the rail link is sized: 2 EUR/yr and 20 EUR invested per t/yr of capacity
+            sized=a.mode == "rail",
+            capacity_cost=2.0 if a.mode == "rail" else 0.0,
+            capacity_investment=20.0 if a.mode == "rail" else 0.0,
         )
         for a in (*p.arcs, lorry)
     )
@@ -199,7 +204,7 @@ def planned() -> Problem:
         p,
         arcs=arcs,
         converters=converters,
-        investment_budget=9000.0,
+        investment_budget=11000.0,
         max_new_links=3,
         co2_min=80.0,
         name="planned",

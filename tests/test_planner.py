@@ -16,14 +16,14 @@ import pytest
 
 from models.direct import build_arrays, solve_direct
 from models.formulation import Formulation
-from models.problem import Arc, Converter, Demand, Problem, ProblemError, Supply
+from models.problem import Arc, Converter, Demand, Problem, ProblemError, Supply, TimeSlice
 from models.result import Objective, Result, Status
 from models.session import pass_to_highs
 from models.solve import PyomoBackend, SolveOptions, solve
 
 EXACT = SolveOptions(gap=0.0, time_limit=30)
 BACKENDS: dict[str, Callable[..., Result]] = {"pyomo": solve, "direct": solve_direct}
-PLANNER = ("build_decisions", "investment_budget", "new_link_limit", "co2_minimum")
+PLANNER = ("build_decisions", "investment_budget", "new_link_limit", "co2_minimum", "link_sizing")
 
 
 def three_sinks(**changes: object) -> Problem:
@@ -306,7 +306,10 @@ def planned() -> Problem:
     10 t: 30 t in all) or B (1600, 70 t).  A+C: 3200 EUR/yr, 30 t.
     """
     p = three_sinks(investment_budget=9000.0, max_new_links=2, co2_min=30.0)
-    return decide(decide(p, "C", required=True), "D", forbidden=True)
+    p = decide(decide(p, "C", required=True), "D", forbidden=True)
+    # S→B sized at 0.5 EUR/yr per t/yr: 50 EUR/yr more if built (never here).
+    arcs = tuple(replace(a, sized=True, capacity_cost=0.5) if a.head == "B" else a for a in p.arcs)
+    return replace(p, arcs=arcs)
 
 
 def test_every_limit_at_once(backend: str) -> None:
@@ -326,3 +329,60 @@ def test_planner_limits_survive_the_problem_json() -> None:
     from models.serialise import problem_from_dict, problem_to_dict
 
     assert problem_from_dict(problem_to_dict(planned())) == planned()
+
+
+# -- link_sizing -------------------------------------------------------------------------
+
+
+def heat_pipe(capacity_cost: float, **changes: object) -> Problem:
+    """100 MWh/yr of waste heat (50 per season); the network wants 60 in winter, 20 in summer
+    at 50 EUR/MWh.  The pipe is sized: fixed 100 EUR/yr plus ``capacity_cost`` EUR/yr per
+    MWh/yr of capacity, and carries at most capacity × share (0.5) in each season.
+    """
+    problem = Problem(
+        nodes=("H", "X"),
+        commodities=("heat",),
+        slices=(TimeSlice("winter", 0.5), TimeSlice("summer", 0.5)),
+        supplies=(Supply("H", "heat", 100.0),),
+        demands=(Demand("X", "heat", (60.0, 20.0), value=50.0),),
+        arcs=(
+            Arc("H", "X", "heat_pipe", ("heat",), capacity=1000.0, fixed_cost=100.0,
+                sized=True, capacity_cost=capacity_cost, capacity_investment=50.0),
+        ),
+    )  # fmt: skip
+    return replace(problem, **changes)
+
+
+def test_sized_pipe_chooses_the_smallest_capacity_that_carries_its_flow(backend: str) -> None:
+    """At 10 EUR/yr per MWh/yr, every MWh is worth carrying: winter 50 (all there is) needs
+    50 / 0.5 = 100 MWh/yr of capacity.  70 x 50 - 100 - 10 x 100 = 2400."""
+    r = run(heat_pipe(10.0), backend)
+    assert r.objective == pytest.approx(2400.0)
+    (row,) = r.built_arcs.to_dict(orient="records")
+    assert row["capacity"] == pytest.approx(100.0)
+    assert row["fixed_cost"] == pytest.approx(1100.0)
+    assert r.recomputed_objective() == pytest.approx(2400.0)
+    assert without(heat_pipe(10.0), "link_sizing", backend) == pytest.approx(3400.0)
+
+
+def test_dear_capacity_is_sized_for_the_season_that_pays(backend: str) -> None:
+    """At 30 EUR/yr per MWh/yr, one more MWh in winter needs 2 MWh/yr of capacity (60 EUR)
+    for 50 EUR of heat: the pipe is sized for summer's 20 (40 MWh/yr), which also carries 20
+    in winter.  40 x 50 - 100 - 30 x 40 = 700."""
+    r = run(heat_pipe(30.0), backend)
+    assert r.objective == pytest.approx(700.0)
+    assert r.built_arcs["capacity"].iloc[0] == pytest.approx(40.0)
+
+
+def test_capacity_investment_counts_against_the_budget(backend: str) -> None:
+    """3000 EUR at 50 EUR per MWh/yr buys 60 MWh/yr: summer 20, winter 30.
+    50 x 50 - 100 - 10 x 60 = 1800."""
+    r = run(heat_pipe(10.0, investment_budget=3000.0), backend)
+    assert r.objective == pytest.approx(1800.0)
+    assert r.built_arcs["capacity"].iloc[0] == pytest.approx(60.0)
+
+
+def test_an_existing_link_cannot_be_sized() -> None:
+    p = heat_pipe(10.0)
+    with pytest.raises(ProblemError, match=r"heat_pipe\]\.sized: only a new link"):
+        replace(p, arcs=(replace(p.arcs[0], existing=True, fixed_cost=0.0),))
