@@ -161,6 +161,19 @@ class _Compiler:
         out = self.convert(loc, go)
         return 0.0 if out is None else out
 
+    def per_capacity(self, loc: Loc, value: Any, infos: list[CommodityInfo]) -> float:
+        """A mode's investment per unit of yearly capacity and km, canonical."""
+        if value in (0, 0.0, "0", None):
+            return 0.0
+        units = {info.unit for info in infos}
+        where = (*loc, "investment_per_capacity_km")
+        if len(units) > 1:
+            self.issues.add(
+                where, f"a sized link needs commodities in one unit, got {sorted(units)}"
+            )
+            return 0.0
+        return self.scalar(where, value, f"EUR/(({infos[0].unit}/yr)*km)")
+
     def density(self, loc: Loc, value: Any, info: CommodityInfo | None) -> float | None:
         if value is None:
             return info.density if info else None
@@ -454,7 +467,9 @@ class _Compiler:
             max_d = None
             if m.max_distance is not None:
                 max_d = self.scalar((*loc, "max_distance"), m.max_distance, "km")
+            per_capacity = self.per_capacity(loc, m.investment_per_capacity_km, infos)
             modes[m.id] = _ModeCost(
+                per_capacity_km=per_capacity,
                 id=m.id,
                 kind=m.mode,
                 commodities=tuple(m.commodities),
@@ -790,6 +805,7 @@ class _ModeCost:
     max_distance: float | None
     detour: float
     generate: bool = True
+    per_capacity_km: float = 0.0
 
     def arc(
         self,
@@ -825,6 +841,15 @@ class _ModeCost:
             existing=existing,
             investment=0.0 if existing else investment,
         )
+        if self.per_capacity_km and not existing:
+            # a sized link: the optimiser chooses its capacity (at most the mode's)
+            per_unit = self.per_capacity_km * length
+            arc = replace(
+                arc,
+                sized=True,
+                capacity_investment=per_unit,
+                capacity_cost=per_unit * (self.annuity + self.fixed_om),
+            )
         return arc, ArcInfo(self.id, self.kind, length, 0.0 if existing else investment, True)
 
 

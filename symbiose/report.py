@@ -195,7 +195,8 @@ class Report:
                     "commodities": ", ".join(arc.commodities),
                     "existing": bool(r["existing"]),
                     "length_km": round(info.length_km, 2) if info else math.nan,
-                    "investment_eur": info.investment if info else 0.0,
+                    "investment_eur": (info.investment if info else 0.0)
+                    + (arc.capacity_investment * float(r["capacity"]) if arc.sized else 0.0),
                     "annual_fixed_cost_eur": float(r["fixed_cost"]),
                     "flow": float(r["flow"]),
                     "unit": f"{unit}/yr",
@@ -392,11 +393,12 @@ class Report:
         if not res.totals or net is None:
             return 0.0
         arcs = {a.key: a for a in net.problem.arcs}
-        total = sum(
-            arcs[(str(r["tail"]), str(r["head"]), str(r["mode"]))].investment
-            for r in res.built_arcs.to_dict(orient="records")
-            if not r["existing"]
-        )
+        total = 0.0
+        for r in res.built_arcs.to_dict(orient="records"):
+            arc = arcs[(str(r["tail"]), str(r["head"]), str(r["mode"]))]
+            if not arc.existing:
+                total += arc.investment
+                total += arc.capacity_investment * float(r["capacity"]) if arc.sized else 0.0
         if len(res.converters):
             built = set(res.converters.loc[res.converters["built"].astype(bool), "converter"])
             total += sum(c.investment for c in net.problem.converters if c.name in built)

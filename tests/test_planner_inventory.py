@@ -222,3 +222,37 @@ def test_dunkirk_forbidden_link_is_never_built(dunkirk: Inventory, base: Report)
     r = ask(dunkirk, forbid=[":".join(link)])
     assert not any((f, t) == link for f, t, _ in links(r))
     assert r.result.objective <= base.result.objective
+
+
+# -- sized links -------------------------------------------------------------------------
+
+
+def test_sized_heat_pipe_from_the_inventory_is_as_big_as_its_flow() -> None:
+    """The heat pipe costs 20 kEUR per MW and km on top of 1.5 MEUR/km: the optimiser gives
+    it the capacity of the heat it carries (about 103 GWh/yr entering, 11.8 MW), and the
+    investment is 1.5 MEUR/km + 20 kEUR/MW/km times that, over its length."""
+    doc = copy.deepcopy(INVENTORY_EXAMPLE)
+    doc["territory"] = {"name": "Exampleville", "carbon_price": "80 EUR/t"}
+    doc["modes"][1]["investment_per_capacity_km"] = "20 kEUR/(MW*km)"
+    report = optimise(inventory_from_document(doc), options=FAST)
+    (arc,) = [a for a in report.network.problem.arcs if a.mode == "heat_pipe"]
+    assert arc.sized
+    pipe = report.result.built_arcs.set_index("mode").loc["heat_pipe"]
+    assert pipe["capacity"] == pytest.approx(pipe["flow"], rel=1e-6)
+    link = report.built_links.set_index("mode").loc["heat_pipe"]
+    mw = pipe["capacity"] / 8760.0
+    length = report.network.arcs[arc.key].length_km
+    assert link["length_km"] == pytest.approx(length, abs=0.01)
+    expected = (1.5e6 + 20e3 * mw) * length
+    assert link["investment_eur"] == pytest.approx(expected, rel=1e-6)
+    assert report.investment() == pytest.approx(expected, rel=1e-6)
+
+
+def test_sized_mode_with_commodities_in_two_units_is_refused() -> None:
+    doc = copy.deepcopy(INVENTORY_EXAMPLE)
+    doc["territory"] = {"name": "Exampleville"}
+    doc["modes"][0]["commodities"] = ["bf_slag", "waste_heat"]
+    doc["modes"][0]["investment_per_capacity_km"] = "1 EUR/((t/yr)*km)"
+    with pytest.raises(InventoryError) as err:
+        optimise(inventory_from_document(doc))
+    assert "modes[0].investment_per_capacity_km" in [i.path() for i in err.value.issues]

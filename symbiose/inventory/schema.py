@@ -235,6 +235,10 @@ class LinkMode(_Sourced):
     investment_per_km: Amount = Field(
         0.0, description="Investment per km of route (EUR/km, e.g. '1.2 MEUR/km')."
     )
+    investment_per_capacity_km: Amount = Field(
+        0.0,
+        description="Investment per unit of capacity and km of route, e.g. '1.2 MEUR/(MW*km)' for heat pipes or '50 kEUR/((t/h)*km)' for CO2 pipelines; when given, the optimiser chooses each new link's capacity (at most the mode's capacity).",
+    )
     lifetime: Amount = Field(30.0, description="Economic lifetime of the investment (yr).")
     fixed_om: float = Field(
         0.0,
