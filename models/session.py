@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import highspy
@@ -312,7 +312,9 @@ def _diagnose(
         if gap <= 1e-6 * max(1.0, need):
             continue
         if kind == "co2_minimum":  # the planner's CO2 target is not a site's requirement
-            result.shortfalls.append(Shortfall(kind, "", "CO2", "year", need, gap))
+            most = _most_co2(backend, problem, quiet)
+            short = need - most if most is not None else gap
+            result.shortfalls.append(Shortfall(kind, "", "CO2", "year", need, short))
             continue
         item = problem.supplies[i] if kind == "must_dispatch" else problem.demands[i]
         result.shortfalls.append(
@@ -325,6 +327,20 @@ def _diagnose(
         result.message = "the objective is unbounded: a cost or value has no limit"
     else:
         result.message += " (no single requirement could be named)"
+
+
+def _most_co2(backend: Backend, problem: Problem, options: SolveOptions) -> float | None:
+    """The most CO2 that can be avoided without the target (None if that fails).
+
+    The elastic re-solve names the CO2 target, but its slack, weighted by one over a target
+    of millions of tonnes, costs too little per tonne for the solver to size it exactly; the
+    shortfall is the target minus this maximum.
+    """
+    form = backend.form(backend.build(replace(problem, co2_min=None), Objective.CO2))
+    outcome = HighsSession(form, options).run()
+    if outcome.status is not Status.OPTIMAL or outcome.values is None:
+        return None
+    return float(form.col_cost @ outcome.values + form.offset)
 
 
 def unused_requirements(problem: Problem, result: Result) -> list[str]:
