@@ -7,6 +7,8 @@ more unit a year (spread over the slices by their share, as a scalar quantity is
     sum_t share_t (col_dual(u[s,t]) + row_dual(must_dispatch[s,t]))        (supply s)
     sum_t share_t (col_dual(v[d,t]) + row_dual(must_serve[d,t]))           (demand d)
 
+where a column's dual counts only when it sits at its upper bound (the quantity binds)
+
 and for one more unit of annual capacity of an arc or a converter (capacity × share per slice)
 
     sum_t share_t row_dual(arc_capacity[a,t])              (arc a)
@@ -53,12 +55,13 @@ def marginal_values(problem: Problem, result: Result) -> pd.DataFrame:
         return pd.DataFrame(columns=MARGINAL_COLUMNS)
     kind = Objective.CO2 if result.objective_kind is Objective.CO2 else Objective.VALORISATION
     model = build_arrays(problem, kind, bounds=_loose_bounds(problem))
-    duals = _fixed_lp_duals(model, _decisions(problem, result))
+    decisions = _decisions(problem, result)
+    duals = _fixed_lp_duals(model, decisions)
     if duals is None:
         return pd.DataFrame(columns=MARGINAL_COLUMNS)
     col_dual, row_dual = duals
     rows = _supply_demand_values(model, col_dual, row_dual, kind.value)
-    rows += _capacity_values(model, col_dual, row_dual, kind.value)
+    rows += _capacity_values(model, col_dual, row_dual, kind.value, decisions[0])
     return pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
 
 
@@ -129,7 +132,7 @@ def _fixed_lp_duals(
     y_cols = range(model.columns["y"].start, model.columns["y"].stop)
     for j, a in zip(y_cols, model.y_arc, strict=True):
         arc = p.arcs[int(a)]
-        free = not (arc.fixed_cost or arc.investment or arc.forbidden or capped)
+        free = not (arc.fixed_cost or arc.investment or arc.forbidden or arc.sized or capped)
         lower[j] = 1.0 if int(a) in arcs else 0.0
         upper[j] = 1.0 if int(a) in arcs or free else 0.0
     w_cols = range(model.columns["w"].start, model.columns["w"].stop)
@@ -155,7 +158,23 @@ def _fixed_lp_duals(
     solution = highs.getSolution()
     if not solution.dual_valid:
         return None
-    return np.asarray(solution.col_dual), np.asarray(solution.row_dual)
+    return _upper_bound_duals(solution, lower, upper), np.asarray(solution.row_dual)
+
+
+def _upper_bound_duals(
+    solution: highspy.HighsSolution, lower: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
+    """The value of raising each column's upper bound: its dual where it sits at that bound.
+
+    A column below its upper bound gains nothing from raising it, whatever its reduced cost
+    (at its lower bound, that is the value of lowering it).  A column fixed at both bounds
+    (a quantity of 0) gains the reduced cost only when it is a gain (the LP maximises).
+    """
+    value = np.asarray(solution.col_value)
+    dual = np.asarray(solution.col_dual)
+    at_upper = value >= upper - 1e-9 * np.maximum(1.0, np.abs(upper))
+    fixed = upper - lower <= 1e-12
+    return np.where(at_upper & fixed, np.maximum(dual, 0.0), np.where(at_upper, dual, 0.0))
 
 
 def _block_rows(model: DirectModel, family: str, flagged: list[bool]) -> dict[int, int]:
@@ -219,7 +238,11 @@ def _capacity_duals(model: DirectModel, col_dual: np.ndarray, row_dual: np.ndarr
 
 
 def _capacity_values(
-    model: DirectModel, col_dual: np.ndarray, row_dual: np.ndarray, objective: str
+    model: DirectModel,
+    col_dual: np.ndarray,
+    row_dual: np.ndarray,
+    objective: str,
+    built: set[int],
 ) -> list[dict[str, object]]:
     """Marginal values of the arcs and converters whose finite capacity binds."""
     p, T = model.problem, model.slices
@@ -229,7 +252,9 @@ def _capacity_values(
         duals = _capacity_duals(model, col_dual, row_dual)
         for a, arc in enumerate(p.arcs):
             value = float(share @ duals[a])
-            if math.isfinite(arc.capacity) and abs(value) > _TINY:
+            # an arc left unbuilt has no capacity to add to; a sized one chooses its own
+            open_ = arc.existing or (a in built and not arc.sized)
+            if open_ and math.isfinite(arc.capacity) and abs(value) > _TINY:
                 rows.append(
                     {
                         "kind": "arc_capacity",

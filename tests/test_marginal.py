@@ -178,3 +178,18 @@ def test_report_gives_marginal_values_in_the_users_units() -> None:
     assert gain == pytest.approx(row["value_of_step"], rel=1e-6)
     assert "Marginal values (top" in report.render_text()
     assert "marginal_values" in report.to_json()
+
+
+def test_unbuilt_link_and_unused_supply_are_worth_nothing_more() -> None:
+    """Regression: reduced costs of columns at their lower bound were read as marginal values
+    (Dunkirk showed "more capacity" on links not built, and negative values of supplies).
+    With the truck too dear to build, S2's slag stays unused: one more t is worth 0, and the
+    truck's capacity is no binding capacity."""
+    p = two_sources()
+    truck = replace(p.arcs[1], capacity=50.0, fixed_cost=10_000.0)
+    p = replace(p, arcs=(p.arcs[0], truck))
+    table = marginal_values(p, solve(p, options=EXACT))
+    assert value_of(table, "supply", "S2") == 0.0
+    assert difference(p, replace(p, supplies=(p.supplies[0], replace(p.supplies[1], quantity=21.0))),
+                      Objective.VALORISATION) == pytest.approx(0.0)  # fmt: skip
+    assert table.loc[table["kind"] == "arc_capacity", "item"].tolist() == ["S1->D (pipe)"]
