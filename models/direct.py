@@ -17,6 +17,7 @@ Column layout (``T`` slices; ``ak`` runs over the (arc, commodity) pairs in the 
     z[c,t]    at  columns["z"].start + c*T + t
     w[c]      one per buildable converter, in order           (w_converter maps back)
     k[a]      one per sized candidate arc, in arc order       (k_arc maps back)
+    stock[g,t] at columns["stock"].start + i*T + t, g the i-th storage that can hold
     slack     elastic model only, one per hard requirement    (slack_keys maps back)
 
 Rows come in the order of ``Formulation.FAMILIES``; ``rows[family]`` is each family's block.
@@ -40,6 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.bounds import Bounds, compute_bounds
+from models.formulation import stored
 from models.problem import Arc, Problem
 from models.result import PARTS, Objective, Result
 from models.session import MatrixForm, SolveOptions, run_backend
@@ -60,6 +62,7 @@ FAMILIES = (
     "new_link_limit",
     "co2_minimum",
     "link_sizing",
+    "seasonal_storage",
 )
 """The constraint families, in row order (the same names as ``Formulation.FAMILIES``)."""
 
@@ -90,6 +93,7 @@ class DirectModel:
         slack_keys: ``(kind, index, slice)`` of each slack column, as the Pyomo formulation.
         slack_requirement: the required quantity behind each slack column.
         k_arc: the arc of each ``k`` column (the capacity chosen for a sized arc).
+        stored: the storage of each block of ``stock`` columns (those that can hold).
     """
 
     problem: Problem
@@ -109,6 +113,7 @@ class DirectModel:
     slack_keys: list[tuple[str, int, int]] = field(default_factory=list)
     slack_requirement: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_arc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    stored: list[int] = field(default_factory=list)
 
     @property
     def num_col(self) -> int:
@@ -291,6 +296,8 @@ class _Assembly:
         self.y_arc = np.flatnonzero(~self.existing)
         self.w_converter = np.flatnonzero(~self.conv_existing)
         self.k_arc = np.array([a for a in self.y_arc.tolist() if p.arcs[a].sized], dtype=np.int64)
+        self._pairs()  # the storages need to know which (node, commodity) pairs occur
+        self.stored = stored(p, self.pairs)
         sizes = {
             "x": AK * T,
             "y": self.y_arc.size,
@@ -299,6 +306,7 @@ class _Assembly:
             "z": C * T,
             "w": self.w_converter.size,
             "k": self.k_arc.size,
+            "stock": len(self.stored) * T,
         }
         self.columns: dict[str, slice] = {}
         start = 0
@@ -317,6 +325,7 @@ class _Assembly:
         self.w_col = np.full(C, -1, dtype=np.int64)
         self.w_col[self.w_converter] = self.columns["w"].start + np.arange(self.w_converter.size)
         self.k_col = self.columns["k"].start + np.arange(self.k_arc.size)
+        self.stock_cols = block("stock", len(self.stored))
         self.upper = np.concatenate(
             [
                 self.B.ravel(),
@@ -326,6 +335,7 @@ class _Assembly:
                 np.full(C * T, np.inf),  # activity is limited by the converter_capacity rows
                 np.ones(self.w_converter.size),
                 np.full(self.k_arc.size, np.inf),  # a size is limited by the link_sizing rows
+                np.full(len(self.stored) * T, np.inf),  # by the seasonal_storage rows
             ]
         )
         self.integrality = np.zeros(self.n_main, dtype=np.int32)
@@ -341,7 +351,6 @@ class _Assembly:
         self.slack_rows: list[np.ndarray] = []
         self.slack_need: list[np.ndarray] = []
         self.slack_keys: list[tuple[str, int, int]] = []
-        self._pairs()
 
     def _pairs(self) -> None:
         """Number the (node, commodity) pairs in the order ``build_index`` meets them.
@@ -608,6 +617,28 @@ class _Assembly:
         self.triplets.add(rows, self.k_col, 1.0)
         self.triplets.add(rows, self.y_col[self.k_arc], -largest)
 
+    def seasonal_storage(self) -> None:
+        """A stock carries a commodity from one slice to the next, the slices in a cycle::
+
+        flow balance of (n_g, k_g, t):  ... + (1 - loss_g) stock[g,t-1] - stock[g,t] = ...
+        stock[g,t] <= capacity_g
+        """
+        if not self.stored:
+            return
+        p, T, tt = self.problem, self.T, self.tt
+        G = len(self.stored)
+        capacity = np.array([p.storages[g].capacity for g in self.stored], dtype=np.float64)
+        r0 = self._open("seasonal_storage", np.full(G * T, -np.inf), np.repeat(capacity, T))
+        self.triplets.add(r0 + np.arange(G * T), self.stock_cols.ravel(), 1.0)
+        if "flow_balance" not in self.rows:
+            return
+        pair_of = {pair: i for i, pair in enumerate(self.pairs)}
+        where = [pair_of[p.storages[g].node, p.storages[g].commodity] for g in self.stored]
+        kept = np.array([1.0 - p.storages[g].loss for g in self.stored])
+        balance = self.rows["flow_balance"].start + np.array(where)[:, None] * T
+        self.triplets.add(balance + tt, self.stock_cols, -1.0)  # held at the end of t
+        self.triplets.add(balance + (tt + 1) % T, self.stock_cols, kept[:, None])  # kept in t+1
+
     # -- objective and the finished model -------------------------------------------------
     def _parts(self, num_col: int) -> dict[str, np.ndarray]:
         """The objective expressions of ``Formulation._expressions``, one coefficient a column::
@@ -616,7 +647,7 @@ class _Assembly:
         disposal_avoided = sum disposal_cost_s u[s,t]
         co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
                            - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
-        transport_cost   = sum varcost_ak x[a,k,t]
+        transport_cost   = sum varcost_ak x[a,k,t] + sum cost_g stock[g,t]
         conversion_cost  = sum varcost_c z[c,t]
         fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c] + sum capacity_cost_a k[a]
         valorisation     = value + disposal_avoided + carbon_price co2_avoided
@@ -637,6 +668,7 @@ class _Assembly:
         co2[self.x_cols] = -column(_per_pair(p.arcs, "co2", 0.0, AK))
         co2[self.z_cols] = -column([c.co2 for c in p.converters])
         parts["transport_cost"][self.x_cols] = column(_per_pair(p.arcs, "variable_cost", 0.0, AK))
+        parts["transport_cost"][self.stock_cols] = column([p.storages[g].cost for g in self.stored])
         parts["conversion_cost"][self.z_cols] = column([c.variable_cost for c in p.converters])
         fixed = parts["fixed_cost"]
         fixed[self.y_col[self.y_arc]] = [p.arcs[a].fixed_cost for a in self.y_arc.tolist()]
@@ -706,6 +738,7 @@ class _Assembly:
             slack_keys=self.slack_keys,
             slack_requirement=need,
             k_arc=self.k_arc,
+            stored=self.stored,
         )
 
 
@@ -785,6 +818,10 @@ class DirectBackend:
             by_slice("z", len(p.converters)),
             w_values,
             sizes=k_values,
+            stocks={
+                (model.stored[i], t): q
+                for (i, t), q in by_slice("stock", len(model.stored)).items()
+            },
         )
         result.set_solution(tables, model.totals(solution), p.carbon_price)
 

@@ -79,6 +79,14 @@ def build_index(problem: Problem) -> Index:
     )
 
 
+def stored(problem: Problem, pairs: list[tuple[str, str]]) -> list[int]:
+    """The storages that can hold something: more than one slice, a (node, commodity) in use."""
+    occurs = set(pairs)
+    if len(problem.slices) < 2:
+        return []
+    return [g for g, st in enumerate(problem.storages) if (st.node, st.commodity) in occurs]
+
+
 class Formulation:
     """Builds the Pyomo model of a problem; ``model`` holds it, ``index`` its sets.
 
@@ -104,6 +112,7 @@ class Formulation:
         "new_link_limit",
         "co2_minimum",
         "link_sizing",
+        "seasonal_storage",
     )
 
     def __init__(
@@ -179,6 +188,11 @@ class Formulation:
         # The capacity chosen for each sized candidate arc (link_sizing).
         self.sized = [a for a in ix.candidate_arcs if p.arcs[a].sized]
         m.k = pyo.Var(self.sized, domain=pyo.NonNegativeReals)
+        # The stock of each storage at the end of each slice (seasonal_storage).
+        self.stored = stored(p, ix.node_commodities)
+        m.stock = pyo.Var(
+            [(g, t) for g in self.stored for t in ix.slices], domain=pyo.NonNegativeReals
+        )
         # Slacks of the elastic re-solve, one per hard requirement (empty otherwise).
         m.slack = pyo.Var(pyo.Any, dense=False, domain=pyo.NonNegativeReals)
 
@@ -436,6 +450,31 @@ class Formulation:
         """``K[a]``: the most annual capacity any slice of arc ``a`` could use."""
         return max(self.arc_bound[a, t] / s.share for t, s in enumerate(self.problem.slices))
 
+    def seasonal_storage(self) -> None:
+        """A stock carries a commodity from one slice to the next, the slices in a cycle.
+
+        Each storage g of commodity k at node n adds to the flow balance of (n, k, t)::
+
+            ... + (1 - loss_g) stock[g,t-1] = ... + stock[g,t]      (t-1 of the first: the last)
+
+        and holds at most its capacity::   stock[g,t] <= capacity_g
+        """
+        m, p, ix = self.model, self.problem, self.index
+        if not self.stored:
+            return
+        T = len(ix.slices)
+        if hasattr(m, "flow_balance"):
+            for g in self.stored:
+                st = p.storages[g]
+                for t in ix.slices:
+                    row = m.flow_balance[st.node, st.commodity, t]
+                    kept = (1.0 - st.loss) * m.stock[g, (t - 1) % T]
+                    row.set_value(row.body + kept - m.stock[g, t] == 0)
+        m.seasonal_storage = pyo.Constraint(
+            [(g, t) for g in self.stored for t in ix.slices],
+            rule=lambda _m, g, t: m.stock[g, t] <= p.storages[g].capacity,
+        )
+
     # -- objectives ---------------------------------------------------------------------
     def _expressions(self) -> None:
         """The parts of the objectives, as named expressions (EUR/yr and t CO2/yr)::
@@ -444,7 +483,7 @@ class Formulation:
         disposal_avoided = sum disposal_cost_s u[s,t]
         co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
                            - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
-        transport_cost   = sum varcost_ak x[a,k,t]
+        transport_cost   = sum varcost_ak x[a,k,t] + sum cost_g stock[g,t]
         conversion_cost  = sum varcost_c z[c,t]
         fixed_cost       = sum fixed_a y[a] + sum fixed_c w[c] + sum capacity_cost_a k[a]
         valorisation     = value + disposal_avoided + carbon_price co2_avoided
@@ -481,6 +520,7 @@ class Formulation:
                 for a, k, t in x_keys
                 if p.arcs[a].variable_cost.get(k)
             )
+            + sum(p.storages[g].cost * m.stock[g, t] for g, t in m.stock if p.storages[g].cost)
         )
         m.conversion_cost = pyo.Expression(
             expr=sum(

@@ -201,6 +201,30 @@ class Converter:
 
 
 @dataclass(frozen=True)
+class Storage:
+    """A stock of a commodity that a node holds from one slice to the next.
+
+    The slices form a cycle over the year: what is held at the end of the last slice is
+    there at the start of the first.  With one slice a stock has nothing to do.
+
+    Attributes:
+        name: unique name.
+        node: where the stock is held.
+        commodity: what is held.
+        capacity: the most held at the end of a slice (units, not per year).
+        loss: fraction of the stock lost over each slice it is held (0 <= loss < 1).
+        cost: EUR per unit held at the end of a slice.
+    """
+
+    name: str
+    node: str
+    commodity: str
+    capacity: float
+    loss: float = 0.0
+    cost: float = 0.0
+
+
+@dataclass(frozen=True)
 class Problem:
     """One optimisation problem: nodes, commodities, supplies, demands, arcs, converters.
 
@@ -222,6 +246,7 @@ class Problem:
         co2_min: the least CO2 that must be avoided (t CO2/yr); None for no target.
         max_new_links: the most candidate arcs that may be built; None for no cap.
         max_new_links_per_mode: the most candidate arcs of each mode that may be built.
+        storages: stocks held from one slice to the next (seasonal storage).
     """
 
     nodes: tuple[str, ...]
@@ -237,9 +262,19 @@ class Problem:
     co2_min: float | None = None
     max_new_links: int | None = None
     max_new_links_per_mode: Mapping[str, int] = field(default_factory=dict)
+    storages: tuple[Storage, ...] = ()
 
     def __post_init__(self) -> None:
-        for attr in ("nodes", "commodities", "supplies", "demands", "arcs", "converters", "slices"):
+        for attr in (
+            "nodes",
+            "commodities",
+            "supplies",
+            "demands",
+            "arcs",
+            "converters",
+            "slices",
+            "storages",
+        ):
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
         errors: list[str] = []
         shares = [s.share for s in self.slices]
@@ -388,6 +423,18 @@ class Problem:
             number(f"{where}.co2", cv.co2, nonneg=False)
             _decision(errors, where, cv)
         self._validate_planner(errors, number)
+        held: set[str] = set()
+        for st in self.storages:
+            where = f"storages[{st.name}]"
+            if st.name in held:
+                errors.append(f"{where}: duplicate storage name")
+            held.add(st.name)
+            ref(where, st.node, st.commodity)
+            number(f"{where}.capacity", st.capacity)
+            number(f"{where}.cost", st.cost)
+            number(f"{where}.loss", st.loss)
+            if _finite(st.loss) and st.loss >= 1:
+                errors.append(f"{where}.loss: must be below 1, got {st.loss!r}")
 
     def _validate_planner(self, errors: list[str], number: Any) -> None:
         """The planner's limits: a budget, a CO2 target and caps on new links."""

@@ -119,6 +119,8 @@ class Result:
     shortfalls: list[Shortfall] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     problem_name: str = ""
+    stocks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Seasonal storage: each storage's stock at the end of each slice (may be empty)."""
     notes: list[str] = field(default_factory=list)
     """What the planner should know about the answer (e.g. a required link left idle)."""
 
@@ -130,6 +132,7 @@ class Result:
         self.built_arcs = tables["built_arcs"]
         self.converters = tables["converters"]
         self.balances = tables["balances"]
+        self.stocks = tables.get("stocks", pd.DataFrame())
         totals = dict(parts)
         totals["carbon_value"] = carbon_price * totals["co2_avoided"]
         totals["carbon_price"] = carbon_price
@@ -154,6 +157,8 @@ class Result:
             - float(self.converters["co2"].sum() if len(self.converters) else 0.0)
         )
         transport = float(self.flows["cost"].sum())
+        if len(self.stocks):  # holding a stock is carrying it in time
+            transport += float(self.stocks["cost"].sum())
         conversion = float(self.converters["cost"].sum() if len(self.converters) else 0.0)
         fixed = float(self.built_arcs["fixed_cost"].sum()) if len(self.built_arcs) else 0.0
         if len(self.converters):

@@ -13,7 +13,16 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from models.problem import Arc, Converter, Demand, Problem, ProblemError, Supply, TimeSlice
+from models.problem import (
+    Arc,
+    Converter,
+    Demand,
+    Problem,
+    ProblemError,
+    Storage,
+    Supply,
+    TimeSlice,
+)
 
 _ITEMS: dict[str, type] = {
     "slices": TimeSlice,
@@ -24,7 +33,7 @@ _ITEMS: dict[str, type] = {
 }
 _PLANNER = ("investment_budget", "co2_min", "max_new_links", "max_new_links_per_mode")
 """The planner's limits, written only when set."""
-_TOP = {"name", "carbon_price", "nodes", "commodities", *_ITEMS, *_PLANNER}
+_TOP = {"name", "carbon_price", "nodes", "commodities", "storages", *_ITEMS, *_PLANNER}
 
 
 def problem_to_dict(problem: Problem) -> dict[str, Any]:
@@ -48,6 +57,10 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
     for key in _PLANNER:
         if getattr(problem, key) not in (None, {}):
             doc[key] = clean(getattr(problem, key))
+    if problem.storages:
+        doc["storages"] = [
+            {f.name: clean(getattr(st, f.name)) for f in fields(st)} for st in problem.storages
+        ]
     for key in _ITEMS:
         doc[key] = [
             {f.name: clean(getattr(item, f.name)) for f in fields(item)}
@@ -98,6 +111,13 @@ def problem_from_dict(doc: Any) -> Problem:
     if errors:
         raise ProblemError(errors)
     planner: dict[str, Any] = {k: doc[k] for k in _PLANNER if doc.get(k) is not None}
+    stores = doc.get("storages", [])
+    if not isinstance(stores, list) or not all(isinstance(x, dict) for x in stores):
+        raise ProblemError(["storages: expected a list of objects"])
+    try:
+        planner["storages"] = tuple(Storage(**x) for x in stores)
+    except TypeError as exc:
+        raise ProblemError([f"storages: {exc}"]) from None
     sections: dict[str, Any] = {k: tuple(v) for k, v in items.items() if k != "slices" or v}
     return Problem(
         nodes=tuple(doc["nodes"]),

@@ -143,7 +143,15 @@ class PyomoBackend:
             return {k: (vd.value or 0.0) for k, vd in var.items()}
 
         tables = build_tables(
-            p, read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w), sizes=read(m.k)
+            p,
+            read(m.x),
+            read(m.y),
+            read(m.u),
+            read(m.v),
+            read(m.z),
+            read(m.w),
+            sizes=read(m.k),
+            stocks=read(m.stock),
         )
         parts = {name: float(pyo.value(getattr(m, name))) for name in PARTS}
         result.set_solution(tables, parts, p.carbon_price)

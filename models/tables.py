@@ -44,6 +44,8 @@ CONVERTER_COLUMNS = [
     "fixed_cost",
     "built",
 ]
+STOCK_COLUMNS = ["storage", "node", "commodity", "slice", "stock", "lost", "cost"]
+"""A storage's stock at the end of a slice, the part of it lost by the next, its cost."""
 BALANCE_COLUMNS = [
     "node",
     "commodity",
@@ -72,12 +74,15 @@ def build_tables(
     z: Mapping[tuple[int, int], float],
     w: Mapping[int, float],
     sizes: Mapping[int, float] | None = None,
+    stocks: Mapping[tuple[int, int], float] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Tables of a solution given the variable values by index (see ``models.formulation``).
 
     Every objective term is carried by exactly one table row, so summing the tables
     reproduces the objective (``Result.recomputed_totals``).  ``sizes`` holds the capacity
     chosen for each sized arc: it is the arc's ``capacity``, and its cost is in ``fixed_cost``.
+    ``stocks`` holds each storage's stock at the end of each slice (the ``stocks`` table;
+    its holding cost is a transport cost: carrying in time).
     """
     slices = problem.slice_names
     flows: list[dict[str, Any]] = []
@@ -195,9 +200,23 @@ def build_tables(
     for r in balance.values():
         r["value_gained"] = r["delivery_value"] + r["disposal_avoided"]
 
+    held = [
+        {
+            "storage": problem.storages[g].name,
+            "node": problem.storages[g].node,
+            "commodity": problem.storages[g].commodity,
+            "slice": slices[t],
+            "stock": q,
+            "lost": q * problem.storages[g].loss,
+            "cost": q * problem.storages[g].cost,
+        }
+        for (g, t), q in sorted((stocks or {}).items())
+        if q > EPS
+    ]
     return {
         "flows": pd.DataFrame(flows, columns=FLOW_COLUMNS),
         "built_arcs": pd.DataFrame(built, columns=ARC_COLUMNS),
+        "stocks": pd.DataFrame(held, columns=STOCK_COLUMNS),
         "converters": pd.DataFrame(conv_rows, columns=CONVERTER_COLUMNS),
         "balances": pd.DataFrame(
             [r for r in balance.values() if any(r[c] for c in BALANCE_COLUMNS[3:])],

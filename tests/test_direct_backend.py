@@ -20,7 +20,7 @@ import pytest
 from models.direct import FAMILIES, build_arrays, solve_direct
 from models.formats import read_canad, read_fcnetlib
 from models.formulation import Formulation
-from models.problem import Arc, Converter, Demand, Problem, Supply, TimeSlice
+from models.problem import Arc, Converter, Demand, Problem, Storage, Supply, TimeSlice
 from models.result import Objective, Status
 from models.session import pass_to_highs
 from models.solve import PyomoBackend, SolveOptions, solve
@@ -181,8 +181,8 @@ def single_slice() -> Problem:
 
 def planned() -> Problem:
     """``plant`` under every planner limit: the belt required, a heat lorry forbidden, a
-    budget, at most three new links, a CO2 target and a sized rail link (all planner
-    families)."""
+    budget, at most three new links, a CO2 target, a sized rail link and a slag heap (all
+    planner families)."""
     p = plant()
     investment = {"truck": 2500.0, "belt": 1000.0, "rail": 2500.0, "lorry": 500.0}
     lorry = Arc("steel", "cement", "lorry", ("heat",), capacity=30.0, fixed_cost=50.0)
@@ -207,6 +207,8 @@ def planned() -> Problem:
         investment_budget=11000.0,
         max_new_links=3,
         co2_min=80.0,
+        # a slag heap at the mill, carrying slag from one season to the next
+        storages=(Storage("heap", "mill", "slag", capacity=20.0, loss=0.02, cost=0.5),),
         name="planned",
     )
 

@@ -12,11 +12,21 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import highspy
+import numpy as np
 import pytest
 
 from models.direct import build_arrays, solve_direct
 from models.formulation import Formulation
-from models.problem import Arc, Converter, Demand, Problem, ProblemError, Supply, TimeSlice
+from models.problem import (
+    Arc,
+    Converter,
+    Demand,
+    Problem,
+    ProblemError,
+    Storage,
+    Supply,
+    TimeSlice,
+)
 from models.result import Objective, Result, Status
 from models.session import pass_to_highs
 from models.solve import PyomoBackend, SolveOptions, solve
@@ -386,3 +396,76 @@ def test_an_existing_link_cannot_be_sized() -> None:
     p = heat_pipe(10.0)
     with pytest.raises(ProblemError, match=r"heat_pipe\]\.sized: only a new link"):
         replace(p, arcs=(replace(p.arcs[0], existing=True, fixed_cost=0.0),))
+
+
+# -- seasonal_storage --------------------------------------------------------------------
+
+
+def heat_store(cost: float, capacity: float = 200.0) -> Problem:
+    """Waste heat comes in summer only (100 MWh), the network wants 80 MWh in winter at
+    50 EUR/MWh; a store at the source keeps heat from summer to winter, losing 10 %, at
+    ``cost`` EUR per MWh held at the end of a season.
+
+    Storing pays when 0.9 x 50 = 45 EUR per MWh stored beats ``cost``: 80 / 0.9 = 88.89 MWh
+    stored gives 80 x 50 - 88.89 ``cost``.
+    """
+    return Problem(
+        nodes=("H", "X"),
+        commodities=("heat",),
+        slices=(TimeSlice("winter", 0.5), TimeSlice("summer", 0.5)),
+        supplies=(Supply("H", "heat", (0.0, 100.0)),),
+        demands=(Demand("X", "heat", (80.0, 0.0), value=50.0),),
+        arcs=(Arc("H", "X", "pipe", ("heat",), existing=True),),
+        storages=(Storage("pit", "H", "heat", capacity=capacity, loss=0.1, cost=cost),),
+    )
+
+
+def test_store_moves_summer_heat_to_winter_when_it_pays(backend: str) -> None:
+    r = run(heat_store(10.0), backend)
+    assert r.objective == pytest.approx(4000.0 - 10.0 * 80.0 / 0.9)
+    stocks = r.stocks.set_index("slice")
+    assert stocks.loc["summer", "stock"] == pytest.approx(80.0 / 0.9)
+    assert "winter" not in stocks.index  # nothing is held through the winter
+    assert r.recomputed_objective() == pytest.approx(r.objective)
+    assert without(heat_store(10.0), "seasonal_storage", backend) == pytest.approx(0.0)
+
+
+def test_store_that_does_not_pay_stays_empty(backend: str) -> None:
+    """At 50 EUR/MWh held, a stored MWh brings 45: nothing is stored."""
+    r = run(heat_store(50.0), backend)
+    assert r.objective == pytest.approx(0.0)
+    assert r.stocks.empty
+
+
+def test_store_capacity_limits_what_is_carried(backend: str) -> None:
+    """50 MWh held: 45 MWh in winter, 45 x 50 - 10 x 50 = 1750."""
+    p = heat_store(10.0, capacity=50.0)
+    assert run(p, backend).objective == pytest.approx(1750.0)
+    unlimited = 4000.0 - 10.0 * 80.0 / 0.9
+    assert solve_flipped_storage(p, backend) != pytest.approx(1750.0)
+    assert run(heat_store(10.0), backend).objective == pytest.approx(unlimited)
+
+
+def solve_flipped_storage(problem: Problem, backend: str) -> float:
+    """The optimum with the storage capacity rows reversed (stock >= capacity)."""
+    model = build_arrays(problem)
+    rows = model.rows["seasonal_storage"]
+    form = model.form
+    form.row_lower[rows], form.row_upper[rows] = form.row_upper[rows].copy(), np.inf
+    highs = pass_to_highs(form)
+    highs.run()
+    return float(highs.getInfo().objective_function_value)
+
+
+def test_malformed_storage_is_named() -> None:
+    with pytest.raises(ProblemError, match=r"storages\[pit\].loss: must be below 1"):
+        replace(heat_store(1.0), storages=(Storage("pit", "H", "heat", 10.0, loss=1.0),))
+    with pytest.raises(ProblemError, match=r"storages\[pit\]: unknown node 'Q'"):
+        replace(heat_store(1.0), storages=(Storage("pit", "Q", "heat", 10.0),))
+
+
+def test_storages_survive_the_problem_json() -> None:
+    from models.serialise import problem_from_dict, problem_to_dict
+
+    assert problem_from_dict(problem_to_dict(heat_store(10.0))) == heat_store(10.0)
+    assert "storages" not in problem_to_dict(three_sinks())
