@@ -16,6 +16,7 @@ from typing import Any
 from models.problem import Arc, Problem, ProblemError, TimeSlice
 from models.problem import Converter as PConverter
 from models.problem import Demand as PDemand
+from models.problem import Storage as PStorage
 from models.problem import Supply as PSupply
 from symbiose import candidates as cand
 from symbiose.catalogue import BUILTIN, CommodityInfo
@@ -160,6 +161,30 @@ class _Compiler:
 
         out = self.convert(loc, go)
         return 0.0 if out is None else out
+
+    def storages(
+        self, sites: dict[str, Site], commodities: dict[str, CommodityInfo], seasons: int
+    ) -> list[PStorage]:
+        """The stocks sites keep from one season to the next, in canonical units."""
+        self.duplicates("storages", self.inv.storages)
+        out = []
+        for i, st in enumerate(self.inv.storages):
+            loc: Loc = ("storages", i)
+            info = commodities.get(st.commodity)
+            if st.site not in sites:
+                self.issues.add((*loc, "site"), f"unknown site {st.site!r}")
+            if info is None:
+                self.issues.add((*loc, "commodity"), f"unknown commodity {st.commodity!r}")
+                continue
+            if seasons < 2:
+                self.issues.add(
+                    loc, "a stock carries a commodity between seasons: give two or more"
+                )
+            capacity = self.scalar((*loc, "capacity"), st.capacity, info.unit)
+            cost = self.per_unit((*loc, "cost"), st.cost, "EUR", info, info.density, negative=False)
+            name = f"{st.site}/{st.commodity}"
+            out.append(PStorage(name, st.site, st.commodity, capacity, st.loss_per_season, cost))
+        return out
 
     def per_capacity(self, loc: Loc, value: Any, infos: list[CommodityInfo]) -> float:
         """A mode's investment per unit of yearly capacity and km, canonical."""
@@ -608,12 +633,16 @@ class _Compiler:
                 arcs.append(arc)
                 n_candidates += 1
 
+        p_storages = self.storages(sites, commodities, len(slices))
+
         # the planner's choices and limits
         planner = _Planner(self)
         p_supplies, p_demands, p_converters, arcs = planner.exclude_sites(
             p_supplies, p_demands, p_converters, arcs, sites
         )
         arcs, p_converters = planner.decide(arcs, p_converters)
+        out = set(inv.territory.exclude_sites)
+        p_storages = [st for st in p_storages if st.node not in out]
         limits = planner.limits(modes)
         if issues:
             return None
@@ -623,6 +652,7 @@ class _Compiler:
             used |= set(a.commodities)
         for pc in p_converters:
             used |= set(pc.inputs) | set(pc.outputs)
+        used |= {st.commodity for st in p_storages}
         try:
             problem = Problem(
                 nodes=tuple(sites),
@@ -634,6 +664,7 @@ class _Compiler:
                 slices=tuple(slices),
                 carbon_price=carbon_price,
                 name=t.name,
+                storages=tuple(p_storages),
                 **limits,
             )
         except ProblemError as exc:

@@ -77,6 +77,7 @@ COMMODITY_COLUMNS = [
     "co2_avoided_t",
 ]
 CONVERTER_COLUMNS = ["converter", "name", "site_id", "site", "reference", "output", "unit", "built"]
+STOCK_COLUMNS = ["site_id", "site", "commodity", "season", "stock", "unit", "lost", "cost_eur"]
 MARGINAL_COLUMNS = [
     "kind",
     "site_id",
@@ -301,6 +302,27 @@ class Report:
         return pd.DataFrame(rows, columns=CONVERTER_COLUMNS)
 
     @cached_property
+    def stocks(self) -> pd.DataFrame:
+        """Seasonal stocks: what each site holds at the end of each season, and what it costs."""
+        raw = getattr(self.result, "stocks", None)
+        if raw is None or raw.empty:
+            return pd.DataFrame(columns=STOCK_COLUMNS)
+        rows = [
+            {
+                "site_id": r["node"],
+                "site": self._site_name(str(r["node"])),
+                "commodity": r["commodity"],
+                "season": r["slice"],
+                "stock": float(r["stock"]),
+                "unit": self._unit(str(r["commodity"])),
+                "lost": float(r["lost"]),
+                "cost_eur": float(r["cost"]),
+            }
+            for r in raw.to_dict(orient="records")
+        ]
+        return pd.DataFrame(rows, columns=STOCK_COLUMNS)
+
+    @cached_property
     def marginal_values(self) -> pd.DataFrame:
         """What one more unit of each supply, demand and binding capacity is worth, per year.
 
@@ -494,6 +516,7 @@ class Report:
             "commodities": self.commodity_totals,
             "converters": self.converters,
             "marginal_values": self.marginal_values,
+            "stocks": self.stocks,
         }
 
     def to_geojson(self) -> dict[str, Any]:
@@ -647,6 +670,11 @@ class Report:
                 f" {money(float(new['annual_fixed_cost_eur'].sum()))}/yr annualised"
             )
         lines.extend(self._planner_lines())
+        for st in self.stocks.to_dict(orient="records"):
+            lines.append(
+                f"  Stock at {st['site']}: {readable(st['stock'], st['unit'], per='')}"
+                f" of {st['commodity']} kept after {st['season']}"
+            )
         worth = self.marginal_values
         worth = worth[worth["value_of_step"].abs() > 0.5] if len(worth) else worth
         if len(worth):

@@ -266,3 +266,52 @@ def test_co2_shortfall_of_millions_of_tonnes_is_sized_exactly(dunkirk: Inventory
     r = ask(dunkirk, budget="50MEUR", co2_min="3Mt/yr")
     (short,) = r.result.shortfalls
     assert short.shortfall == pytest.approx(3e6 - most, rel=1e-6)
+
+
+# -- seasonal storage ----------------------------------------------------------------------
+
+
+def seasonal_example(**store: object) -> dict:
+    """The example over two seasons: the steelworks gives most heat in summer (1:3), the
+    network wants most in winter (3:1)."""
+    doc = copy.deepcopy(INVENTORY_EXAMPLE)
+    doc["territory"] = {"name": "Exampleville", "carbon_price": "80 EUR/t"}
+    doc["seasons"] = [{"name": "winter", "share": 0.5}, {"name": "summer", "share": 0.5}]
+    doc["supplies"][1]["profile"] = {"winter": 1, "summer": 3}
+    doc["demands"][1]["profile"] = {"winter": 3, "summer": 1}
+    if store:
+        doc["storages"] = [{"site": "steelworks", "commodity": "waste_heat", **store}]
+    return doc
+
+
+def test_heat_store_from_the_inventory_carries_summer_heat_to_winter() -> None:
+    plain = optimise(inventory_from_document(seasonal_example()), options=FAST)
+    stored = optimise(
+        inventory_from_document(
+            seasonal_example(capacity="50 GWh", loss_per_season=0.1, cost="1 EUR/MWh")
+        ),
+        options=FAST,
+    )
+    assert stored.result.objective > plain.result.objective
+    (row,) = stored.stocks.to_dict(orient="records")
+    assert (row["site_id"], row["season"], row["unit"]) == ("steelworks", "summer", "MWh")
+    assert 0 < row["stock"] <= 50_000 + 1e-6
+    assert "Stock at Steelworks" in stored.render_text()
+    # a store dearer than the heat is worth stays empty
+    dear = optimise(
+        inventory_from_document(seasonal_example(capacity="50 GWh", cost="100 EUR/MWh")),
+        options=FAST,
+    )
+    assert dear.stocks.empty
+    assert dear.result.objective == pytest.approx(plain.result.objective, rel=1e-9)
+
+
+def test_storage_needs_seasons_and_a_known_commodity() -> None:
+    doc = copy.deepcopy(INVENTORY_EXAMPLE)
+    doc["territory"] = {"name": "Exampleville"}
+    doc["storages"] = [{"site": "steelworks", "commodity": "waste_heat", "capacity": "5 t"}]
+    with pytest.raises(InventoryError) as err:
+        optimise(inventory_from_document(doc))
+    paths = {i.path(): i.msg for i in err.value.issues}
+    assert "give two or more" in paths["storages[0]"]
+    assert "wrong dimension" in paths["storages[0].capacity"]

@@ -15,6 +15,7 @@ _SITE_FIELDS = {
     "supplies": ("site",),
     "demands": ("site",),
     "converters": ("site",),
+    "storages": ("site",),
     "links": ("from", "to"),
 }
 

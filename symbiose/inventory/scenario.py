@@ -16,7 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from symbiose.inventory.schema import BuildChoice
 
 Section = Literal[
-    "commodities", "seasons", "sites", "supplies", "demands", "modes", "links", "converters"
+    "commodities",
+    "seasons",
+    "sites",
+    "supplies",
+    "demands",
+    "modes",
+    "links",
+    "converters",
+    "storages",
 ]
 
 

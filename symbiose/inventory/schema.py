@@ -344,6 +344,29 @@ class Converter(_Sourced):
     )
 
 
+class Storage(_Sourced):
+    """A stock a site keeps from one season to the next.
+
+    A slag stockpile, a sediment platform, a seasonal heat store; the seasons form a cycle
+    over the year.
+    """
+
+    site: str = Field(description="Id of the site holding the stock.")
+    commodity: str = Field(description="Id of the commodity held.")
+    capacity: Amount = Field(
+        description="Most held at the end of a season, e.g. '200 kt' or '20 GWh'."
+    )
+    loss_per_season: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Fraction of the stock lost over each season held, e.g. 0.05.",
+    )
+    cost: Amount = Field(
+        0.0, description="Cost per unit held at the end of a season, e.g. '2 EUR/t' or '5 EUR/MWh'."
+    )
+
+
 class Inventory(_Model):
     """A whole flow inventory: territory, sites, haves, wants, ways to link them, processes."""
 
@@ -363,6 +386,10 @@ class Inventory(_Model):
         default_factory=list, description="Explicit links (existing ones, or candidates by hand)."
     )
     converters: list[Converter] = Field(default_factory=list, description="Processes at sites.")
+    storages: list[Storage] = Field(
+        default_factory=list,
+        description="Stocks kept from one season to the next (needs two seasons or more).",
+    )
 
 
 SECTIONS: dict[str, type[_Model]] = {
@@ -374,6 +401,7 @@ SECTIONS: dict[str, type[_Model]] = {
     "modes": LinkMode,
     "links": Link,
     "converters": Converter,
+    "storages": Storage,
 }
 """The list sections of an inventory and their item model."""
 
@@ -386,6 +414,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "modes": ("id",),
     "links": ("from", "to", "mode"),
     "converters": ("id",),
+    "storages": ("site", "commodity"),
 }
 """The fields that identify an item of each section (for duplicates and scenario overrides)."""
 
@@ -398,5 +427,6 @@ SINGULAR: dict[str, str] = {
     "modes": "mode",
     "links": "link",
     "converters": "converter",
+    "storages": "storage",
 }
 """The name of one item of each section, for messages."""
