@@ -315,3 +315,25 @@ def test_storage_needs_seasons_and_a_known_commodity() -> None:
     paths = {i.path(): i.msg for i in err.value.issues}
     assert "give two or more" in paths["storages[0]"]
     assert "wrong dimension" in paths["storages[0].capacity"]
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json", "xlsx"])
+def test_planner_fields_and_storages_survive_every_format(fmt: str) -> None:
+    from symbiose.inventory.io import dump_inventory, parse_inventory
+
+    doc = seasonal_example(capacity="5 GWh", loss_per_season=0.05, cost="1 EUR/MWh")
+    doc["territory"] |= {
+        "pin": [HEAT_PIPE], "forbid": ["steelworks->grinder"], "investment_budget": "20 MEUR",
+        "co2_min": "10 kt/yr", "max_new_links": 2, "max_new_links_per_mode": {"truck": 1},
+    }  # fmt: skip
+    inv = inventory_from_document(doc)
+    assert [c.label() for c in inv.territory.forbid] == ["steelworks->grinder"]
+    assert parse_inventory(dump_inventory(inv, fmt), fmt) == inv
+
+
+def test_a_pin_written_short_is_read_like_a_long_one() -> None:
+    short = example(pin=["steelworks->heating (heat_pipe)"]).territory.pin
+    assert short == example(pin=[HEAT_PIPE]).territory.pin
+    with pytest.raises(InventoryError) as err:
+        example(pin=["steelworks heating"])
+    assert "write a link as 'from->to (mode)'" in str(err.value)

@@ -40,13 +40,35 @@ class BuildChoice(_Model):
     """A link or a converter the planner requires or forbids (THERMOS-style).
 
     A link is named by ``from`` and ``to`` (and ``mode`` when several modes join the pair; to
-    forbid, leaving ``mode`` out forbids every mode); a converter by ``converter``.
+    forbid, leaving ``mode`` out forbids every mode); a converter by ``converter``.  The short
+    form ``"dk6->ecocem (gas_pipe)"`` or ``"converter grinder"`` reads the same (spreadsheets
+    and CSV files use it).
     """
 
     from_: str | None = Field(None, alias="from", description="Id of the site the link leaves.")
     to: str | None = Field(None, description="Id of the site the link enters.")
     mode: str | None = Field(None, description="Id of the link mode (default: any mode).")
     converter: str | None = Field(None, description="Or the id of a converter to be built.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: object) -> object:
+        """Read the short form ``"a->b (mode)"``, ``"a->b"`` or ``"converter grinder"``."""
+        if not isinstance(data, str):
+            return data
+        text = data.strip()
+        if text.startswith("converter "):
+            return {"converter": text.removeprefix("converter ").strip()}
+        tail, arrow, rest = text.partition("->")
+        head, _, mode = rest.partition("(")
+        if not arrow or not tail.strip() or not head.strip():
+            raise ValueError(
+                f"write a link as 'from->to (mode)' or a converter as 'converter id', got {data!r}"
+            )
+        choice = {"from": tail.strip(), "to": head.strip()}
+        if mode.strip().rstrip(")").strip():
+            choice["mode"] = mode.strip().rstrip(")").strip()
+        return choice
 
     @model_validator(mode="after")
     def _link_or_converter(self) -> BuildChoice:
