@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -469,3 +470,23 @@ def test_storages_survive_the_problem_json() -> None:
 
     assert problem_from_dict(problem_to_dict(heat_store(10.0))) == heat_store(10.0)
     assert "storages" not in problem_to_dict(three_sinks())
+
+
+def test_cli_limits_apply_to_a_problem_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``symbiose solve problem.json --budget 8000 --max-new-links 1``: A alone, 2500."""
+    import json
+
+    from models.serialise import problem_to_dict
+    from symbiose.cli import main
+
+    path = tmp_path / "three_sinks.json"
+    path.write_text(json.dumps(problem_to_dict(three_sinks())))
+    assert main(["solve", str(path), "--quiet", "--budget", "8000", "--max-new-links", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "2,500" in out or "2500" in out
+    assert main(["solve", str(path), "--quiet", "--pin", "S:A"]) == 2
+    assert "apply to inventories only" in capsys.readouterr().err
+    assert main(["solve", str(path), "--quiet", "--co2-min", "90"]) == 3
+    assert "CO2 target" in capsys.readouterr().out
