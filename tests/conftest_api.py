@@ -97,9 +97,7 @@ class Keys:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Live]:
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     backend = request.param
     folder = tmp_path_factory.mktemp(f"api-{backend}")
     gen = postgres_database() if backend == "postgres" else None

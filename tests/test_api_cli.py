@@ -24,9 +24,7 @@ def test_keys_create_prints_the_key_once_and_stores_its_hash(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    code = main(
-        ["keys", "create", "--territory", "dunkerque", "--role", "viewer", "--database-url", url]
-    )
+    code = main(["keys", "create", "--territory", "dunkerque", "--role", "viewer", "--database-url", url])
     assert code == 0
     out, err = capsys.readouterr()
     secret = out.strip()
@@ -38,21 +36,7 @@ def test_keys_create_prints_the_key_once_and_stores_its_hash(
         assert (principal.territory, principal.role.value) == ("dunkerque", "viewer")
         assert authenticate(session, secret + "x") is None
     engine.dispose()
-    assert (
-        main(
-            [
-                "keys",
-                "create",
-                "--territory",
-                "Bad Name!",
-                "--role",
-                "viewer",
-                "--database-url",
-                url,
-            ]
-        )
-        == 2
-    )
+    assert main(["keys", "create", "--territory", "Bad Name!", "--role", "viewer", "--database-url", url]) == 2
     assert "territory" in capsys.readouterr().err
 
     assert main(["keys", "list", "--database-url", url]) == 0
@@ -72,9 +56,7 @@ def test_seed_loads_an_inventory_once_and_the_service_finishes_its_run(tmp_path:
     if not path.exists():  # the dataset ships with the inventory layer; any inventory will do
         path = tmp_path / "inventory.yaml"
         path.write_text(yaml.safe_dump(small_inventory()))
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", workers=1, sync_workers=1
-    )
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", workers=1, sync_workers=1)
     run_id = seed(settings, path, "dunkerque")
     assert seed(settings, path, "dunkerque") == run_id  # idempotent: no second inventory or run
     app = create_app(settings)
@@ -99,11 +81,7 @@ def test_database_urls_and_settings_from_the_environment() -> None:
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x.sqlite") == "sqlite:///x.sqlite"
     settings = Settings.from_env(
-        {
-            "DATABASE_URL": "sqlite:///y.sqlite",
-            "SYMBIOSE_MAX_SITES": "12",
-            "SYMBIOSE_SYNC_TIME_BUDGET": "2.5",
-        }
+        {"DATABASE_URL": "sqlite:///y.sqlite", "SYMBIOSE_MAX_SITES": "12", "SYMBIOSE_SYNC_TIME_BUDGET": "2.5"}
     )
     assert (settings.database_url, settings.max_sites, settings.sync_time_budget) == (
         "sqlite:///y.sqlite",
@@ -116,10 +94,7 @@ def test_database_urls_and_settings_from_the_environment() -> None:
 
 def test_workers_are_replaced_after_max_runs(tmp_path: Path) -> None:
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
-        workers=1,
-        sync_workers=1,
-        worker_max_runs=2,
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", workers=1, sync_workers=1, worker_max_runs=2
     )
     app = create_app(settings)
     with TestClient(app) as client:

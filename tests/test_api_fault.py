@@ -54,42 +54,16 @@ class Service:
 
     def key(self) -> str:
         out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "api",
-                "keys",
-                "create",
-                "--territory",
-                "fault",
-                "--role",
-                "coordinator",
-            ],
-            env=self.env,
-            cwd=self.folder,
-            capture_output=True,
-            text=True,
-            check=True,
+            [sys.executable, "-m", "api", "keys", "create", "--territory", "fault", "--role", "coordinator"],
+            env=self.env, cwd=self.folder, capture_output=True, text=True, check=True,
         )
         return out.stdout.strip()
 
     def start(self) -> None:
         log = open(self.folder / "service.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api",
-                "serve",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            env=self.env,
-            cwd=self.folder,
-            stdout=log,
-            stderr=log,
+            [sys.executable, "-m", "api", "serve", "--port", str(self.port), "--log-level", "warning"],
+            env=self.env, cwd=self.folder, stdout=log, stderr=log,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -121,9 +95,7 @@ class Service:
                 conn.execute(
                     text("SELECT state, attempt, worker_pid, started_at FROM runs WHERE id = :id"),
                     {"id": run_id},
-                )
-                .mappings()
-                .one()
+                ).mappings().one()
             )
 
     def wait_solving(self, run_id: str, attempt: int, pid_not: int | None = None) -> int:

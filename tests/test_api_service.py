@@ -133,7 +133,9 @@ def test_inventory_versions_etags_and_if_match(live: Live, keys: Keys) -> None:
     assert one.headers["ETag"] == inv["etag"] and two.headers["ETag"] == v2["etag"]
     assert one.json()["supplies"][0]["quantity"] == "1.2 Mt/yr"
     assert two.json()["supplies"][0]["quantity"] == "0.9 Mt/yr"
-    yaml_text = c.get(f"/v1/inventories/{inv['id']}/versions/2?format=yaml", headers=keys.viewer)
+    yaml_text = c.get(
+        f"/v1/inventories/{inv['id']}/versions/2?format=yaml", headers=keys.viewer
+    )
     assert yaml_text.headers["content-type"].startswith("application/yaml")
     assert parse_inventory(yaml_text.text, "yaml").supplies[0].quantity == "0.9 Mt/yr"
 
@@ -175,9 +177,7 @@ def test_yaml_and_spreadsheet_submissions(live: Live, keys: Keys) -> None:
     assert r.status_code == 201 and r.json()["versions"][0]["source_format"] == "yaml"
     workbook = dump_inventory(inv, "xlsx")
     files = {"file": ("inventory.xlsx", workbook, "application/octet-stream")}
-    r = c.post(
-        "/v1/inventories/upload", files=files, data={"name": "From Excel"}, headers=keys.coordinator
-    )
+    r = c.post("/v1/inventories/upload", files=files, data={"name": "From Excel"}, headers=keys.coordinator)
     assert r.status_code == 201, r.text
     assert r.json()["name"] == "From Excel"
     assert r.json()["versions"][0]["source_format"] == "xlsx"
@@ -185,9 +185,7 @@ def test_yaml_and_spreadsheet_submissions(live: Live, keys: Keys) -> None:
     assert len(stored["sites"]) == 3
     # A new version from a workbook, with If-Match.
     uploaded = r.json()
-    changed = dump_inventory(
-        parse_inventory(small_inventory(carbon_price="99 EUR/t"), "json"), "xlsx"
-    )
+    changed = dump_inventory(parse_inventory(small_inventory(carbon_price="99 EUR/t"), "json"), "xlsx")
     path = f"/v1/inventories/{uploaded['id']}/upload"
     files = {"file": ("inventory.xlsx", changed, "application/octet-stream")}
     problem(c.put(path, files=files, headers=keys.coordinator), 428)
@@ -196,9 +194,7 @@ def test_yaml_and_spreadsheet_submissions(live: Live, keys: Keys) -> None:
     assert r.json()["latest_version"] == 2
     v2 = c.get(f"/v1/inventories/{uploaded['id']}/versions/2", headers=keys.viewer).json()
     assert v2["territory"]["carbon_price"] in ("99 EUR/t", 99.0, 99)
-    problem(
-        c.put(path, files=files, headers=keys.coordinator | {"If-Match": uploaded["etag"]}), 412
-    )
+    problem(c.put(path, files=files, headers=keys.coordinator | {"If-Match": uploaded["etag"]}), 412)
     bad = {"file": ("inventory.xlsx", b"not a workbook", "application/octet-stream")}
     body = problem(c.post("/v1/inventories/upload", files=bad, headers=keys.coordinator), 422)
     assert body["errors"]
@@ -230,29 +226,19 @@ def test_inventory_errors_carry_field_paths(live: Live, keys: Keys) -> None:
     assert "supplies[0].quantity" in paths(problem(post(negative), 422))
 
     problem(
-        c.post(
-            "/v1/inventories",
-            content=b"{not json",
-            headers=keys.coordinator | {"Content-Type": "application/json"},
-        ),
+        c.post("/v1/inventories", content=b"{not json", headers=keys.coordinator | {"Content-Type": "application/json"}),
         422,
     )
     problem(
-        c.post(
-            "/v1/inventories", content=b"x", headers=keys.coordinator | {"Content-Type": "text/csv"}
-        ),
+        c.post("/v1/inventories", content=b"x", headers=keys.coordinator | {"Content-Type": "text/csv"}),
         415,
     )
     body = problem(
-        c.post(
-            "/v1/runs", json={"inventory_id": "a", "scenario_id": "b"}, headers=keys.coordinator
-        ),
+        c.post("/v1/runs", json={"inventory_id": "a", "scenario_id": "b"}, headers=keys.coordinator),
         422,
     )
     assert body["errors"]
-    body = problem(
-        c.post("/v1/runs", json={"inventory_id": "a", "gap": 7}, headers=keys.coordinator), 422
-    )
+    body = problem(c.post("/v1/runs", json={"inventory_id": "a", "gap": 7}, headers=keys.coordinator), 422)
     assert "gap" in paths(body)
 
 
@@ -268,27 +254,17 @@ def test_limits_answer_413_and_422(live: Live, keys: Keys) -> None:
 
     inv = create_inventory(c, keys)
     body = problem(
-        c.post(
-            "/v1/runs",
-            json={"inventory_id": inv["id"], "time_limit": 1e6},
-            headers=keys.coordinator,
-        ),
+        c.post("/v1/runs", json={"inventory_id": inv["id"], "time_limit": 1e6}, headers=keys.coordinator),
         422,
     )
     assert paths(body) == ["time_limit"]
     body = problem(
-        c.post(
-            "/v1/optimise",
-            json={"inventory_id": inv["id"], "time_limit": 1e4},
-            headers=keys.coordinator,
-        ),
+        c.post("/v1/optimise", json={"inventory_id": inv["id"], "time_limit": 1e4}, headers=keys.coordinator),
         422,
     )
     assert paths(body) == ["time_limit"]
     big = create_inventory(c, keys, grid_inventory(15, 15))  # 30 sites > sync_max_sites = 25
-    body = problem(
-        c.post("/v1/optimise", json={"inventory_id": big["id"]}, headers=keys.coordinator), 422
-    )
+    body = problem(c.post("/v1/optimise", json={"inventory_id": big["id"]}, headers=keys.coordinator), 422)
     assert paths(body) == ["sites"]
 
 
@@ -323,16 +299,8 @@ def test_viewer_reads_but_never_writes(live: Live, keys: Keys) -> None:
         c.post("/v1/inventories", json=small_inventory(), headers=v),
         c.post("/v1/inventories/upload", files={"file": ("a.xlsx", b"x")}, headers=v),
         c.put(f"/v1/inventories/{inv['id']}", json=small_inventory(), headers=v | etag),
-        c.put(
-            f"/v1/inventories/{inv['id']}/upload",
-            files={"file": ("a.xlsx", b"x")},
-            headers=v | etag,
-        ),
-        c.patch(
-            f"/v1/inventories/{inv['id']}",
-            json={"territory": {"carbon_price": 1}},
-            headers=v | etag,
-        ),
+        c.put(f"/v1/inventories/{inv['id']}/upload", files={"file": ("a.xlsx", b"x")}, headers=v | etag),
+        c.patch(f"/v1/inventories/{inv['id']}", json={"territory": {"carbon_price": 1}}, headers=v | etag),
         c.post("/v1/scenarios", json={"name": "s", "inventory_id": inv["id"]}, headers=v),
         c.post(f"/v1/scenarios/file?inventory_id={inv['id']}", content=b"name: s", headers=v),
         c.post("/v1/runs", json={"inventory_id": inv["id"]}, headers=v),
@@ -381,12 +349,7 @@ def test_scenarios(live: Live, keys: Keys) -> None:
     listed = c.get(f"/v1/scenarios?inventory_id={inv['id']}", headers=keys.viewer).json()
     assert [s["id"] for s in listed] == [scenario["id"]]
 
-    bad = body | {
-        "name": "bad",
-        "update": {
-            "supplies": [{"site": "steelworks", "commodity": "bf_slag", "quantity": "5 GWh/yr"}]
-        },
-    }
+    bad = body | {"name": "bad", "update": {"supplies": [{"site": "steelworks", "commodity": "bf_slag", "quantity": "5 GWh/yr"}]}}
     assert problem(c.post("/v1/scenarios", json=bad, headers=keys.coordinator), 422)["errors"]
     problem(c.post("/v1/scenarios", json=body | {"version": 7}, headers=keys.coordinator), 404)
 
@@ -411,22 +374,16 @@ def test_scenarios(live: Live, keys: Keys) -> None:
         headers=keys.coordinator | {"Content-Type": "application/yaml"},
     )
     problem(r, 422)
-    problem(
-        c.post("/v1/scenarios", json=body | {"inventory_id": "nope"}, headers=keys.coordinator), 404
-    )
+    problem(c.post("/v1/scenarios", json=body | {"inventory_id": "nope"}, headers=keys.coordinator), 404)
 
 
 def test_run_results_in_every_format(live: Live, keys: Keys) -> None:
     c = live.client
     inv = create_inventory(c, keys)
-    r = c.post(
-        "/v1/runs", json={"inventory_id": inv["id"], "time_limit": 60}, headers=keys.coordinator
-    )
+    r = c.post("/v1/runs", json={"inventory_id": inv["id"], "time_limit": 60}, headers=keys.coordinator)
     assert r.status_code == 202, r.text
     run = r.json()
-    assert (
-        run["state"] in ("queued", "running") and r.headers["Location"] == f"/v1/runs/{run['id']}"
-    )
+    assert run["state"] in ("queued", "running") and r.headers["Location"] == f"/v1/runs/{run['id']}"
     done = wait_for(c, run["id"], keys.viewer)
     assert done["state"] == "finished" and done["status"] == "optimal", done
     assert done["incumbent"] is not None and done["gap"] is not None and done["elapsed"] is not None
@@ -460,19 +417,13 @@ def test_run_results_in_every_format(live: Live, keys: Keys) -> None:
 
 def test_synchronous_optimisation_equals_a_background_run(live: Live, keys: Keys) -> None:
     c = live.client
-    r = c.post(
-        "/v1/optimise",
-        json={"inventory": small_inventory(), "time_limit": 20},
-        headers=keys.coordinator,
-    )
+    r = c.post("/v1/optimise", json={"inventory": small_inventory(), "time_limit": 20}, headers=keys.coordinator)
     assert r.status_code == 200, r.text
     inline = r.json()
     assert inline["run"]["state"] == "finished" and inline["run"]["kind"] == "sync"
     assert inline["run"]["inventory_id"] is None
     inv = create_inventory(c, keys)
-    stored = c.post(
-        "/v1/optimise", json={"inventory_id": inv["id"]}, headers=keys.coordinator
-    ).json()
+    stored = c.post("/v1/optimise", json={"inventory_id": inv["id"]}, headers=keys.coordinator).json()
     run = c.post("/v1/runs", json={"inventory_id": inv["id"]}, headers=keys.coordinator).json()
     background = wait_for(c, run["id"], keys.coordinator)
     objective = inline["result"]["objective"]
@@ -481,9 +432,7 @@ def test_synchronous_optimisation_equals_a_background_run(live: Live, keys: Keys
     # The synchronous run is stored like any other and its results are readable.
     got = c.get(f"/v1/runs/{inline['run']['id']}/result", headers=keys.viewer).json()
     assert got["objective"] == pytest.approx(objective, rel=1e-9)
-    problem(
-        c.post("/v1/optimise", json={"inventory": {"sites": "x"}}, headers=keys.coordinator), 422
-    )
+    problem(c.post("/v1/optimise", json={"inventory": {"sites": "x"}}, headers=keys.coordinator), 422)
 
 
 def test_scenario_runs_and_comparison(live: Live, keys: Keys) -> None:
@@ -499,9 +448,7 @@ def test_scenario_runs_and_comparison(live: Live, keys: Keys) -> None:
     assert alt["scenario_id"] == scenario["id"] and alt["inventory_id"] == inv["id"]
     for run in (base, alt):
         assert wait_for(c, run["id"], keys.coordinator)["state"] == "finished"
-    r = c.post(
-        "/v1/comparisons", json={"run_ids": [base["id"], alt["id"]]}, headers=keys.coordinator
-    )
+    r = c.post("/v1/comparisons", json={"run_ids": [base["id"], alt["id"]]}, headers=keys.coordinator)
     assert r.status_code == 201, r.text
     comparison = r.json()
     assert comparison["labels"] == ["Exampleville v1", "no-heat"]
@@ -511,18 +458,14 @@ def test_scenario_runs_and_comparison(live: Live, keys: Keys) -> None:
     assert got == comparison
     csv = c.get(f"/v1/comparisons/{comparison['id']}/exchanges.csv", headers=keys.viewer)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-    assert [x["id"] for x in c.get("/v1/comparisons", headers=keys.viewer).json()] == [
-        comparison["id"]
-    ]
+    assert [x["id"] for x in c.get("/v1/comparisons", headers=keys.viewer).json()] == [comparison["id"]]
     labelled = c.post(
         "/v1/comparisons",
         json={"run_ids": [base["id"], alt["id"]], "labels": ["base", "scenario"]},
         headers=keys.coordinator,
     ).json()
     assert labelled["labels"] == ["base", "scenario"]
-    problem(
-        c.post("/v1/comparisons", json={"run_ids": [base["id"]]}, headers=keys.coordinator), 422
-    )
+    problem(c.post("/v1/comparisons", json={"run_ids": [base["id"]]}, headers=keys.coordinator), 422)
 
 
 def test_progress_and_cancellation(live: Live, keys: Keys) -> None:
@@ -563,8 +506,7 @@ def test_other_territories_objects_answer_404(live: Live, keys: Keys, other: Key
     c = live.client
     inv = create_inventory(c, keys)
     scenario = c.post(
-        "/v1/scenarios",
-        json={"name": "s", "inventory_id": inv["id"], "territory": {"carbon_price": 100}},
+        "/v1/scenarios", json={"name": "s", "inventory_id": inv["id"], "territory": {"carbon_price": 100}},
         headers=keys.coordinator,
     ).json()
     runs = [
