@@ -40,8 +40,8 @@ from models.result import Objective, Result
 from models.session import MatrixForm, pass_to_highs
 
 MARGINAL_COLUMNS = ["kind", "item", "node", "commodity", "value_per_unit", "objective"]
-"""``kind``: supply, demand, arc_capacity or converter_capacity; ``item``: the arc
-``tail->head (mode)`` or the converter name (empty for supplies and demands)."""
+"""``kind``: supply, demand, arc_capacity, converter_capacity or storage_capacity; ``item``:
+the arc ``tail->head (mode)``, the converter or the storage (empty for supplies, demands)."""
 
 _TINY = 1e-9
 
@@ -265,6 +265,7 @@ def _capacity_values(
                         "objective": objective,
                     }
                 )
+    rows += _storage_values(model, row_dual, objective)
     if "converter_capacity" in model.rows:
         activity = np.array([model.bounds.activity[c.name] for c in p.converters]).reshape(-1, T)
         c_idx, t_idx = np.nonzero(np.isfinite(activity))
@@ -283,4 +284,33 @@ def _capacity_values(
                         "objective": objective,
                     }
                 )
+    return rows
+
+
+def _storage_values(
+    model: DirectModel, row_dual: np.ndarray, objective: str
+) -> list[dict[str, object]]:
+    """Marginal values of the stores whose capacity binds: one more unit held, every slice.
+
+    The capacity is a stock, not a yearly rate: its value is the sum of the slices' duals.
+    """
+    if "seasonal_storage" not in model.rows:
+        return []
+    p, T = model.problem, model.slices
+    start = model.rows["seasonal_storage"].start
+    rows: list[dict[str, object]] = []
+    for i, g in enumerate(model.stored):
+        st = p.storages[g]
+        value = float(row_dual[start + i * T + np.arange(T)].sum())
+        if abs(value) > _TINY:
+            rows.append(
+                {
+                    "kind": "storage_capacity",
+                    "item": st.name,
+                    "node": st.node,
+                    "commodity": st.commodity,
+                    "value_per_unit": value,
+                    "objective": objective,
+                }
+            )
     return rows

@@ -349,6 +349,7 @@ class Report:
                 commodity, value = info.reference, value / info.reference_yield
                 size *= info.reference_yield
         unit = self._unit(commodity)
+        per = "" if kind == "storage_capacity" else "/yr"  # a store's room is a stock
         step = _round_step(size / 100.0)
         co2 = r["objective"] == "co2"
         worth = f"{tonnes(value * step)} CO2/yr" if co2 else f"{money(value * step)}/yr"
@@ -357,6 +358,7 @@ class Report:
             "demand": f"more {commodity} wanted by {self._site_name(node)}",
             "arc_capacity": f"more capacity on {r['item']}",
             "converter_capacity": f"more capacity of {r['item']}",
+            "storage_capacity": f"more room in the {commodity} store at {self._site_name(node)}",
         }[kind]
         return {
             "kind": kind,
@@ -364,12 +366,12 @@ class Report:
             "site": self._site_name(node),
             "item": r["item"],
             "commodity": commodity,
-            "unit": f"{unit}/yr",
+            "unit": f"{unit}{per}",
             "value_per_unit": value,
             "value_unit": ("t CO2" if co2 else "EUR") + f"/{unit}",
             "step": step,
             "value_of_step": value * step,
-            "text": f"{readable(step, unit)} {what} is worth {worth}",
+            "text": f"{readable(step, unit, per=per)} {what} is worth {worth}",
         }
 
     def _marginal_size(self, r: dict[str, Any]) -> float:
@@ -385,6 +387,9 @@ class Report:
         if r["kind"] == "arc_capacity":
             arc = next((a for a in p.arcs if f"{a.tail}->{a.head} ({a.mode})" == r["item"]), None)
             return arc.capacity if arc is not None else 100.0
+        if r["kind"] == "storage_capacity":
+            store = next((st for st in p.storages if st.name == r["item"]), None)
+            return store.capacity if store is not None else 100.0
         conv = next((c for c in p.converters if c.name == r["item"]), None)
         return conv.capacity if conv is not None else 100.0
 

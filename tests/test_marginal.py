@@ -193,3 +193,26 @@ def test_unbuilt_link_and_unused_supply_are_worth_nothing_more() -> None:
     assert difference(p, replace(p, supplies=(p.supplies[0], replace(p.supplies[1], quantity=21.0))),
                       Objective.VALORISATION) == pytest.approx(0.0)  # fmt: skip
     assert table.loc[table["kind"] == "arc_capacity", "item"].tolist() == ["S1->D (pipe)"]
+
+
+def test_storage_capacity_matches_a_finite_difference() -> None:
+    """A 50 MWh heat store, full after summer: one more MWh of room carries 0.9 MWh more to
+    winter (50 EUR/MWh) for 10 EUR held: 45 - 10 = 35 EUR."""
+    from models.problem import Storage
+
+    def store(capacity: float) -> Problem:
+        return Problem(
+            nodes=("H", "X"),
+            commodities=("heat",),
+            slices=(TimeSlice("winter", 0.5), TimeSlice("summer", 0.5)),
+            supplies=(Supply("H", "heat", (0.0, 100.0)),),
+            demands=(Demand("X", "heat", (80.0, 0.0), value=50.0),),
+            arcs=(Arc("H", "X", "pipe", ("heat",), existing=True),),
+            storages=(Storage("pit", "H", "heat", capacity, loss=0.1, cost=10.0),),
+        )
+
+    table = marginal_values(store(50.0), solve(store(50.0), options=EXACT))
+    room = table[table["kind"] == "storage_capacity"]
+    assert room["item"].tolist() == ["pit"]
+    assert float(room["value_per_unit"].iloc[0]) == pytest.approx(35.0)
+    assert difference(store(50.0), store(51.0), Objective.VALORISATION) == pytest.approx(35.0)
