@@ -71,6 +71,16 @@ def test_planner_mistakes_are_named_with_their_path(live: Live, keys: Keys) -> N
     )
     assert r.status_code == 422
     assert "a link needs both from and to" in r.text
+    unknown = {"from": "heating", "to": "grinder", "mode": "truck"}
+    r = c.post(
+        "/v1/optimise",
+        json={"inventory": small_inventory(), "planner": {"pin": [unknown]}},
+        headers=keys.coordinator,
+    )
+    assert r.status_code == 422
+    errors = r.json()["errors"]
+    assert [e["path"] for e in errors] == ["territory.pin[0]"]
+    assert "no link heating->grinder (truck)" in errors[0]["message"]
 
 
 def test_co2_target_out_of_reach_is_named_by_the_api(live: Live, keys: Keys) -> None:
