@@ -153,6 +153,9 @@ class PlannerAsk(_In):
     max_new_links_per_mode: dict[str, int] = Field(
         default_factory=dict, description="Most new links of each mode, e.g. {truck: 2}."
     )
+    max_new_links_per_commodity: dict[str, int] = Field(
+        default_factory=dict, description="Most new links carrying each commodity, e.g. {co2: 1}."
+    )
     pin: list[BuildChoice] = Field(
         default_factory=list,
         description="Links ({from, to, mode}) or converters ({converter}) that must be built.",

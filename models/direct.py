@@ -565,18 +565,20 @@ class _Assembly:
         self.triplets.add(np.full(cols.size, row), cols, spend)
 
     def new_link_limit(self) -> None:
-        """At most N new links, in all and per mode (existing arcs do not count)::
+        """At most N new links, in all, per mode and per commodity carried.
 
-        sum_{a candidate} y[a] <= N          sum_{a candidate of mode m} y[a] <= N_m
+        Existing arcs do not count::
+
+        sum_{a candidate} y[a] <= N      sum_{a of mode m} y[a] <= N_m
+        sum_{a carrying k} y[a] <= N_k
         """
-        caps = self.problem.new_link_caps()
-        if not caps:
+        groups = self.problem.new_link_groups()
+        if not groups:
             return
-        upper = np.array(list(caps.values()), dtype=np.float64)
+        upper = np.array([cap for _, cap, _ in groups], dtype=np.float64)
         r0 = self._open("new_link_limit", np.full(upper.size, -np.inf), upper)
-        modes = np.array([self.problem.arcs[a].mode for a in self.y_arc.tolist()], dtype=object)
-        for i, mode in enumerate(caps):
-            chosen = self.y_arc[(modes == mode) if mode else np.ones(modes.size, dtype=bool)]
+        for i, (_, _, arcs) in enumerate(groups):
+            chosen = np.array(arcs, dtype=np.int64)
             self.triplets.add(np.full(chosen.size, r0 + i), self.y_col[chosen], 1.0)
 
     def co2_minimum(self) -> None:

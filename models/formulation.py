@@ -402,20 +402,21 @@ class Formulation:
         m.investment_budget = pyo.Constraint(expr=spent <= p.investment_budget)
 
     def new_link_limit(self) -> None:
-        """At most N new links, in all and per mode (existing arcs do not count)::
+        """At most N new links, in all, per mode and per commodity carried.
 
-        sum_{a candidate} y[a] <= N          sum_{a candidate of mode m} y[a] <= N_m
+        Existing arcs do not count::
+
+        sum_{a candidate} y[a] <= N      sum_{a of mode m} y[a] <= N_m
+        sum_{a carrying k} y[a] <= N_k
         """
-        m, p, ix = self.model, self.problem, self.index
-        caps = p.new_link_caps()
-        if not caps:
+        m = self.model
+        groups = {label: (cap, arcs) for label, cap, arcs in self.problem.new_link_groups()}
+        if not groups:
             return
-
-        def rule(_m: pyo.ConcreteModel, mode: str) -> pyo.Expression:
-            chosen = [a for a in ix.candidate_arcs if mode == "" or p.arcs[a].mode == mode]
-            return sum(m.y[a] for a in chosen) <= caps[mode]
-
-        m.new_link_limit = pyo.Constraint(list(caps), rule=rule)
+        m.new_link_limit = pyo.Constraint(
+            list(groups),
+            rule=lambda _m, label: sum(m.y[a] for a in groups[label][1]) <= groups[label][0],
+        )
 
     def co2_minimum(self) -> None:
         """The planner's CO2 target::  co2_avoided (+ slack) >= co2_min."""

@@ -128,7 +128,7 @@ def _fixed_lp_duals(
     arcs, convs = built
     lower = model.form.col_lower.copy()
     upper = model.form.col_upper.copy()
-    capped = bool(p.new_link_caps())
+    capped = bool(p.new_link_groups())
     y_cols = range(model.columns["y"].start, model.columns["y"].stop)
     for j, a in zip(y_cols, model.y_arc, strict=True):
         arc = p.arcs[int(a)]

@@ -246,6 +246,8 @@ class Problem:
         co2_min: the least CO2 that must be avoided (t CO2/yr); None for no target.
         max_new_links: the most candidate arcs that may be built; None for no cap.
         max_new_links_per_mode: the most candidate arcs of each mode that may be built.
+        max_new_links_per_commodity: the most candidate arcs carrying each commodity that may
+            be built.
         storages: stocks held from one slice to the next (seasonal storage).
     """
 
@@ -262,6 +264,7 @@ class Problem:
     co2_min: float | None = None
     max_new_links: int | None = None
     max_new_links_per_mode: Mapping[str, int] = field(default_factory=dict)
+    max_new_links_per_commodity: Mapping[str, int] = field(default_factory=dict)
     storages: tuple[Storage, ...] = ()
 
     def __post_init__(self) -> None:
@@ -446,6 +449,10 @@ class Problem:
             (f"max_new_links_per_mode[{mode}]", n)
             for mode, n in self.max_new_links_per_mode.items()
         ]
+        caps += [
+            (f"max_new_links_per_commodity[{k}]", n)
+            for k, n in self.max_new_links_per_commodity.items()
+        ]
         for where, n in caps:
             if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
                 errors.append(f"{where}: must be a whole number of links, 0 or more, got {n!r}")
@@ -464,19 +471,26 @@ class Problem:
         """The demand at ``(node, commodity)``, if any."""
         return next((d for d in self.demands if (d.node, d.commodity) == (node, commodity)), None)
 
-    def new_link_caps(self) -> dict[str, int]:
-        """The caps on new links by mode (``""``: all modes) that bind some candidate arc.
+    def new_link_groups(self) -> list[tuple[str, int, list[int]]]:
+        """The caps on new links that bind: ``(label, cap, candidate arcs counted)``.
 
-        A cap at or above the number of candidates it counts limits nothing and is left out.
+        In order: all new links (``"all"``), then per mode (``"mode truck"``), then per
+        commodity carried (``"commodity co2"``).  A cap at or above the number of candidates
+        it counts limits nothing and is left out.
         """
-        caps: dict[str, int | None] = {"": self.max_new_links}
-        caps.update(self.max_new_links_per_mode)
-        modes = [a.mode for a in self.arcs if not a.existing]
-        return {
-            mode: int(n)
-            for mode, n in caps.items()
-            if n is not None and sum(1 for m in modes if mode in ("", m)) > n
-        }
+        candidates = [a for a, arc in enumerate(self.arcs) if not arc.existing]
+        groups: list[tuple[str, int | None, list[int]]] = [("all", self.max_new_links, candidates)]
+        groups += [
+            (f"mode {mode}", n, [a for a in candidates if self.arcs[a].mode == mode])
+            for mode, n in self.max_new_links_per_mode.items()
+        ]
+        groups += [
+            (f"commodity {k}", n, [a for a in candidates if k in self.arcs[a].commodities])
+            for k, n in self.max_new_links_per_commodity.items()
+        ]
+        return [
+            (label, int(n), arcs) for label, n, arcs in groups if n is not None and len(arcs) > n
+        ]
 
     def summary(self) -> dict[str, int]:
         """Sizes of the problem, for reports."""

@@ -31,7 +31,13 @@ _ITEMS: dict[str, type] = {
     "arcs": Arc,
     "converters": Converter,
 }
-_PLANNER = ("investment_budget", "co2_min", "max_new_links", "max_new_links_per_mode")
+_PLANNER = (
+    "investment_budget",
+    "co2_min",
+    "max_new_links",
+    "max_new_links_per_mode",
+    "max_new_links_per_commodity",
+)
 """The planner's limits, written only when set."""
 _TOP = {"name", "carbon_price", "nodes", "commodities", "storages", *_ITEMS, *_PLANNER}
 

@@ -643,7 +643,7 @@ class _Compiler:
         arcs, p_converters = planner.decide(arcs, p_converters)
         out = set(inv.territory.exclude_sites)
         p_storages = [st for st in p_storages if st.node not in out]
-        limits = planner.limits(modes)
+        limits = planner.limits(modes, commodities)
         if issues:
             return None
 
@@ -795,12 +795,13 @@ class _Planner:
         else:
             flags[conv.name] = flag
 
-    def limits(self, modes: dict[str, Any]) -> dict[str, Any]:
+    def limits(self, modes: dict[str, Any], commodities: dict[str, Any]) -> dict[str, Any]:
         """The budget (EUR), the CO2 target (t/yr) and the caps on new links."""
         t = self.inv.territory
         limits: dict[str, Any] = {
             "max_new_links": t.max_new_links,
             "max_new_links_per_mode": dict(t.max_new_links_per_mode),
+            "max_new_links_per_commodity": dict(t.max_new_links_per_commodity),
         }
         if t.investment_budget is not None:
             limits["investment_budget"] = self.scalar(
@@ -808,6 +809,10 @@ class _Planner:
             )
         if t.co2_min is not None:
             limits["co2_min"] = self.scalar(("territory", "co2_min"), t.co2_min, "t/yr")
+        for k in t.max_new_links_per_commodity:
+            if k not in commodities:
+                where = ("territory", "max_new_links_per_commodity", k)
+                self.issues.add(where, f"unknown commodity {k!r}")
         for mode, n in t.max_new_links_per_mode.items():
             loc = ("territory", "max_new_links_per_mode", mode)
             if mode not in modes:

@@ -1,8 +1,8 @@
 """The planner's questions on the command line: a budget, a CO2 target, caps, pins and bans.
 
 ``symbiose solve`` takes them as options and writes them into the inventory's territory
-(``investment_budget``, ``co2_min``, ``max_new_links``, ``max_new_links_per_mode``, ``pin``,
-``forbid``, ``exclude_sites``), so the command line, a scenario file and the API ask the same
+(``investment_budget``, ``co2_min``, ``max_new_links``, ``max_new_links_per_mode``,
+``max_new_links_per_commodity``, ``pin``, ``forbid``, ``exclude_sites``), so the command line, a scenario file and the API ask the same
 question the same way.  On a numeric problem (JSON or benchmark) the limits apply directly;
 pins and bans name inventory links and need an inventory.
 """
@@ -18,9 +18,6 @@ from pydantic import ValidationError
 from models.problem import Problem
 from symbiose.inventory.schema import Inventory, Territory
 from symbiose.units import UnitProblem, to_unit
-
-_LIMITS = ("budget", "co2_min", "max_new_links", "max_new_links_per_mode")
-_CHOICES = ("pin", "forbid", "pin_converter", "forbid_converter", "exclude_site")
 
 
 def add_planner_options(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +35,12 @@ def add_planner_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="MODE=N",
         help="most new links of one mode, e.g. truck=2 (repeatable)",
+    )
+    group.add_argument(
+        "--max-new-links-per-commodity",
+        action="append",
+        metavar="COMMODITY=N",
+        help="most new links carrying one commodity, e.g. co2=1 (repeatable)",
     )
     group.add_argument(
         "--pin", action="append", metavar="FROM:TO[:MODE]", help="a link that must be built"
@@ -65,15 +68,13 @@ def _link(option: str, text: str) -> dict[str, str]:
     return choice
 
 
-def _per_mode(values: list[str] | None) -> dict[str, int]:
+def _per_group(option: str, what: str, values: list[str] | None) -> dict[str, int]:
     caps = {}
     for text in values or []:
-        mode, _, n = text.partition("=")
-        if not mode or not n.strip().isdigit():
-            raise ValueError(
-                f"--max-new-links-per-mode: write MODE=N with N a whole number, got {text!r}"
-            )
-        caps[mode] = int(n)
+        name, _, n = text.partition("=")
+        if not name or not n.strip().isdigit():
+            raise ValueError(f"{option}: write {what}=N with N a whole number, got {text!r}")
+        caps[name] = int(n)
     return caps
 
 
@@ -86,9 +87,11 @@ def territory_changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["co2_min"] = args.co2_min
     if getattr(args, "max_new_links", None) is not None:
         changes["max_new_links"] = args.max_new_links
-    per_mode = _per_mode(getattr(args, "max_new_links_per_mode", None))
-    if per_mode:
-        changes["max_new_links_per_mode"] = per_mode
+    for key, what in (("mode", "MODE"), ("commodity", "COMMODITY")):
+        option = f"--max-new-links-per-{key}"
+        caps = _per_group(option, what, getattr(args, f"max_new_links_per_{key}", None))
+        if caps:
+            changes[f"max_new_links_per_{key}"] = caps
     pins = [_link("--pin", t) for t in getattr(args, "pin", None) or []]
     pins += [{"converter": c} for c in getattr(args, "pin_converter", None) or []]
     bans = [_link("--forbid", t) for t in getattr(args, "forbid", None) or []]
@@ -142,7 +145,7 @@ def apply_to_problem(problem: Problem, args: argparse.Namespace) -> Problem:
     except UnitProblem as exc:
         option = "--budget" if "investment_budget" not in limits else "--co2-min"
         raise ValueError(f"{option}: {exc}") from None
-    for key in ("max_new_links", "max_new_links_per_mode"):
+    for key in ("max_new_links", "max_new_links_per_mode", "max_new_links_per_commodity"):
         if key in changes:
             limits[key] = changes[key]
     return replace(problem, **limits) if limits else problem

@@ -441,6 +441,7 @@ class Report:
                 "co2_min_t_per_yr": problem.co2_min,
                 "max_new_links": problem.max_new_links,
                 "max_new_links_per_mode": dict(problem.max_new_links_per_mode),
+                "max_new_links_per_commodity": dict(problem.max_new_links_per_commodity),
                 "required": [_arc_label(a) for a in problem.arcs if a.required]
                 + [c.name for c in problem.converters if c.required],
                 "forbidden": [_arc_label(a) for a in problem.arcs if a.forbidden]

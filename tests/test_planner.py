@@ -159,6 +159,16 @@ def test_cap_per_mode_leaves_other_modes_free(backend: str) -> None:
     assert built(r) == {"A", "C"}
 
 
+def test_cap_per_commodity_counts_the_links_carrying_it(backend: str) -> None:
+    """One new link carrying slag (all three do): A, 2500.  Two: A and B, 4100."""
+    assert run(three_sinks(max_new_links_per_commodity={"slag": 1}), backend).objective == (
+        pytest.approx(2500.0)
+    )
+    p = three_sinks(max_new_links_per_commodity={"slag": 2})
+    assert run(p, backend).objective == pytest.approx(4100.0)
+    assert [label for label, _, _ in p.new_link_groups()] == ["commodity slag"]
+
+
 def test_existing_links_do_not_count_against_the_cap(backend: str) -> None:
     """S→A exists (no fixed cost: 3000); one new link: B (1600).  4600."""
     p = three_sinks(max_new_links=1)
@@ -168,7 +178,7 @@ def test_existing_links_do_not_count_against_the_cap(backend: str) -> None:
 
 
 def test_a_cap_that_binds_nothing_builds_no_row() -> None:
-    assert three_sinks(max_new_links=4).new_link_caps() == {}
+    assert three_sinks(max_new_links=4).new_link_groups() == []
     assert "new_link_limit" not in build_arrays(three_sinks(max_new_links=4)).rows
 
 

@@ -102,6 +102,7 @@ def test_unknown_pin_names_the_field_and_how_to_add_the_link() -> None:
         ({"exclude_sites": ["nowhere"]}, "territory.exclude_sites[0]", "unknown site"),
         ({"forbid": [{"converter": "mill"}]}, "territory.forbid[0]", "unknown converter"),
         ({"max_new_links_per_mode": {"ship": 1}}, "territory.max_new_links_per_mode.ship", "unknown mode"),
+        ({"max_new_links_per_commodity": {"gold": 1}}, "territory.max_new_links_per_commodity.gold", "unknown commodity"),
     ],
 )  # fmt: skip
 def test_malformed_planner_fields_name_their_path(territory: dict, path: str, message: str) -> None:
@@ -150,12 +151,14 @@ def test_scenario_file_pins_and_forbids(tmp_path: Path) -> None:
 def test_cli_options_reach_the_territory() -> None:
     args = argparse.Namespace(
         budget="20MEUR", co2_min="2Mt/yr", max_new_links=3, max_new_links_per_mode=["truck=1"],
+        max_new_links_per_commodity=["co2=1"],
         pin=["a:b:truck"], forbid=["c:d"], pin_converter=None, forbid_converter=["mill"],
         exclude_site=["x"],
     )  # fmt: skip
     t = apply_to_inventory(example(pin=[HEAT_PIPE]), args).territory
     assert t.investment_budget == "20MEUR" and t.co2_min == "2Mt/yr" and t.max_new_links == 3
     assert t.max_new_links_per_mode == {"truck": 1}
+    assert t.max_new_links_per_commodity == {"co2": 1}
     assert [c.label() for c in t.pin] == ["steelworks->heating (heat_pipe)", "a->b (truck)"]
     assert [c.label() for c in t.forbid] == ["c->d", "converter mill"]
     assert t.exclude_sites == ["x"]
@@ -337,3 +340,19 @@ def test_a_pin_written_short_is_read_like_a_long_one() -> None:
     with pytest.raises(InventoryError) as err:
         example(pin=["steelworks heating"])
     assert "write a link as 'from->to (mode)'" in str(err.value)
+
+
+def test_dunkirk_builds_at_most_one_new_co2_link(dunkirk: Inventory, base: Report) -> None:
+    def co2_links(report: Report) -> int:
+        arcs = {a.key: a for a in report.network.problem.arcs}
+        built = report.result.built_arcs
+        return sum(
+            1
+            for r in built.to_dict(orient="records")
+            if not r["existing"] and "co2" in arcs[(r["tail"], r["head"], r["mode"])].commodities
+        )
+
+    assert co2_links(base) > 1
+    r = ask(dunkirk, max_new_links_per_commodity=["co2=1"])
+    assert co2_links(r) <= 1
+    assert r.result.objective <= base.result.objective

@@ -125,6 +125,10 @@ class Territory(_Sourced):
         default_factory=dict,
         description="Most new links of each mode that may be built, by mode id, e.g. {pipeline: 2}.",
     )
+    max_new_links_per_commodity: dict[str, int] = Field(
+        default_factory=dict,
+        description="Most new links carrying each commodity that may be built, e.g. {co2: 1}.",
+    )
     pin: list[BuildChoice] = Field(
         default_factory=list,
         description="Links or converters that must be built, e.g. [{from: dk6, to: ecocem, mode: pipeline}].",
