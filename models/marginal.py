@@ -172,7 +172,9 @@ def _upper_bound_duals(
     """
     value = np.asarray(solution.col_value)
     dual = np.asarray(solution.col_dual)
-    at_upper = value >= upper - 1e-9 * np.maximum(1.0, np.abs(upper))
+    finite = np.isfinite(upper)
+    limit = np.where(finite, upper, 0.0)
+    at_upper = finite & (value >= limit - 1e-9 * np.maximum(1.0, np.abs(limit)))
     fixed = upper - lower <= 1e-12
     return np.where(at_upper & fixed, np.maximum(dual, 0.0), np.where(at_upper, dual, 0.0))
 
