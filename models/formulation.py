@@ -7,7 +7,8 @@ the data-derived bound of :mod:`models.bounds` as its big-M.
 Symbols: ``t`` a time slice, ``k`` a commodity, ``a`` an arc, ``s`` a supply, ``d`` a demand,
 ``c`` a converter.  Variables: ``x[a,k,t]`` flow entering arc ``a``; ``y[a]`` build decision of
 a candidate arc; ``u[s,t]`` supply used; ``v[d,t]`` quantity delivered; ``z[c,t]`` converter
-activity; ``w[c]`` build decision of a buildable converter.
+activity; ``w[c]`` build decision of a buildable converter; ``k[a]`` capacity chosen for a sized
+arc; ``stock[g,t]`` what storage ``g`` holds at the end of slice ``t``.
 """
 
 from __future__ import annotations
