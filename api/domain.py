@@ -123,6 +123,21 @@ def apply_overrides(base_json: str, overrides: Any) -> Inventory:
     return inv
 
 
+def with_planner(inv_json: str, planner: dict[str, Any]) -> dict[str, Any]:
+    """The inventory document of ``inv_json`` with the planner's questions in its territory.
+
+    Limits replace the territory's; pins, bans and excluded sites add to its own.
+    """
+    doc = json.loads(inv_json)
+    territory = dict(doc.get("territory", {}))
+    for key, value in planner.items():
+        if key in ("pin", "forbid", "exclude_sites"):
+            territory[key] = list(territory.get(key, [])) + list(value)
+        else:
+            territory[key] = value
+    return doc | {"territory": territory}
+
+
 @dataclass
 class Outcome:
     """What a worker stores for a run."""

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from symbiose.inventory.schema import BuildChoice
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -131,6 +133,14 @@ class ScenarioCreate(_In):
     remove: dict[str, list[str | dict[str, str]]] = Field(
         default_factory=dict, description="Items to remove, by section."
     )
+    pin: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Links ({from, to, mode}) or converters ({converter}) that must be built.",
+    )
+    forbid: list[dict[str, str]] = Field(
+        default_factory=list, description="Links or converters that must not be built."
+    )
+    exclude_sites: list[str] = Field(default_factory=list, description="Sites that take no part.")
 
     def overrides(self) -> dict[str, Any]:
         """The scenario document in the CLI's format."""
@@ -148,6 +158,37 @@ class ScenarioPublic(BaseModel):
     created_at: dt.datetime
 
 
+class PlannerAsk(_In):
+    """The planner's questions for one run: a budget, a CO2 target, caps, pins and bans.
+
+    They go into the inventory's territory fields of the same names (``docs/inventory.md``).
+    """
+
+    investment_budget: float | str | None = Field(
+        None, description="Most to invest in new links and converters (EUR), e.g. '20 MEUR'."
+    )
+    co2_min: float | str | None = Field(
+        None, description="Least CO2 to avoid (t/yr), e.g. '2 Mt/yr': a constraint."
+    )
+    max_new_links: int | None = Field(None, ge=0, description="Most new links to build.")
+    max_new_links_per_mode: dict[str, int] = Field(
+        default_factory=dict, description="Most new links of each mode, e.g. {truck: 2}."
+    )
+    max_new_links_per_commodity: dict[str, int] = Field(
+        default_factory=dict, description="Most new links carrying each commodity, e.g. {co2: 1}."
+    )
+    pin: list[BuildChoice] = Field(
+        default_factory=list,
+        description="Links ({from, to, mode}) or converters ({converter}) that must be built.",
+    )
+    forbid: list[BuildChoice] = Field(
+        default_factory=list, description="Links or converters that must not be built."
+    )
+    exclude_sites: list[str] = Field(
+        default_factory=list, description="Sites that take no part in the run."
+    )
+
+
 class RunCreate(_In):
     """What to optimise: an inventory version or a scenario, and how."""
 
@@ -159,6 +200,9 @@ class RunCreate(_In):
         None, gt=0, description="Seconds the solver may spend; the service maximum when omitted."
     )
     gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap at which to stop.")
+    planner: PlannerAsk | None = Field(
+        None, description="The planner's questions: a budget, a CO2 target, caps, pins, bans."
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> RunCreate:
@@ -183,6 +227,9 @@ class OptimiseCreate(_In):
         None, gt=0, description="Seconds the solver may spend; the synchronous budget at most."
     )
     gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap at which to stop.")
+    planner: PlannerAsk | None = Field(
+        None, description="The planner's questions: a budget, a CO2 target, caps, pins, bans."
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> OptimiseCreate:

@@ -1,14 +1,14 @@
 """Tight, data-derived bounds for the linking constraints (no constant big-M).
 
 For each time slice we bound how much of a commodity can exist anywhere (``available``:
-supplies plus what converters can make) and how much can be taken anywhere (``absorbable``:
-demands plus what converters can consume).  No arc ever needs to carry more than either of
-these in a solution where no unit passes the same arc twice (the demand side is dropped for a
-commodity that some arc loses, since the source end then carries more than is delivered).
-Circulation, a unit going round a loop, never pays (with transport costs of at least zero):
-a unit lost on a loop gives back the credit it earned when it was used (``models.losses``), and
-a loss-free loop earns nothing and pays its transport.  So some optimum lies within the bounds,
-they only tighten the model, and
+supplies plus what converters can make plus what stores can give back) and how much can be
+taken anywhere (``absorbable``: demands plus what converters can consume plus what stores can
+take in).  No arc ever needs to carry more than either of these in a solution where no unit
+passes the same arc twice (the demand side is dropped for a commodity that some arc loses,
+since the source end then carries more than is delivered).  Circulation, a unit going round a
+loop, never pays (with transport costs of at least zero): a unit lost on a loop gives back the
+credit it earned when it was used (``models.losses``), and a loss-free loop earns nothing and
+pays its transport.  So some optimum lies within the bounds, they only tighten the model, and
 
     x[a,k,t] <= min(capacity_a * share_t, capacity_ak * share_t, available_kt, absorbable_kt)
 
@@ -65,6 +65,11 @@ def compute_bounds(problem: Problem) -> Bounds:
     for d in problem.demands:
         for t, q in enumerate(d.quantities):
             base_absorbable[d.commodity][t] += q
+    # A store gives back or takes in at most its capacity in a slice (seasonal_storage).
+    for st in problem.storages if n > 1 else ():
+        for t in range(n):
+            base_available[st.commodity][t] += st.capacity
+            base_absorbable[st.commodity][t] += st.capacity
 
     # A commodity lost on some arc may need more than the demand at the source end, so the
     # demand side gives no bound for it.

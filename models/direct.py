@@ -16,6 +16,8 @@ Column layout (``T`` slices; ``ak`` runs over the (arc, commodity) pairs in the 
     v[d,t]    at  columns["v"].start + d*T + t
     z[c,t]    at  columns["z"].start + c*T + t
     w[c]      one per buildable converter, in order           (w_converter maps back)
+    k[a]      one per sized candidate arc, in arc order       (k_arc maps back)
+    stock[g,t] at columns["stock"].start + i*T + t, g the i-th storage that can hold
     slack     elastic model only, one per hard requirement    (slack_keys maps back)
 
 Rows come in the order of ``Formulation.FAMILIES``; ``rows[family]`` is each family's block.
@@ -40,6 +42,7 @@ import scipy.sparse as sp
 
 from models.bounds import Bounds, compute_bounds
 from models.cleaning import Values, clean_solution
+from models.formulation import stored
 from models.losses import loss_charges
 from models.problem import Arc, Problem
 from models.result import PARTS, Objective, Result
@@ -57,6 +60,12 @@ FAMILIES = (
     "must_dispatch",
     "must_serve",
     "minimum_delivery",
+    "build_decisions",
+    "investment_budget",
+    "new_link_limit",
+    "co2_minimum",
+    "link_sizing",
+    "seasonal_storage",
 )
 """The constraint families, in row order (the same names as ``Formulation.FAMILIES``)."""
 
@@ -86,6 +95,8 @@ class DirectModel:
         parts: the coefficient vector of each named objective expression (see ``PARTS``).
         slack_keys: ``(kind, index, slice)`` of each slack column, as the Pyomo formulation.
         slack_requirement: the required quantity behind each slack column.
+        k_arc: the arc of each ``k`` column (the capacity chosen for a sized arc).
+        stored: the storage of each block of ``stock`` columns (those that can hold).
     """
 
     problem: Problem
@@ -104,6 +115,8 @@ class DirectModel:
     parts: dict[str, np.ndarray]
     slack_keys: list[tuple[str, int, int]] = field(default_factory=list)
     slack_requirement: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_arc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    stored: list[int] = field(default_factory=list)
 
     @property
     def num_col(self) -> int:
@@ -285,6 +298,9 @@ class _Assembly:
         # -- columns ------------------------------------------------------------------------
         self.y_arc = np.flatnonzero(~self.existing)
         self.w_converter = np.flatnonzero(~self.conv_existing)
+        self.k_arc = np.array([a for a in self.y_arc.tolist() if p.arcs[a].sized], dtype=np.int64)
+        self._pairs()  # the storages need to know which (node, commodity) pairs occur
+        self.stored = stored(p, self.pairs)
         sizes = {
             "x": AK * T,
             "y": self.y_arc.size,
@@ -292,6 +308,8 @@ class _Assembly:
             "v": D * T,
             "z": C * T,
             "w": self.w_converter.size,
+            "k": self.k_arc.size,
+            "stock": len(self.stored) * T,
         }
         self.columns: dict[str, slice] = {}
         start = 0
@@ -309,6 +327,8 @@ class _Assembly:
         self.y_col[self.y_arc] = self.columns["y"].start + np.arange(self.y_arc.size)
         self.w_col = np.full(C, -1, dtype=np.int64)
         self.w_col[self.w_converter] = self.columns["w"].start + np.arange(self.w_converter.size)
+        self.k_col = self.columns["k"].start + np.arange(self.k_arc.size)
+        self.stock_cols = block("stock", len(self.stored))
         self.upper = np.concatenate(
             [
                 self.B.ravel(),
@@ -317,6 +337,8 @@ class _Assembly:
                 self.demand_q.ravel(),
                 np.full(C * T, np.inf),  # activity is limited by the converter_capacity rows
                 np.ones(self.w_converter.size),
+                np.full(self.k_arc.size, np.inf),  # a size is limited by the link_sizing rows
+                np.full(len(self.stored) * T, np.inf),  # by the seasonal_storage rows
             ]
         )
         self.integrality = np.zeros(self.n_main, dtype=np.int32)
@@ -332,7 +354,6 @@ class _Assembly:
         self.slack_rows: list[np.ndarray] = []
         self.slack_need: list[np.ndarray] = []
         self.slack_keys: list[tuple[str, int, int]] = []
-        self._pairs()
 
     def _pairs(self) -> None:
         """Number the (node, commodity) pairs in the order ``build_index`` meets them.
@@ -530,6 +551,127 @@ class _Assembly:
                 zip([kind] * items.size, items.tolist(), slices.tolist(), strict=True)
             )
 
+    # -- the planner's families -----------------------------------------------------------
+    def build_decisions(self) -> None:
+        """What the planner requires or forbids to be built::
+
+        y[a] = 1  (a required)     y[a] = 0  (a forbidden)
+        w[c] = 1  (c required)     w[c] = 0  (c forbidden)
+        """
+        p = self.problem
+        arcs = [a for a in self.y_arc.tolist() if p.arcs[a].required or p.arcs[a].forbidden]
+        convs = [
+            c
+            for c in self.w_converter.tolist()
+            if p.converters[c].required or p.converters[c].forbidden
+        ]
+        if not arcs and not convs:
+            return
+        cols = np.concatenate([self.y_col[arcs], self.w_col[convs]]).astype(np.int64)
+        value = np.array(
+            [float(p.arcs[a].required) for a in arcs]
+            + [float(p.converters[c].required) for c in convs]
+        )
+        rows = self._open("build_decisions", value, value) + np.arange(value.size)
+        self.triplets.add(rows, cols, 1.0)
+
+    def investment_budget(self) -> None:
+        """The investment in what is built stays within the budget::
+
+        sum_a investment_a y[a] + sum_c investment_c w[c] <= budget
+        """
+        p = self.problem
+        if p.investment_budget is None:
+            return
+        cols = np.concatenate([self.y_col[self.y_arc], self.w_col[self.w_converter], self.k_col])
+        spend = np.array(
+            [p.arcs[a].investment for a in self.y_arc.tolist()]
+            + [p.converters[c].investment for c in self.w_converter.tolist()]
+            + [p.arcs[a].capacity_investment for a in self.k_arc.tolist()],
+            dtype=np.float64,
+        )
+        if not spend.any():
+            return
+        row = self._open("investment_budget", np.array([-np.inf]), np.array([p.investment_budget]))
+        self.triplets.add(np.full(cols.size, row), cols, spend)
+
+    def new_link_limit(self) -> None:
+        """At most N new links, in all, per mode and per commodity carried.
+
+        Existing arcs do not count::
+
+        sum_{a candidate} y[a] <= N      sum_{a of mode m} y[a] <= N_m
+        sum_{a carrying k} y[a] <= N_k
+        """
+        groups = self.problem.new_link_groups()
+        if not groups:
+            return
+        upper = np.array([cap for _, cap, _ in groups], dtype=np.float64)
+        r0 = self._open("new_link_limit", np.full(upper.size, -np.inf), upper)
+        for i, (_, _, arcs) in enumerate(groups):
+            chosen = np.array(arcs, dtype=np.int64)
+            self.triplets.add(np.full(chosen.size, r0 + i), self.y_col[chosen], 1.0)
+
+    def co2_minimum(self) -> None:
+        """The planner's CO2 target::  co2_avoided (+ slack) >= co2_min."""
+        p = self.problem
+        if p.co2_min is None:
+            return
+        co2 = self._parts(self.n_main)["co2_avoided"]
+        cols = np.flatnonzero(co2)
+        target = np.array([float(p.co2_min)])
+        row = self._open("co2_minimum", target, np.array([np.inf]))
+        self.triplets.add(np.full(cols.size, row), cols, co2[cols])
+        if self.elastic:
+            self.slack_rows.append(np.array([row]))
+            self.slack_need.append(target)
+            self.slack_keys.append(("co2_minimum", 0, 0))
+
+    def link_sizing(self) -> None:
+        """A sized arc carries at most the capacity chosen for it, chosen only if built::
+
+        sum_k x[a,k,t] - share_t k[a] <= 0        k[a] - K[a] y[a] <= 0
+
+        with ``K[a] = max_t U[a,t] / share_t``, the most capacity any slice could use.
+        """
+        if self.k_arc.size == 0:
+            return
+        T, tt, p = self.T, self.tt, self.problem
+        share = np.array([s.share for s in p.slices], dtype=np.float64)
+        n, K = self.k_arc.size * T, self.k_arc.size
+        r0 = self._open("link_sizing", np.full(n + K, -np.inf), np.zeros(n + K))
+        first_row = np.full(len(p.arcs), -1, dtype=np.int64)
+        first_row[self.k_arc] = r0 + np.arange(K) * T
+        on = first_row[self.x_arc] >= 0
+        self.triplets.add(first_row[self.x_arc[on], None] + tt, self.x_cols[on], 1.0)
+        self.triplets.add(first_row[self.k_arc, None] + tt, self.k_col[:, None], -share)
+        largest = (self.U[self.k_arc] / share).max(axis=1)
+        rows = r0 + n + np.arange(K)
+        self.triplets.add(rows, self.k_col, 1.0)
+        self.triplets.add(rows, self.y_col[self.k_arc], -largest)
+
+    def seasonal_storage(self) -> None:
+        """A stock carries a commodity from one slice to the next, the slices in a cycle::
+
+        flow balance of (n_g, k_g, t):  ... + (1 - loss_g) stock[g,t-1] - stock[g,t] = ...
+        stock[g,t] <= capacity_g
+        """
+        if not self.stored:
+            return
+        p, T, tt = self.problem, self.T, self.tt
+        G = len(self.stored)
+        capacity = np.array([p.storages[g].capacity for g in self.stored], dtype=np.float64)
+        r0 = self._open("seasonal_storage", np.full(G * T, -np.inf), np.repeat(capacity, T))
+        self.triplets.add(r0 + np.arange(G * T), self.stock_cols.ravel(), 1.0)
+        if "flow_balance" not in self.rows:
+            return
+        pair_of = {pair: i for i, pair in enumerate(self.pairs)}
+        where = [pair_of[p.storages[g].node, p.storages[g].commodity] for g in self.stored]
+        kept = np.array([1.0 - p.storages[g].loss for g in self.stored])
+        balance = self.rows["flow_balance"].start + np.array(where)[:, None] * T
+        self.triplets.add(balance + tt, self.stock_cols, -1.0)  # held at the end of t
+        self.triplets.add(balance + (tt + 1) % T, self.stock_cols, kept[:, None])  # kept in t+1
+
     # -- objective and the finished model -------------------------------------------------
     def _parts(self, num_col: int) -> dict[str, np.ndarray]:
         """The objective expressions of ``Formulation._expressions``, one coefficient a column::
@@ -539,9 +681,10 @@ class _Assembly:
         co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
                            - sum lostco2_k loss_ak x[a,k,t]
                            - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
-        transport_cost   = sum varcost_ak x[a,k,t]
+        transport_cost   = sum varcost_ak x[a,k,t] + sum cost_g stock[g,t]
         conversion_cost  = sum varcost_c z[c,t]
         fixed_cost       = sum_{candidate a} fixed_a y[a] + sum_{buildable c} fixed_c w[c]
+                           + sum capacity_cost_a k[a]
         valorisation     = value + disposal_avoided + carbon_price co2_avoided
                            - transport_cost - conversion_cost - fixed_cost
         """
@@ -565,12 +708,14 @@ class _Assembly:
         co2[self.x_cols] = -column(_per_pair(p.arcs, "co2", 0.0, AK) + lost_co2 * self.loss)
         co2[self.z_cols] = -column([c.co2 for c in p.converters])
         parts["transport_cost"][self.x_cols] = column(_per_pair(p.arcs, "variable_cost", 0.0, AK))
+        parts["transport_cost"][self.stock_cols] = column([p.storages[g].cost for g in self.stored])
         parts["conversion_cost"][self.z_cols] = column([c.variable_cost for c in p.converters])
         fixed = parts["fixed_cost"]
         fixed[self.y_col[self.y_arc]] = [p.arcs[a].fixed_cost for a in self.y_arc.tolist()]
         fixed[self.w_col[self.w_converter]] = [
             p.converters[c].fixed_cost for c in self.w_converter.tolist()
         ]
+        fixed[self.k_col] = [p.arcs[a].capacity_cost for a in self.k_arc.tolist()]
         parts["valorisation"] = (
             parts["value"]
             + parts["disposal_avoided"]
@@ -632,6 +777,8 @@ class _Assembly:
             parts=parts,
             slack_keys=self.slack_keys,
             slack_requirement=need,
+            k_arc=self.k_arc,
+            stored=self.stored,
         )
 
 
@@ -739,7 +886,15 @@ class DirectBackend:
         """
         p = model.problem
         clean = clean_solution(p, _values(model, solution))
-        tables = build_tables(p, clean.x, clean.y, clean.u, clean.v, clean.z, clean.w)
+        T, cols = model.slices, model.columns
+        sizes = dict(zip(model.k_arc.tolist(), solution[cols["k"]].tolist(), strict=True))
+        stock = solution[cols["stock"]].reshape(len(model.stored), T)
+        stocks = {
+            (g, t): float(stock[i, t]) for i, g in enumerate(model.stored) for t in range(T)
+        }
+        tables = build_tables(
+            p, clean.x, clean.y, clean.u, clean.v, clean.z, clean.w, sizes=sizes, stocks=stocks
+        )
         result.set_solution(tables, model.totals(_columns(model, clean, solution)), p.carbon_price)
 
     def slacks(

@@ -7,7 +7,8 @@ the data-derived bound of :mod:`models.bounds` as its big-M.
 Symbols: ``t`` a time slice, ``k`` a commodity, ``a`` an arc, ``s`` a supply, ``d`` a demand,
 ``c`` a converter.  Variables: ``x[a,k,t]`` flow entering arc ``a``; ``y[a]`` build decision of
 a candidate arc; ``u[s,t]`` supply used; ``v[d,t]`` quantity delivered; ``z[c,t]`` converter
-activity; ``w[c]`` build decision of a buildable converter.
+activity; ``w[c]`` build decision of a buildable converter; ``k[a]`` capacity chosen for a sized
+arc; ``stock[g,t]`` what storage ``g`` holds at the end of slice ``t``.
 """
 
 from __future__ import annotations
@@ -80,6 +81,14 @@ def build_index(problem: Problem) -> Index:
     )
 
 
+def stored(problem: Problem, pairs: list[tuple[str, str]]) -> list[int]:
+    """The storages that can hold something: more than one slice, a (node, commodity) in use."""
+    occurs = set(pairs)
+    if len(problem.slices) < 2:
+        return []
+    return [g for g, st in enumerate(problem.storages) if (st.node, st.commodity) in occurs]
+
+
 class Formulation:
     """Builds the Pyomo model of a problem; ``model`` holds it, ``index`` its sets.
 
@@ -101,6 +110,12 @@ class Formulation:
         "must_dispatch",
         "must_serve",
         "minimum_delivery",
+        "build_decisions",
+        "investment_budget",
+        "new_link_limit",
+        "co2_minimum",
+        "link_sizing",
+        "seasonal_storage",
     )
 
     def __init__(
@@ -174,6 +189,14 @@ class Formulation:
             domain=pyo.NonNegativeReals,
         )
         m.w = pyo.Var(ix.buildable_converters, domain=pyo.Binary)
+        # The capacity chosen for each sized candidate arc (link_sizing).
+        self.sized = [a for a in ix.candidate_arcs if p.arcs[a].sized]
+        m.k = pyo.Var(self.sized, domain=pyo.NonNegativeReals)
+        # The stock of each storage at the end of each slice (seasonal_storage).
+        self.stored = stored(p, ix.node_commodities)
+        m.stock = pyo.Var(
+            [(g, t) for g in self.stored for t in ix.slices], domain=pyo.NonNegativeReals
+        )
         # Slacks of the elastic re-solve, one per hard requirement (empty otherwise).
         m.slack = pyo.Var(pyo.Any, dense=False, domain=pyo.NonNegativeReals)
 
@@ -359,6 +382,130 @@ class Formulation:
             ),
         )
 
+    # -- the planner's families ---------------------------------------------------------
+    def build_decisions(self) -> None:
+        """What the planner requires or forbids to be built::
+
+        y[a] = 1  (a required)     y[a] = 0  (a forbidden)
+        w[c] = 1  (c required)     w[c] = 0  (c forbidden)
+        """
+        m, p, ix = self.model, self.problem, self.index
+        rows = [("arc", a) for a in ix.candidate_arcs if p.arcs[a].required or p.arcs[a].forbidden]
+        rows += [
+            ("converter", c)
+            for c in ix.buildable_converters
+            if p.converters[c].required or p.converters[c].forbidden
+        ]
+        if not rows:
+            return
+
+        def rule(_m: pyo.ConcreteModel, kind: str, i: int) -> pyo.Expression:
+            if kind == "arc":
+                return m.y[i] == (1.0 if p.arcs[i].required else 0.0)
+            return m.w[i] == (1.0 if p.converters[i].required else 0.0)
+
+        m.build_decisions = pyo.Constraint(rows, rule=rule)
+
+    def investment_budget(self) -> None:
+        """The investment in what is built stays within the budget::
+
+        sum_a investment_a y[a] + sum_c investment_c w[c] <= budget
+        """
+        m, p, ix = self.model, self.problem, self.index
+        if p.investment_budget is None:
+            return
+        spent = sum(
+            p.arcs[a].investment * m.y[a] for a in ix.candidate_arcs if p.arcs[a].investment
+        )
+        spent += sum(
+            p.converters[c].investment * m.w[c]
+            for c in ix.buildable_converters
+            if p.converters[c].investment
+        )
+        spent += sum(
+            p.arcs[a].capacity_investment * m.k[a]
+            for a in self.sized
+            if p.arcs[a].capacity_investment
+        )
+        if isinstance(spent, (int, float)):  # nothing to build costs anything
+            return
+        m.investment_budget = pyo.Constraint(expr=spent <= p.investment_budget)
+
+    def new_link_limit(self) -> None:
+        """At most N new links, in all, per mode and per commodity carried.
+
+        Existing arcs do not count::
+
+        sum_{a candidate} y[a] <= N      sum_{a of mode m} y[a] <= N_m
+        sum_{a carrying k} y[a] <= N_k
+        """
+        m = self.model
+        groups = {label: (cap, arcs) for label, cap, arcs in self.problem.new_link_groups()}
+        if not groups:
+            return
+        m.new_link_limit = pyo.Constraint(
+            list(groups),
+            rule=lambda _m, label: sum(m.y[a] for a in groups[label][1]) <= groups[label][0],
+        )
+
+    def co2_minimum(self) -> None:
+        """The planner's CO2 target::  co2_avoided (+ slack) >= co2_min."""
+        m, p = self.model, self.problem
+        if p.co2_min is None:
+            return
+        m.co2_minimum = pyo.Constraint(
+            expr=m.co2_avoided + self._slack(("co2_minimum", 0, 0)) >= p.co2_min
+        )
+
+    def link_sizing(self) -> None:
+        """A sized arc carries at most the capacity chosen for it, chosen only if built::
+
+            sum_k x[a,k,t] <= share_t k[a]        k[a] <= K[a] y[a]
+
+        with ``K[a] = max_t U[a,t] / share_t``, the most capacity any slice could use.
+        """
+        m, p, ix = self.model, self.problem, self.index
+        if not self.sized:
+            return
+        m.link_sizing = pyo.Constraint(
+            [(a, t) for a in self.sized for t in ix.slices],
+            rule=lambda _m, a, t: (
+                sum(m.x[a, k, t] for k in p.arcs[a].commodities) <= p.slices[t].share * m.k[a]
+            ),
+        )
+        m.link_sizing_build = pyo.Constraint(
+            self.sized, rule=lambda _m, a: m.k[a] <= self.largest_size(a) * m.y[a]
+        )
+
+    def largest_size(self, a: int) -> float:
+        """``K[a]``: the most annual capacity any slice of arc ``a`` could use."""
+        return max(self.arc_bound[a, t] / s.share for t, s in enumerate(self.problem.slices))
+
+    def seasonal_storage(self) -> None:
+        """A stock carries a commodity from one slice to the next, the slices in a cycle.
+
+        Each storage g of commodity k at node n adds to the flow balance of (n, k, t)::
+
+            ... + (1 - loss_g) stock[g,t-1] = ... + stock[g,t]      (t-1 of the first: the last)
+
+        and holds at most its capacity::   stock[g,t] <= capacity_g
+        """
+        m, p, ix = self.model, self.problem, self.index
+        if not self.stored:
+            return
+        T = len(ix.slices)
+        if hasattr(m, "flow_balance"):
+            for g in self.stored:
+                st = p.storages[g]
+                for t in ix.slices:
+                    row = m.flow_balance[st.node, st.commodity, t]
+                    kept = (1.0 - st.loss) * m.stock[g, (t - 1) % T]
+                    row.set_value(row.body + kept - m.stock[g, t] == 0)
+        m.seasonal_storage = pyo.Constraint(
+            [(g, t) for g in self.stored for t in ix.slices],
+            rule=lambda _m, g, t: m.stock[g, t] <= p.storages[g].capacity,
+        )
+
     # -- objectives ---------------------------------------------------------------------
     def _expressions(self) -> None:
         """The parts of the objectives, as named expressions (EUR/yr and t CO2/yr)::
@@ -368,9 +515,10 @@ class Formulation:
         co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
                            - sum lostco2_k loss_ak x[a,k,t]
                            - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
-        transport_cost   = sum varcost_ak x[a,k,t]
+        transport_cost   = sum varcost_ak x[a,k,t] + sum cost_g stock[g,t]
         conversion_cost  = sum varcost_c z[c,t]
         fixed_cost       = sum_{candidate a} fixed_a y[a] + sum_{buildable c} fixed_c w[c]
+                           + sum capacity_cost_a k[a]
         valorisation     = value + disposal_avoided + carbon_price co2_avoided
                            - transport_cost - conversion_cost - fixed_cost
 
@@ -417,6 +565,7 @@ class Formulation:
                 for a, k, t in x_keys
                 if p.arcs[a].variable_cost.get(k)
             )
+            + sum(p.storages[g].cost * m.stock[g, t] for g, t in m.stock if p.storages[g].cost)
         )
         m.conversion_cost = pyo.Expression(
             expr=sum(
@@ -434,6 +583,7 @@ class Formulation:
                 for c in ix.buildable_converters
                 if p.converters[c].fixed_cost
             )
+            + sum(p.arcs[a].capacity_cost * m.k[a] for a in self.sized if p.arcs[a].capacity_cost)
         )
         m.valorisation = pyo.Expression(
             expr=m.value
@@ -470,6 +620,8 @@ class Formulation:
             return p.supplies[i].quantities[t]
         if kind == "must_serve":
             return p.demands[i].quantities[t]
+        if kind == "co2_minimum":
+            return p.co2_min or 0.0
         return p.demands[i].minimums[t]
 
     def requirement(self, key: tuple[str, int, int]) -> float:

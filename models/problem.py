@@ -155,6 +155,14 @@ class Arc:
         commodity_capacity: optional annual capacity per commodity.
         co2: t CO2 emitted per unit carried, per commodity (missing: 0).
         existing: the arc is there already; it has no build decision.
+        investment: EUR spent once if the arc is built (counted by the investment budget;
+            the annualised share of it is part of ``fixed_cost``).
+        required: the planner requires the arc to be built (a candidate only).
+        forbidden: the planner forbids building the arc (a candidate only).
+        sized: the optimiser chooses the arc's capacity (a candidate only), at most
+            ``capacity`` (or the data-derived bound), paying ``capacity_cost`` for each unit.
+        capacity_cost: EUR/yr per unit of annual capacity chosen (annualised, whole length).
+        capacity_investment: EUR invested once per unit of annual capacity chosen.
     """
 
     tail: str
@@ -168,6 +176,12 @@ class Arc:
     commodity_capacity: Mapping[str, float] = field(default_factory=dict)
     co2: Mapping[str, float] = field(default_factory=dict)
     existing: bool = False
+    investment: float = 0.0
+    required: bool = False
+    forbidden: bool = False
+    sized: bool = False
+    capacity_cost: float = 0.0
+    capacity_investment: float = 0.0
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -194,6 +208,9 @@ class Converter:
             one.
         co2: t CO2 emitted per unit of activity.
         existing: the converter is there already (no build decision, no fixed cost paid).
+        investment: EUR spent once if the converter is built (counted by the budget).
+        required: the planner requires the converter to be built (a buildable one only).
+        forbidden: the planner forbids building the converter (a buildable one only).
     """
 
     name: str
@@ -205,6 +222,33 @@ class Converter:
     fixed_cost: float = 0.0
     co2: float = 0.0
     existing: bool = True
+    investment: float = 0.0
+    required: bool = False
+    forbidden: bool = False
+
+
+@dataclass(frozen=True)
+class Storage:
+    """A stock of a commodity that a node holds from one slice to the next.
+
+    The slices form a cycle over the year: what is held at the end of the last slice is
+    there at the start of the first.  With one slice a stock has nothing to do.
+
+    Attributes:
+        name: unique name.
+        node: where the stock is held.
+        commodity: what is held.
+        capacity: the most held at the end of a slice (units, not per year).
+        loss: fraction of the stock lost over each slice it is held (0 <= loss < 1).
+        cost: EUR per unit held at the end of a slice.
+    """
+
+    name: str
+    node: str
+    commodity: str
+    capacity: float
+    loss: float = 0.0
+    cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -224,6 +268,14 @@ class Problem:
         slices: time slices; default one annual slice.
         carbon_price: EUR per t CO2 avoided, used by the valorisation objective.
         name: a label for reports.
+        investment_budget: the most that may be invested (EUR, once) in what is built,
+            links and converters together; None for no budget.
+        co2_min: the least CO2 that must be avoided (t CO2/yr); None for no target.
+        max_new_links: the most candidate arcs that may be built; None for no cap.
+        max_new_links_per_mode: the most candidate arcs of each mode that may be built.
+        max_new_links_per_commodity: the most candidate arcs carrying each commodity that may
+            be built.
+        storages: stocks held from one slice to the next (seasonal storage).
     """
 
     nodes: tuple[str, ...]
@@ -235,9 +287,24 @@ class Problem:
     slices: tuple[TimeSlice, ...] = (TimeSlice("year", 1.0),)
     carbon_price: float = 0.0
     name: str = "problem"
+    investment_budget: float | None = None
+    co2_min: float | None = None
+    max_new_links: int | None = None
+    max_new_links_per_mode: Mapping[str, int] = field(default_factory=dict)
+    max_new_links_per_commodity: Mapping[str, int] = field(default_factory=dict)
+    storages: tuple[Storage, ...] = ()
 
     def __post_init__(self) -> None:
-        for attr in ("nodes", "commodities", "supplies", "demands", "arcs", "converters", "slices"):
+        for attr in (
+            "nodes",
+            "commodities",
+            "supplies",
+            "demands",
+            "arcs",
+            "converters",
+            "slices",
+            "storages",
+        ):
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
         errors: list[str] = []
         shares = [s.share for s in self.slices]
@@ -353,6 +420,11 @@ class Problem:
                 ref(f"{where}.commodities", commodity=c)
             number(f"{where}.capacity", a.capacity, inf_ok=True)
             number(f"{where}.fixed_cost", a.fixed_cost)
+            _decision(errors, where, a)
+            number(f"{where}.capacity_cost", a.capacity_cost)
+            number(f"{where}.capacity_investment", a.capacity_investment)
+            if a.sized and a.existing:
+                errors.append(f"{where}.sized: only a new link can be sized")
             for attr in ("variable_cost", "loss", "commodity_capacity", "co2"):
                 table: Mapping[str, float] = getattr(a, attr)
                 for c, v in table.items():
@@ -390,6 +462,38 @@ class Problem:
             number(f"{where}.variable_cost", cv.variable_cost, nonneg=False)
             number(f"{where}.fixed_cost", cv.fixed_cost)
             number(f"{where}.co2", cv.co2, nonneg=False)
+            _decision(errors, where, cv)
+        self._validate_planner(errors, number)
+        held: set[str] = set()
+        for st in self.storages:
+            where = f"storages[{st.name}]"
+            if st.name in held:
+                errors.append(f"{where}: duplicate storage name")
+            held.add(st.name)
+            ref(where, st.node, st.commodity)
+            number(f"{where}.capacity", st.capacity)
+            number(f"{where}.cost", st.cost)
+            number(f"{where}.loss", st.loss)
+            if _finite(st.loss) and st.loss >= 1:
+                errors.append(f"{where}.loss: must be below 1, got {st.loss!r}")
+
+    def _validate_planner(self, errors: list[str], number: Any) -> None:
+        """The planner's limits: a budget, a CO2 target and caps on new links."""
+        if self.investment_budget is not None:
+            number("investment_budget", self.investment_budget)
+        if self.co2_min is not None:
+            number("co2_min", self.co2_min, nonneg=False)
+        caps = [("max_new_links", self.max_new_links)] + [
+            (f"max_new_links_per_mode[{mode}]", n)
+            for mode, n in self.max_new_links_per_mode.items()
+        ]
+        caps += [
+            (f"max_new_links_per_commodity[{k}]", n)
+            for k, n in self.max_new_links_per_commodity.items()
+        ]
+        for where, n in caps:
+            if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+                errors.append(f"{where}: must be a whole number of links, 0 or more, got {n!r}")
 
     # -- convenience --------------------------------------------------------------------
     @property
@@ -405,6 +509,27 @@ class Problem:
         """The demand at ``(node, commodity)``, if any."""
         return next((d for d in self.demands if (d.node, d.commodity) == (node, commodity)), None)
 
+    def new_link_groups(self) -> list[tuple[str, int, list[int]]]:
+        """The caps on new links that bind: ``(label, cap, candidate arcs counted)``.
+
+        In order: all new links (``"all"``), then per mode (``"mode truck"``), then per
+        commodity carried (``"commodity co2"``).  A cap at or above the number of candidates
+        it counts limits nothing and is left out.
+        """
+        candidates = [a for a, arc in enumerate(self.arcs) if not arc.existing]
+        groups: list[tuple[str, int | None, list[int]]] = [("all", self.max_new_links, candidates)]
+        groups += [
+            (f"mode {mode}", n, [a for a in candidates if self.arcs[a].mode == mode])
+            for mode, n in self.max_new_links_per_mode.items()
+        ]
+        groups += [
+            (f"commodity {k}", n, [a for a in candidates if k in self.arcs[a].commodities])
+            for k, n in self.max_new_links_per_commodity.items()
+        ]
+        return [
+            (label, int(n), arcs) for label, n, arcs in groups if n is not None and len(arcs) > n
+        ]
+
     def summary(self) -> dict[str, int]:
         """Sizes of the problem, for reports."""
         return {
@@ -417,6 +542,19 @@ class Problem:
             "converters": len(self.converters),
             "slices": len(self.slices),
         }
+
+
+def _decision(errors: list[str], where: str, item: Arc | Converter) -> None:
+    """The investment and the required/forbidden flags of an arc or converter."""
+    if not (_finite(item.investment) and item.investment >= 0):
+        errors.append(
+            f"{where}.investment: must be a finite non-negative number, got {item.investment!r}"
+        )
+    if item.required and item.forbidden:
+        errors.append(f"{where}: cannot be both required and forbidden")
+    if item.existing and (item.required or item.forbidden):
+        flag = "required" if item.required else "forbidden"
+        errors.append(f"{where}.{flag}: only something still to be built can be {flag}")
 
 
 def _check_unique(errors: list[str], what: str, names: Iterable[str]) -> None:

@@ -46,7 +46,7 @@ class Shortfall:
     """A hard requirement that cannot be met, found by the elastic re-solve."""
 
     kind: str
-    """``must_dispatch``, ``must_serve`` or ``minimum``."""
+    """``must_dispatch``, ``must_serve``, ``minimum`` or ``co2_minimum`` (the CO2 target)."""
     node: str
     commodity: str
     slice: str
@@ -55,6 +55,11 @@ class Shortfall:
 
     def describe(self) -> str:
         """One readable line."""
+        if self.kind == "co2_minimum":
+            return (
+                f"CO2 target of {self.required:.6g} t CO2/yr avoided: "
+                f"{self.shortfall:.6g} short of what can be reached"
+            )
         what = {
             "must_dispatch": "must-dispatch supply",
             "must_serve": "must-serve demand",
@@ -113,6 +118,10 @@ class Result:
     shortfalls: list[Shortfall] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     problem_name: str = ""
+    stocks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Seasonal storage: each storage's stock at the end of each slice (may be empty)."""
+    notes: list[str] = field(default_factory=list)
+    """What the planner should know about the answer (e.g. a required link left idle)."""
 
     def set_solution(
         self, tables: dict[str, pd.DataFrame], parts: dict[str, float], carbon_price: float
@@ -122,6 +131,7 @@ class Result:
         self.built_arcs = tables["built_arcs"]
         self.converters = tables["converters"]
         self.balances = tables["balances"]
+        self.stocks = tables.get("stocks", pd.DataFrame())
         totals = dict(parts)
         totals["carbon_value"] = carbon_price * totals["co2_avoided"]
         totals["carbon_price"] = carbon_price
@@ -150,6 +160,8 @@ class Result:
             - float(self.converters["co2"].sum() if len(self.converters) else 0.0)
         )
         transport = float(self.flows["cost"].sum())
+        if len(self.stocks):  # holding a stock is carrying it in time
+            transport += float(self.stocks["cost"].sum())
         conversion = float(self.converters["cost"].sum() if len(self.converters) else 0.0)
         fixed = float(self.built_arcs["fixed_cost"].sum()) if len(self.built_arcs) else 0.0
         if len(self.converters):
@@ -187,6 +199,7 @@ class Result:
             "solve_seconds": round(self.solve_seconds, 3),
             "totals": {k: _clean(v) for k, v in self.totals.items()},
             "shortfalls": [s.__dict__ | {"text": s.describe()} for s in self.shortfalls],
+            "notes": list(self.notes),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
 

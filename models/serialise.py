@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from models.jsondoc import DocumentError, check_size, path_text, read_json
-from models.problem import Arc, Converter, Demand, Problem, ProblemError, Supply, TimeSlice
+from models.problem import (
+    Arc,
+    Converter,
+    Demand,
+    Problem,
+    ProblemError,
+    Storage,
+    Supply,
+    TimeSlice,
+)
 
 _ITEMS: dict[str, type] = {
     "slices": TimeSlice,
@@ -22,7 +31,15 @@ _ITEMS: dict[str, type] = {
     "arcs": Arc,
     "converters": Converter,
 }
-_TOP = {"name", "carbon_price", "nodes", "commodities", *_ITEMS}
+_PLANNER = (
+    "investment_budget",
+    "co2_min",
+    "max_new_links",
+    "max_new_links_per_mode",
+    "max_new_links_per_commodity",
+)
+"""The planner's limits, written only when set."""
+_TOP = {"name", "carbon_price", "nodes", "commodities", "storages", *_ITEMS, *_PLANNER}
 
 
 def problem_to_dict(problem: Problem) -> dict[str, Any]:
@@ -43,6 +60,13 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         "nodes": list(problem.nodes),
         "commodities": list(problem.commodities),
     }
+    for key in _PLANNER:
+        if getattr(problem, key) not in (None, {}):
+            doc[key] = clean(getattr(problem, key))
+    if problem.storages:
+        doc["storages"] = [
+            {f.name: clean(getattr(st, f.name)) for f in fields(st)} for st in problem.storages
+        ]
     for key in _ITEMS:
         doc[key] = [
             {f.name: clean(getattr(item, f.name)) for f in fields(item)}
@@ -92,12 +116,22 @@ def problem_from_dict(doc: Any) -> Problem:
                 errors.append(f"{where}: {exc}")
     if errors:
         raise ProblemError(errors)
+    planner: dict[str, Any] = {k: doc[k] for k in _PLANNER if doc.get(k) is not None}
+    stores = doc.get("storages", [])
+    if not isinstance(stores, list) or not all(isinstance(x, dict) for x in stores):
+        raise ProblemError(["storages: expected a list of objects"])
+    try:
+        planner["storages"] = tuple(Storage(**x) for x in stores)
+    except TypeError as exc:
+        raise ProblemError([f"storages: {exc}"]) from None
+    sections: dict[str, Any] = {k: tuple(v) for k, v in items.items() if k != "slices" or v}
     return Problem(
         nodes=tuple(doc["nodes"]),
         commodities=tuple(doc["commodities"]),
         name=str(doc.get("name", "problem")),
         carbon_price=doc.get("carbon_price", 0.0),
-        **{k: tuple(v) for k, v in items.items() if k != "slices" or v},
+        **sections,
+        **planner,
     )
 
 

@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import highspy
@@ -279,6 +279,7 @@ def run_backend(
     )
     if outcome.values is not None:
         backend.fill(model, result, outcome.values)
+        result.notes.extend(unused_requirements(problem, result))
         result.bound = outcome.bound if outcome.mip else result.objective
         if outcome.status is Status.OPTIMAL and not outcome.mip:
             result.gap = 0.0
@@ -310,6 +311,11 @@ def _diagnose(
     for (kind, i, t), need, gap in backend.slacks(elastic, outcome.values):
         if gap <= 1e-6 * max(1.0, need):
             continue
+        if kind == "co2_minimum":  # the planner's CO2 target is not a site's requirement
+            most = _most_co2(backend, problem, quiet)
+            short = need - most if most is not None else gap
+            result.shortfalls.append(Shortfall(kind, "", "CO2", "year", need, short))
+            continue
         item = problem.supplies[i] if kind == "must_dispatch" else problem.demands[i]
         result.shortfalls.append(
             Shortfall(kind, item.node, item.commodity, problem.slices[t].name, need, gap)
@@ -321,6 +327,57 @@ def _diagnose(
         result.message = "the objective is unbounded: a cost or value has no limit"
     else:
         result.message += " (no single requirement could be named)"
+
+
+def _most_co2(backend: Backend, problem: Problem, options: SolveOptions) -> float | None:
+    """The most CO2 that can be avoided without the target (None if that fails).
+
+    The elastic re-solve names the CO2 target, but its slack, weighted by one over a target
+    of millions of tonnes, costs too little per tonne for the solver to size it exactly; the
+    shortfall is the target minus this maximum.
+    """
+    form = backend.form(backend.build(replace(problem, co2_min=None), Objective.CO2))
+    outcome = HighsSession(form, options).run()
+    if outcome.status is not Status.OPTIMAL or outcome.values is None:
+        return None
+    return float(form.col_cost @ outcome.values + form.offset)
+
+
+def unused_requirements(problem: Problem, result: Result) -> list[str]:
+    """A note for each link or converter the planner required that carries nothing.
+
+    A required candidate is built whatever it costs; when no flow can use it, the planner is
+    told so rather than left to wonder why a link is paid for and idle.
+    """
+    notes = []
+    flows = result.flows
+    for arc in problem.arcs:
+        if not arc.required:
+            continue
+        mine = (
+            flows[
+                (flows["tail"] == arc.tail)
+                & (flows["head"] == arc.head)
+                & (flows["mode"] == arc.mode)
+            ]
+            if len(flows)
+            else flows
+        )
+        if not len(mine) or float(mine["quantity"].sum()) <= 0:
+            notes.append(
+                f"required link {arc.tail}->{arc.head} ({arc.mode}) carries nothing: "
+                "no feasible use"
+            )
+    active = result.converters
+    for conv in problem.converters:
+        if not conv.required:
+            continue
+        mine = active[active["converter"] == conv.name] if len(active) else active
+        if not len(mine) or float(mine["activity"].sum()) <= 0:
+            notes.append(
+                f"required converter {conv.name} at {conv.node} runs idle: no feasible use"
+            )
+    return notes
 
 
 def finite_or_none(value: float | None) -> float | None:

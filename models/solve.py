@@ -159,7 +159,17 @@ class PyomoBackend:
             table: Mapping[Any, float] = getattr(clean, name)
             for key, vd in getattr(m, name).items():
                 vd.set_value(table.get(key, 0.0), skip_validation=True)
-        tables = build_tables(p, clean.x, clean.y, clean.u, clean.v, clean.z, clean.w)
+        tables = build_tables(
+            p,
+            clean.x,
+            clean.y,
+            clean.u,
+            clean.v,
+            clean.z,
+            clean.w,
+            sizes=read(m.k),
+            stocks=read(m.stock),
+        )
         parts = {name: float(pyo.value(getattr(m, name))) for name in PARTS}
         result.set_solution(tables, parts, p.carbon_price)
 

@@ -49,6 +49,8 @@ CONVERTER_COLUMNS = [
     "fixed_cost",
     "built",
 ]
+STOCK_COLUMNS = ["storage", "node", "commodity", "slice", "stock", "lost", "cost"]
+"""A storage's stock at the end of a slice, the part of it lost by the next, its cost."""
 BALANCE_COLUMNS = [
     "node",
     "commodity",
@@ -77,6 +79,8 @@ def build_tables(
     v: Mapping[tuple[int, int], float],
     z: Mapping[tuple[int, int], float],
     w: Mapping[int, float],
+    sizes: Mapping[int, float] | None = None,
+    stocks: Mapping[tuple[int, int], float] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Tables of a solution given the variable values by index (see ``models.formulation``).
 
@@ -84,6 +88,9 @@ def build_tables(
     reproduces the objective (``Result.recomputed_totals``).  A flow row carries what is
     lost on its arc (``lost``) and what that loss gives back of the disposal credit
     (``lost_disposal_cost``, EUR; ``lost_co2``, t CO2; see :mod:`models.losses`).
+    ``sizes`` holds the capacity chosen for each sized arc: it is the arc's ``capacity``, and
+    its cost is in ``fixed_cost``.  ``stocks`` holds each storage's stock at the end of each
+    slice (the ``stocks`` table; its holding cost is a transport cost: carrying in time).
     """
     slices = problem.slice_names
     charge = loss_charges(problem)
@@ -123,16 +130,20 @@ def build_tables(
         # An idle arc is listed only when it was paid for; a free idle "build" is noise.
         if not is_built or (arc_flow[a] <= EPS and (arc.existing or arc.fixed_cost == 0)):
             continue
+        capacity, fixed = arc.capacity, 0.0 if arc.existing else arc.fixed_cost
+        if arc.sized and sizes is not None:
+            capacity = sizes.get(a, 0.0)
+            fixed += arc.capacity_cost * capacity
         built.append(
             {
                 "tail": arc.tail,
                 "head": arc.head,
                 "mode": arc.mode,
                 "existing": arc.existing,
-                "capacity": arc.capacity,
-                "fixed_cost": 0.0 if arc.existing else arc.fixed_cost,
+                "capacity": capacity,
+                "fixed_cost": fixed,
                 "flow": arc_flow[a],
-                "utilisation": arc_flow[a] / arc.capacity if arc.capacity > 0 else 0.0,
+                "utilisation": arc_flow[a] / capacity if capacity > 0 else 0.0,
             }
         )
 
@@ -203,9 +214,23 @@ def build_tables(
         r["value_gained"] = r["delivery_value"] + r["disposal_avoided"]
         r["internal_reuse"] = _internal_reuse(r)
 
+    held = [
+        {
+            "storage": problem.storages[g].name,
+            "node": problem.storages[g].node,
+            "commodity": problem.storages[g].commodity,
+            "slice": slices[t],
+            "stock": q,
+            "lost": q * problem.storages[g].loss,
+            "cost": q * problem.storages[g].cost,
+        }
+        for (g, t), q in sorted((stocks or {}).items())
+        if q > EPS
+    ]
     return {
         "flows": pd.DataFrame(flows, columns=FLOW_COLUMNS),
         "built_arcs": pd.DataFrame(built, columns=ARC_COLUMNS),
+        "stocks": pd.DataFrame(held, columns=STOCK_COLUMNS),
         "converters": pd.DataFrame(conv_rows, columns=CONVERTER_COLUMNS),
         "balances": pd.DataFrame(
             [r for r in balance.values() if any(r[c] for c in BALANCE_COLUMNS[3:])],

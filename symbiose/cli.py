@@ -25,6 +25,7 @@ from models.problem import Problem, ProblemError
 from models.result import TOTAL_KEYS, Objective, Result, Status
 from models.serialise import read_problem_json
 from models.solve import Progress, SolveOptions, solve
+from symbiose.planner_options import add_planner_options, apply_to_problem
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 2, 3, 4
 
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="input format (default: guessed from the path)",
     )
     add_solve_options(solve_p)
+    add_planner_options(solve_p)
     solve_p.set_defaults(handler=run_solve)
 
     bench_p = sub.add_parser(
@@ -137,6 +139,7 @@ def run_solve(args: argparse.Namespace) -> int:
             return EXIT_INPUT
         return int(module.solve_inventory(path, args))
     problem = read_problem_json(path) if fmt == "json" else read_benchmark(path, fmt)
+    problem = apply_to_problem(problem, args)
     objective = args.objective or (Objective.VALORISATION if fmt == "json" else Objective.COST)
     result = solve_with_progress(problem, Objective(objective), args)
     print(render_result(result, problem))

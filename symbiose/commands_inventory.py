@@ -28,6 +28,7 @@ from symbiose.inventory import (
     write_csv_folder,
 )
 from symbiose.inventory.io import dump_inventory, load_document, parse_inventory, read_text_file
+from symbiose.planner_options import apply_to_inventory
 from symbiose.report import Report
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 2, 3, 4
@@ -150,6 +151,7 @@ def solve_inventory(path: str | Path, args: argparse.Namespace) -> int:
         inv, label = load_any(path)
     except InventoryError as exc:
         return _report_issues(path, exc)
+    inv = apply_to_inventory(inv, args)
     _report_warnings(path, inv)
     options = _options(args)
     line = None

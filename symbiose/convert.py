@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from models.problem import Arc, Problem, ProblemError, TimeSlice
 from models.problem import Converter as PConverter
 from models.problem import Demand as PDemand
+from models.problem import Storage as PStorage
 from models.problem import Supply as PSupply
 from symbiose import candidates as cand
 from symbiose.catalogue import BUILTIN, CommodityInfo
@@ -204,6 +205,43 @@ class _Compiler:
 
         out = self.convert(loc, go)
         return 0.0 if out is None else out
+
+    def storages(
+        self, sites: dict[str, Site], commodities: dict[str, CommodityInfo], seasons: int
+    ) -> list[PStorage]:
+        """The stocks sites keep from one season to the next, in canonical units."""
+        self.duplicates("storages", self.inv.storages)
+        out = []
+        for i, st in enumerate(self.inv.storages):
+            loc: Loc = ("storages", i)
+            info = commodities.get(st.commodity)
+            if st.site not in sites:
+                self.issues.add((*loc, "site"), f"unknown site {st.site!r}")
+            if info is None:
+                self.issues.add((*loc, "commodity"), f"unknown commodity {st.commodity!r}")
+                continue
+            if seasons < 2:
+                self.issues.add(
+                    loc, "a stock carries a commodity between seasons: give two or more"
+                )
+            capacity = self.scalar((*loc, "capacity"), st.capacity, info.unit)
+            cost = self.per_unit((*loc, "cost"), st.cost, "EUR", info, info.density, negative=False)
+            name = f"{st.site}/{st.commodity}"
+            out.append(PStorage(name, st.site, st.commodity, capacity, st.loss_per_season, cost))
+        return out
+
+    def per_capacity(self, loc: Loc, value: Any, infos: list[CommodityInfo]) -> float:
+        """A mode's investment per unit of yearly capacity and km, canonical."""
+        if value in (0, 0.0, "0", None):
+            return 0.0
+        units = {info.unit for info in infos}
+        where = (*loc, "investment_per_capacity_km")
+        if len(units) > 1:
+            self.issues.add(
+                where, f"a sized link needs commodities in one unit, got {sorted(units)}"
+            )
+            return 0.0
+        return self.scalar(where, value, f"EUR/(({infos[0].unit}/yr)*km)")
 
     def density(self, loc: Loc, value: Any, info: CommodityInfo | None) -> float | None:
         if value is None:
@@ -475,6 +513,7 @@ class _Compiler:
                     0.0 if cv.existing else fixed,
                     co2 * ref_yield,
                     cv.existing,
+                    investment=0.0 if cv.existing else invest,
                 )
             )
             conv_info[cv.id] = ConverterInfo(cv.id, cv.name or cv.id, reference, ref_yield, invest)
@@ -512,7 +551,9 @@ class _Compiler:
             max_d = None
             if m.max_distance is not None:
                 max_d = self.scalar((*loc, "max_distance"), m.max_distance, "km")
+            per_capacity = self.per_capacity(loc, m.investment_per_capacity_km, infos)
             modes[m.id] = _ModeCost(
+                per_capacity_km=per_capacity,
                 id=m.id,
                 kind=m.mode,
                 commodities=tuple(m.commodities),
@@ -652,11 +693,26 @@ class _Compiler:
                 arcs.append(arc)
                 n_candidates += 1
 
+        p_storages = self.storages(sites, commodities, len(slices))
+
+        # the planner's choices and limits
+        planner = _Planner(self)
+        p_supplies, p_demands, p_converters, arcs = planner.exclude_sites(
+            p_supplies, p_demands, p_converters, arcs, sites
+        )
+        arcs, p_converters = planner.decide(arcs, p_converters)
+        out = set(inv.territory.exclude_sites)
+        p_storages = [st for st in p_storages if st.node not in out]
+        limits = planner.limits(modes, commodities)
+        if issues:
+            return None
+
         used = {s.commodity for s in p_supplies} | {d.commodity for d in p_demands}
         for a in arcs:
             used |= set(a.commodities)
         for pc in p_converters:
             used |= set(pc.inputs) | set(pc.outputs)
+        used |= {st.commodity for st in p_storages}
         try:
             problem = Problem(
                 nodes=tuple(sites),
@@ -668,6 +724,8 @@ class _Compiler:
                 slices=tuple(slices),
                 carbon_price=carbon_price,
                 name=t.name,
+                storages=tuple(p_storages),
+                **limits,
             )
         except ProblemError as exc:
             # derived figures (e.g. a generated link's cost) may fail for thousands of arcs
@@ -686,6 +744,145 @@ class _Compiler:
             rate,
             n_candidates,
         )
+
+
+class _Planner:
+    """The planner's choices and limits of the territory.
+
+    Sites left out, builds required or forbidden, a budget, a CO2 target and caps on new
+    links.  Issues go to the compiler's.
+    """
+
+    def __init__(self, compiler: _Compiler) -> None:
+        self.inv = compiler.inv
+        self.issues = compiler.issues
+        self.scalar = compiler.scalar
+
+    def exclude_sites(
+        self,
+        supplies: list[PSupply],
+        demands: list[PDemand],
+        converters: list[PConverter],
+        arcs: list[Arc],
+        sites: dict[str, Site],
+    ) -> tuple[list[PSupply], list[PDemand], list[PConverter], list[Arc]]:
+        """Leave out every supply, demand, converter and link of an excluded site."""
+        out = set(self.inv.territory.exclude_sites)
+        for i, sid in enumerate(self.inv.territory.exclude_sites):
+            if sid not in sites:
+                self.issues.add(("territory", "exclude_sites", i), f"unknown site {sid!r}")
+        if not out:
+            return supplies, demands, converters, arcs
+        return (
+            [s for s in supplies if s.node not in out],
+            [d for d in demands if d.node not in out],
+            [c for c in converters if c.node not in out],
+            [a for a in arcs if a.tail not in out and a.head not in out],
+        )
+
+    def decide(
+        self, arcs: list[Arc], converters: list[PConverter]
+    ) -> tuple[list[Arc], list[PConverter]]:
+        """Mark the links and converters the planner requires (``pin``) or forbids."""
+        flags: dict[int, str] = {}
+        conv_flags: dict[str, str] = {}
+        t = self.inv.territory
+        for field_, flag in (("pin", "required"), ("forbid", "forbidden")):
+            for i, choice in enumerate(getattr(t, field_)):
+                loc = ("territory", field_, i)
+                if choice.converter is not None:
+                    self._decide_converter(loc, choice, flag, converters, conv_flags)
+                else:
+                    self._decide_link(loc, choice, flag, arcs, flags)
+        arcs = [
+            replace(a, required=flags[i] == "required", forbidden=flags[i] == "forbidden")
+            if i in flags
+            else a
+            for i, a in enumerate(arcs)
+        ]
+        converters = [
+            replace(
+                c,
+                required=conv_flags[c.name] == "required",
+                forbidden=conv_flags[c.name] == "forbidden",
+            )
+            if c.name in conv_flags
+            else c
+            for c in converters
+        ]
+        return arcs, converters
+
+    def _decide_link(
+        self, loc: Loc, choice: Any, flag: str, arcs: list[Arc], flags: dict[int, str]
+    ) -> None:
+        found = [
+            i
+            for i, a in enumerate(arcs)
+            if (a.tail, a.head) == (choice.from_, choice.to) and choice.mode in (None, a.mode)
+        ]
+        what = choice.label()
+        if not found:
+            self.issues.add(
+                loc,
+                f"no link {what} among the links and candidates; add it under links "
+                f"(e.g. {{from: {choice.from_}, to: {choice.to}, mode: pipeline}})",
+            )
+        elif flag == "required" and len(found) > 1:
+            modes = ", ".join(arcs[i].mode for i in found)
+            self.issues.add(loc, f"several modes join {what} ({modes}): give the mode to require")
+        for i in found:
+            if arcs[i].existing:
+                self.issues.add(loc, f"link {what} exists already: only a new link can be {flag}")
+            elif flags.get(i, flag) != flag:
+                self.issues.add(loc, f"link {what} is both required and forbidden")
+            else:
+                flags[i] = flag
+
+    def _decide_converter(
+        self,
+        loc: Loc,
+        choice: Any,
+        flag: str,
+        converters: list[PConverter],
+        flags: dict[str, str],
+    ) -> None:
+        conv = next((c for c in converters if c.name == choice.converter), None)
+        if conv is None:
+            self.issues.add(loc, f"unknown converter {choice.converter!r}")
+        elif conv.existing:
+            self.issues.add(
+                loc, f"converter {conv.name} exists already: only a new one can be {flag}"
+            )
+        elif flags.get(conv.name, flag) != flag:
+            self.issues.add(loc, f"converter {conv.name} is both required and forbidden")
+        else:
+            flags[conv.name] = flag
+
+    def limits(self, modes: dict[str, Any], commodities: dict[str, Any]) -> dict[str, Any]:
+        """The budget (EUR), the CO2 target (t/yr) and the caps on new links."""
+        t = self.inv.territory
+        limits: dict[str, Any] = {
+            "max_new_links": t.max_new_links,
+            "max_new_links_per_mode": dict(t.max_new_links_per_mode),
+            "max_new_links_per_commodity": dict(t.max_new_links_per_commodity),
+        }
+        if t.investment_budget is not None:
+            limits["investment_budget"] = self.scalar(
+                ("territory", "investment_budget"), t.investment_budget, "EUR"
+            )
+        if t.co2_min is not None:
+            limits["co2_min"] = self.scalar(("territory", "co2_min"), t.co2_min, "t/yr")
+        for k in t.max_new_links_per_commodity:
+            if k not in commodities:
+                where = ("territory", "max_new_links_per_commodity", k)
+                self.issues.add(where, f"unknown commodity {k!r}")
+        for mode, n in t.max_new_links_per_mode.items():
+            loc = ("territory", "max_new_links_per_mode", mode)
+            if mode not in modes:
+                self.issues.add(loc, f"unknown mode {mode!r}")
+            elif n < 0:
+                self.issues.add(loc, f"must be 0 or more, got {n}")
+        return limits
 
 
 @dataclass(frozen=True)
@@ -707,6 +904,7 @@ class _ModeCost:
     max_distance: float | None
     detour: float
     generate: bool = True
+    per_capacity_km: float = 0.0
 
     def arc(
         self,
@@ -740,7 +938,17 @@ class _ModeCost:
             loss={k: loss for k in carried if loss > 0},
             co2={k: self.co2_per_unit_km[k] * length for k in carried if self.co2_per_unit_km[k]},
             existing=existing,
+            investment=0.0 if existing else investment,
         )
+        if self.per_capacity_km and not existing:
+            # a sized link: the optimiser chooses its capacity (at most the mode's)
+            per_unit = self.per_capacity_km * length
+            arc = replace(
+                arc,
+                sized=True,
+                capacity_investment=per_unit,
+                capacity_cost=per_unit * (self.annuity + self.fixed_om),
+            )
         return arc, ArcInfo(self.id, self.kind, length, 0.0 if existing else investment, True)
 
 

@@ -1,16 +1,22 @@
 """The one pipeline every entry point calls: inventory → problem → solve → report.
 
 check (schema and semantics) → convert (units, candidates, annualised costs) → solve (HiGHS
-through :mod:`models.solve`) → report (names, readable units, EUR and t CO2).
+through :mod:`models.solve`) → marginal values (the LP with the builds fixed, for an optimum)
+→ report (names, readable units, EUR and t CO2).
 """
 
 from __future__ import annotations
 
-from models.result import Objective
+import pandas as pd
+
+from models.marginal import MARGINAL_COLUMNS, marginal_values
+from models.result import Objective, Status
 from models.solve import SolveOptions, pareto, solve
 from symbiose.convert import to_network
 from symbiose.inventory.schema import Inventory
 from symbiose.report import Report
+
+_NONE = pd.DataFrame(columns=MARGINAL_COLUMNS)
 
 
 def optimise(
@@ -27,7 +33,8 @@ def optimise(
     kind = _objective(objective)
     network = to_network(inv)
     result = solve(network.problem, kind, options)
-    return Report(result, inv, network)
+    marginal = marginal_values(network.problem, result) if result.status is Status.OPTIMAL else None
+    return Report(result, inv, network, marginal=marginal if marginal is not None else _NONE)
 
 
 def optimise_front(

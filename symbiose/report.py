@@ -83,6 +83,20 @@ COMMODITY_COLUMNS = [
     "co2_avoided_t",
 ]
 CONVERTER_COLUMNS = ["converter", "name", "site_id", "site", "reference", "output", "unit", "built"]
+STOCK_COLUMNS = ["site_id", "site", "commodity", "season", "stock", "unit", "lost", "cost_eur"]
+MARGINAL_COLUMNS = [
+    "kind",
+    "site_id",
+    "site",
+    "item",
+    "commodity",
+    "unit",
+    "value_per_unit",
+    "value_unit",
+    "step",
+    "value_of_step",
+    "text",
+]
 
 
 @dataclass
@@ -94,6 +108,8 @@ class Report:
     network: Network | None = None
     name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    marginal: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Marginal values in model units (``models.marginal.marginal_values``), if computed."""
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -175,10 +191,11 @@ class Report:
         arcs = {a.key: a for a in net.problem.arcs}
         rows = []
         for r in raw.to_dict(orient="records"):
-            if float(r["flow"]) <= 1e-6 and float(r["fixed_cost"]) <= 1e-9:
-                continue  # a free candidate the solver left "built" without use
             key = (str(r["tail"]), str(r["head"]), str(r["mode"]))
             info, arc = net.arcs.get(key), arcs[key]
+            idle = float(r["flow"]) <= 1e-6 and float(r["fixed_cost"]) <= 1e-9
+            if idle and not arc.required:
+                continue  # a free candidate the solver left "built" without use
             unit = self._unit(arc.commodities[0])
             rows.append(
                 {
@@ -191,7 +208,8 @@ class Report:
                     "commodities": ", ".join(arc.commodities),
                     "existing": bool(r["existing"]),
                     "length_km": round(info.length_km, 2) if info else math.nan,
-                    "investment_eur": info.investment if info else 0.0,
+                    "investment_eur": (info.investment if info else 0.0)
+                    + (arc.capacity_investment * float(r["capacity"]) if arc.sized else 0.0),
                     "annual_fixed_cost_eur": float(r["fixed_cost"]),
                     "flow": float(r["flow"]),
                     "unit": f"{unit}/yr",
@@ -314,6 +332,98 @@ class Report:
             )
         return pd.DataFrame(rows, columns=CONVERTER_COLUMNS)
 
+    @cached_property
+    def stocks(self) -> pd.DataFrame:
+        """Seasonal stocks: what each site holds at the end of each season, and what it costs."""
+        raw = getattr(self.result, "stocks", None)
+        if raw is None or raw.empty:
+            return pd.DataFrame(columns=STOCK_COLUMNS)
+        rows = [
+            {
+                "site_id": r["node"],
+                "site": self._site_name(str(r["node"])),
+                "commodity": r["commodity"],
+                "season": r["slice"],
+                "stock": float(r["stock"]),
+                "unit": self._unit(str(r["commodity"])),
+                "lost": float(r["lost"]),
+                "cost_eur": float(r["cost"]),
+            }
+            for r in raw.to_dict(orient="records")
+        ]
+        return pd.DataFrame(rows, columns=STOCK_COLUMNS)
+
+    @cached_property
+    def marginal_values(self) -> pd.DataFrame:
+        """What one more unit of each supply, demand and binding capacity is worth, per year.
+
+        ``value_per_unit`` is EUR/yr (t CO2/yr for the CO2 objective) per unit/yr of ``unit``;
+        ``step`` is a round amount near 1 % of the item's size, and ``text`` says what that
+        step is worth ("10 kt/yr more bf_slag at ArcelorMittal is worth 120 k€/yr").  The
+        value holds for small steps only: a larger one may change what is built.
+        """
+        raw = getattr(self, "marginal", None)
+        if raw is None or raw.empty:
+            return pd.DataFrame(columns=MARGINAL_COLUMNS)
+        rows = [self._marginal_row(r) for r in raw.to_dict(orient="records")]
+        table = pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
+        order = table["value_of_step"].abs().sort_values(ascending=False, kind="stable").index
+        return table.loc[order].reset_index(drop=True)
+
+    def _marginal_row(self, r: dict[str, Any]) -> dict[str, Any]:
+        kind, node, value = str(r["kind"]), str(r["node"]), float(r["value_per_unit"])
+        commodity = str(r["commodity"]).split(", ")[0]
+        size = self._marginal_size(r)
+        if kind == "converter_capacity" and self.network is not None:
+            info = self.network.converters.get(str(r["item"]))
+            if info is not None:  # per unit of the reference commodity, not of activity
+                commodity, value = info.reference, value / info.reference_yield
+                size *= info.reference_yield
+        unit = self._unit(commodity)
+        per = "" if kind == "storage_capacity" else "/yr"  # a store's room is a stock
+        step = _round_step(size / 100.0)
+        co2 = r["objective"] == "co2"
+        worth = f"{tonnes(value * step)} CO2/yr" if co2 else f"{money(value * step)}/yr"
+        what = {
+            "supply": f"more {commodity} at {self._site_name(node)}",
+            "demand": f"more {commodity} wanted by {self._site_name(node)}",
+            "arc_capacity": f"more capacity on {r['item']}",
+            "converter_capacity": f"more capacity of {r['item']}",
+            "storage_capacity": f"more room in the {commodity} store at {self._site_name(node)}",
+        }[kind]
+        return {
+            "kind": kind,
+            "site_id": node,
+            "site": self._site_name(node),
+            "item": r["item"],
+            "commodity": commodity,
+            "unit": f"{unit}{per}",
+            "value_per_unit": value,
+            "value_unit": ("t CO2" if co2 else "EUR") + f"/{unit}",
+            "step": step,
+            "value_of_step": value * step,
+            "text": f"{readable(step, unit, per=per)} {what} is worth {worth}",
+        }
+
+    def _marginal_size(self, r: dict[str, Any]) -> float:
+        """The item's yearly size, from which a readable step is chosen."""
+        p = self.network.problem if self.network else None
+        if p is None:
+            return 100.0
+        node, commodity = str(r["node"]), str(r["commodity"])
+        if r["kind"] == "supply" and (s := p.supply_of(node, commodity)) is not None:
+            return float(sum(s.quantities))
+        if r["kind"] == "demand" and (d := p.demand_of(node, commodity)) is not None:
+            return float(sum(d.quantities))
+        if r["kind"] == "arc_capacity":
+            arc = next((a for a in p.arcs if f"{a.tail}->{a.head} ({a.mode})" == r["item"]), None)
+            return arc.capacity if arc is not None else 100.0
+        if r["kind"] == "storage_capacity":
+            store = next((st for st in p.storages if st.name == r["item"]), None)
+            return store.capacity if store is not None else 100.0
+        conv = next((c for c in p.converters if c.name == r["item"]), None)
+        return conv.capacity if conv is not None else 100.0
+
     # -- summary ---------------------------------------------------------------------------
     def totals(self) -> dict[str, float | None]:
         """The objective's parts in EUR/yr, and t CO2/yr avoided."""
@@ -353,10 +463,51 @@ class Report:
             "lost_co2_t_per_yr": float(flows["lost_co2"].sum()),
         }
 
+    def investment(self) -> float:
+        """EUR invested once in what is built: new links and converters.
+
+        This is what the investment budget counts (existing links and converters cost none).
+        """
+        res, net = self.result, self.network
+        if not res.totals or net is None:
+            return 0.0
+        arcs = {a.key: a for a in net.problem.arcs}
+        total = 0.0
+        for r in res.built_arcs.to_dict(orient="records"):
+            arc = arcs[(str(r["tail"]), str(r["head"]), str(r["mode"]))]
+            if not arc.existing:
+                total += arc.investment
+                total += arc.capacity_investment * float(r["capacity"]) if arc.sized else 0.0
+        if len(res.converters):
+            built = set(res.converters.loc[res.converters["built"].astype(bool), "converter"])
+            total += sum(c.investment for c in net.problem.converters if c.name in built)
+        return float(total)
+
+    def planner(self) -> dict[str, Any]:
+        """The planner's limits of this run, the investment made and notes on the answer."""
+        problem = self.network.problem if self.network else None
+        limits: dict[str, Any] = {}
+        if problem is not None:
+            limits = {
+                "investment_budget_eur": problem.investment_budget,
+                "co2_min_t_per_yr": problem.co2_min,
+                "max_new_links": problem.max_new_links,
+                "max_new_links_per_mode": dict(problem.max_new_links_per_mode),
+                "max_new_links_per_commodity": dict(problem.max_new_links_per_commodity),
+                "required": [_arc_label(a) for a in problem.arcs if a.required]
+                + [c.name for c in problem.converters if c.required],
+                "forbidden": [_arc_label(a) for a in problem.arcs if a.forbidden]
+                + [c.name for c in problem.converters if c.forbidden],
+            }
+        return limits | {"investment_eur": self.investment(), "notes": list(self.result.notes)}
+
     def shortfalls(self) -> list[dict[str, Any]]:
         """Hard requirements that cannot be met, with site names and units."""
         out = []
         for s in self.result.shortfalls:
+            if s.kind == "co2_minimum":
+                out.append(_co2_shortfall(s))
+                continue
             unit = self._unit(s.commodity)
             what = {
                 "must_dispatch": "must dispatch",
@@ -400,6 +551,7 @@ class Report:
                 "totals": self.totals(),
                 "per_commodity": self.commodity_totals.to_dict(orient="records"),
                 "shortfalls": self.shortfalls(),
+                "planner": self.planner(),
                 "counts": {
                     "sites": len(self.inventory.sites),
                     "candidate_links": self.network.candidates if self.network else 0,
@@ -421,6 +573,8 @@ class Report:
             "site_gains": self.site_gains,
             "commodities": self.commodity_totals,
             "converters": self.converters,
+            "marginal_values": self.marginal_values,
+            "stocks": self.stocks,
         }
 
     def to_geojson(self) -> dict[str, Any]:
@@ -503,6 +657,25 @@ class Report:
         return written
 
     # -- the terminal summary --------------------------------------------------------------
+    def _planner_lines(self) -> list[str]:
+        """The planner's limits beside what the answer spends, and notes on the answer."""
+        plan = self.planner()
+        asked = []
+        if plan.get("investment_budget_eur") is not None:
+            asked.append(
+                f"investment {money(plan['investment_eur'])}"
+                f" of a budget of {money(plan['investment_budget_eur'])}"
+            )
+        if plan.get("co2_min_t_per_yr") is not None:
+            asked.append(f"CO2 target {tonnes(plan['co2_min_t_per_yr'])}/yr")
+        if plan.get("max_new_links") is not None:
+            asked.append(f"at most {plan['max_new_links']} new links")
+        for key in ("required", "forbidden"):
+            if plan.get(key):
+                asked.append(f"{key}: {', '.join(plan[key])}")
+        lines = [f"  Planner: {'; '.join(asked)}"] if asked else []
+        return lines + [f"  Note: {note}" for note in plan["notes"]]
+
     def render_text(self, top: int = 8) -> str:
         """A summary a planner reads in ten seconds."""
         res = self.result
@@ -543,10 +716,23 @@ class Report:
         links = self.built_links
         new = links[~links["existing"].astype(bool)] if len(links) else links
         if len(new):
+            paid = int((new["investment_eur"] > 0).sum())
             lines.append(
-                f"  New links in use: {len(new)}, investment {money(float(new['investment_eur'].sum()))},"
+                f"  New links in use: {len(new)} ({paid} to build, the others need no investment),"
+                f" investment {money(float(new['investment_eur'].sum()))},"
                 f" {money(float(new['annual_fixed_cost_eur'].sum()))}/yr annualised"
             )
+        lines.extend(self._planner_lines())
+        for st in self.stocks.to_dict(orient="records"):
+            lines.append(
+                f"  Stock at {st['site']}: {readable(st['stock'], st['unit'], per='')}"
+                f" of {st['commodity']} kept after {st['season']}"
+            )
+        worth = self.marginal_values
+        worth = worth[worth["value_of_step"].abs() > 0.5] if len(worth) else worth
+        if len(worth):
+            lines.append(f"  Marginal values (top {min(5, len(worth))} of {len(worth)}):")
+            lines.extend(f"    {text}" for text in worth["text"].head(5))
         gains = self.site_gains
         if len(gains):
             best = ", ".join(
@@ -595,6 +781,36 @@ def _delivery_split(bal: pd.DataFrame) -> dict[str, pd.Series]:
         "delivered_by_exchange": by_exchange,
         "delivered_by_conversion": by_conversion,
         "internal_reuse": reuse,
+    }
+
+
+def _round_step(size: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) near ``size``, at least 1."""
+    if not math.isfinite(size) or size <= 1.0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(size))
+    return next(m * power for m in (5.0, 2.0, 1.0) if m * power <= size)
+
+
+def _arc_label(arc: Any) -> str:
+    return f"{arc.tail}->{arc.head} ({arc.mode})"
+
+
+def _co2_shortfall(s: Any) -> dict[str, Any]:
+    """The planner's CO2 target, out of reach: it is no site's requirement."""
+    return {
+        "kind": s.kind,
+        "site_id": "",
+        "site": "",
+        "commodity": "co2",
+        "slice": s.slice,
+        "required": s.required,
+        "shortfall": s.shortfall,
+        "unit": "t/yr",
+        "text": (
+            f"CO2 target of {tonnes(s.required)}/yr avoided cannot be met"
+            f" ({tonnes(s.shortfall)}/yr short of the most that can be avoided)"
+        ),
     }
 
 

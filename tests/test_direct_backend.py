@@ -20,7 +20,7 @@ import pytest
 from models.direct import FAMILIES, build_arrays, solve_direct
 from models.formats import read_canad, read_fcnetlib
 from models.formulation import Formulation
-from models.problem import Arc, Converter, Demand, Problem, Supply, TimeSlice
+from models.problem import Arc, Converter, Demand, Problem, Storage, Supply, TimeSlice
 from models.result import Objective, Status
 from models.session import pass_to_highs
 from models.solve import PyomoBackend, SolveOptions, solve
@@ -181,7 +181,46 @@ def single_slice() -> Problem:
     )  # fmt: skip
 
 
-SMALL = {"plant": plant, "obligations": obligations, "single_slice": single_slice}
+def planned() -> Problem:
+    """``plant`` under every planner limit: the belt required, a heat lorry forbidden, a
+    budget, at most three new links, a CO2 target, a sized rail link and a slag heap (all
+    planner families)."""
+    p = plant()
+    investment = {"truck": 2500.0, "belt": 1000.0, "rail": 2500.0, "lorry": 500.0}
+    lorry = Arc("steel", "cement", "lorry", ("heat",), capacity=30.0, fixed_cost=50.0)
+    arcs = tuple(
+        replace(
+            a,
+            investment=investment.get(a.mode, 0.0),
+            required=a.mode == "belt",
+            forbidden=a.mode == "lorry",
+            # the rail link is sized: 2 EUR/yr and 20 EUR invested per t/yr of capacity
+            sized=a.mode == "rail",
+            capacity_cost=2.0 if a.mode == "rail" else 0.0,
+            capacity_investment=20.0 if a.mode == "rail" else 0.0,
+        )
+        for a in (*p.arcs, lorry)
+    )
+    converters = (replace(p.converters[0], investment=3000.0), *p.converters[1:])
+    return replace(
+        p,
+        arcs=arcs,
+        converters=converters,
+        investment_budget=11000.0,
+        max_new_links=3,
+        co2_min=80.0,
+        # a slag heap at the mill, carrying slag from one season to the next
+        storages=(Storage("heap", "mill", "slag", capacity=20.0, loss=0.02, cost=0.5),),
+        name="planned",
+    )
+
+
+SMALL = {
+    "plant": plant,
+    "obligations": obligations,
+    "single_slice": single_slice,
+    "planned": planned,
+}
 
 
 @pytest.mark.parametrize("objective", list(Objective))
@@ -208,6 +247,7 @@ def test_small_problems_do_use_every_feature() -> None:
     }
     assert (r.flows["delivered"] < r.flows["quantity"] - 1e-9).any()  # a loss applied
     families = set(build_arrays(plant()).rows) | set(build_arrays(obligations()).rows)
+    families |= set(build_arrays(planned()).rows)
     assert families | set(build_arrays(single_slice()).rows) == set(FAMILIES)
 
 
@@ -254,7 +294,7 @@ def test_lp_relaxation_and_size_equal_pyomo_on_canad() -> None:
 @pytest.mark.parametrize("family", FAMILIES)
 def test_each_family_matches_pyomo_when_left_out(family: str) -> None:
     """Leaving one family out changes both backends alike (MILP and LP relaxation)."""
-    problem = obligations() if family in ("must_dispatch", "must_serve") else plant()
+    problem = obligations() if family in ("must_dispatch", "must_serve") else planned()
     families = tuple(f for f in FAMILIES if f != family)
     model = build_arrays(problem, families=families)
     assert family not in model.rows

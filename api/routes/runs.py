@@ -19,7 +19,14 @@ from api.examples import OPTIMISE_EXAMPLE, RUN_EXAMPLE
 from api.keys import Principal
 from api.pool import QueueFull, WorkerDied
 from api.problems import ApiProblem, FieldError, responses
-from api.schemas import OptimiseCreate, RunCreate, RunPublic, RunResultPublic, RunState
+from api.schemas import (
+    OptimiseCreate,
+    PlannerAsk,
+    RunCreate,
+    RunPublic,
+    RunResultPublic,
+    RunState,
+)
 
 router = APIRouter(tags=["runs"])
 
@@ -58,8 +65,31 @@ def _target(
     version: int | None,
     scenario_id: str | None,
     inline: dict[str, Any] | None = None,
+    planner: PlannerAsk | None = None,
 ) -> tuple[str, int, dict[str, Any]]:
-    """The inventory JSON a run optimises, its site count and the run's reference fields."""
+    """The inventory JSON a run optimises, its site count and the run's reference fields.
+
+    The planner's questions, if any, are written into the inventory's territory.
+    """
+    content, sites, refs = _stored_target(
+        session, who, settings, inventory_id, version, scenario_id, inline
+    )
+    if planner is None:
+        return content, sites, refs
+    asked = planner.model_dump(by_alias=True, exclude_defaults=True, mode="json")
+    inv = store.read_inventory(domain.with_planner(content, asked), "json", settings)
+    return domain.canonical_json(inv), sites, refs
+
+
+def _stored_target(
+    session: Session,
+    who: Principal,
+    settings: Settings,
+    inventory_id: str | None,
+    version: int | None,
+    scenario_id: str | None,
+    inline: dict[str, Any] | None,
+) -> tuple[str, int, dict[str, Any]]:
     if inline is not None:
         inv = store.read_inventory(inline, "json", settings)
         return domain.canonical_json(inv), domain.counts(inv)[0], {}
@@ -103,7 +133,13 @@ def create_run(
     settings = services.settings
     time_limit = _time_limit(body.time_limit, settings.max_solve_seconds, "service maximum")
     content, _, refs = _target(
-        session, who, settings, body.inventory_id, body.version, body.scenario_id
+        session,
+        who,
+        settings,
+        body.inventory_id,
+        body.version,
+        body.scenario_id,
+        planner=body.planner,
     )
     if services.dispatcher.queued() >= settings.queue_size:
         raise _queue_full(settings, "run")
@@ -294,6 +330,7 @@ def _start_sync(services: Services, who: Principal, body: OptimiseCreate) -> Run
             body.version,
             body.scenario_id,
             body.inventory,
+            body.planner,
         )
         if sites > settings.sync_max_sites:
             raise ApiProblem(

@@ -16,6 +16,7 @@ _SITE_FIELDS = {
     "supplies": ("site",),
     "demands": ("site",),
     "converters": ("site",),
+    "storages": ("site",),
     "links": ("from", "to"),
 }
 
@@ -91,6 +92,16 @@ def apply_scenario(base: Inventory, scenario: Scenario) -> Inventory:
         if field not in known:
             issues.add(("territory", field), f"unknown territory field {field!r}")
         doc["territory"][field] = value
+
+    for key in ("pin", "forbid", "exclude_sites"):
+        extra = getattr(scenario, key)
+        if extra:
+            doc["territory"][key] = list(doc["territory"].get(key, [])) + [
+                choice
+                if isinstance(choice, str)
+                else choice.model_dump(by_alias=True, exclude_none=True)
+                for choice in extra
+            ]
 
     for section, items in scenario.update.items():
         keys = KEYS[section]

@@ -4,7 +4,9 @@ A scenario changes territory parameters, updates items (identified by their key 
 :data:`symbiose.inventory.schema.KEYS`), adds items and removes items.  A removal gives every
 key field; ``'*'`` as a key field's value matches every value, so a wide removal is always
 written out.  Removing a site also removes everything that refers to it (its supplies,
-demands, links and converters).
+demands, links and converters).  A scenario may also pin or forbid links and converters and
+exclude sites (THERMOS-style): these add to the territory's ``pin``, ``forbid`` and
+``exclude_sites``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from symbiose.inventory.schema import (
     MAX_ENTRIES,
     MAX_ITEMS,
     MAX_PATH,
+    MAX_SITES,
     SINGULAR,
+    BuildChoice,
     Id,
     Name,
     Text,
@@ -26,8 +30,17 @@ from symbiose.inventory.schema import (
 
 PathText = Annotated[str, StringConstraints(max_length=MAX_PATH), AfterValidator(_one_line)]
 
+
 Section = Literal[
-    "commodities", "seasons", "sites", "supplies", "demands", "modes", "links", "converters"
+    "commodities",
+    "seasons",
+    "sites",
+    "supplies",
+    "demands",
+    "modes",
+    "links",
+    "converters",
+    "storages",
 ]
 
 
@@ -63,6 +76,21 @@ class Scenario(BaseModel):
         default_factory=dict,
         max_length=MAX_ENTRIES,
         description="Where the scenario's figures come from, by topic.",
+    )
+    pin: list[BuildChoice] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Links or converters that must be built, added to the territory's pin, e.g. [{from: dk6, to: ecocem, mode: gas_pipe}].",
+    )
+    forbid: list[BuildChoice] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Links or converters that must not be built, added to the territory's forbid.",
+    )
+    exclude_sites: list[Id] = Field(
+        default_factory=list,
+        max_length=MAX_SITES,
+        description="Sites that take no part, added to the territory's exclude_sites.",
     )
 
 

@@ -191,6 +191,56 @@ class _Sourced(_Model):
         return self
 
 
+class BuildChoice(_Model):
+    """A link or a converter the planner requires or forbids (THERMOS-style).
+
+    A link is named by ``from`` and ``to`` (and ``mode`` when several modes join the pair; to
+    forbid, leaving ``mode`` out forbids every mode); a converter by ``converter``.  The short
+    form ``"dk6->ecocem (gas_pipe)"`` or ``"converter grinder"`` reads the same (spreadsheets
+    and CSV files use it).
+    """
+
+    from_: Id | None = Field(None, alias="from", description="Id of the site the link leaves.")
+    to: Id | None = Field(None, description="Id of the site the link enters.")
+    mode: Id | None = Field(None, description="Id of the link mode (default: any mode).")
+    converter: Id | None = Field(None, description="Or the id of a converter to be built.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: object) -> object:
+        """Read the short form ``"a->b (mode)"``, ``"a->b"`` or ``"converter grinder"``."""
+        if not isinstance(data, str):
+            return data
+        text = data.strip()
+        if text.startswith("converter "):
+            return {"converter": text.removeprefix("converter ").strip()}
+        tail, arrow, rest = text.partition("->")
+        head, _, mode = rest.partition("(")
+        if not arrow or not tail.strip() or not head.strip():
+            raise ValueError(
+                f"write a link as 'from->to (mode)' or a converter as 'converter id', got {data!r}"
+            )
+        choice = {"from": tail.strip(), "to": head.strip()}
+        if mode.strip().rstrip(")").strip():
+            choice["mode"] = mode.strip().rstrip(")").strip()
+        return choice
+
+    @model_validator(mode="after")
+    def _link_or_converter(self) -> BuildChoice:
+        link = self.from_ is not None or self.to is not None or self.mode is not None
+        if link == (self.converter is not None):
+            raise ValueError("name a link (from, to, mode) or a converter, not both nor neither")
+        if link and (self.from_ is None or self.to is None):
+            raise ValueError("a link needs both from and to")
+        return self
+
+    def label(self) -> str:
+        """How the choice reads in messages: ``a->b (pipeline)`` or ``converter grinder``."""
+        if self.converter is not None:
+            return f"converter {self.converter}"
+        return f"{self.from_}->{self.to}" + (f" ({self.mode})" if self.mode else "")
+
+
 class Territory(_Sourced):
     """The territory and its economic parameters."""
 
@@ -223,6 +273,42 @@ class Territory(_Sourced):
     generate_candidates: bool = Field(
         True,
         description="Generate candidate links for every compatible pair within each mode's reach.",
+    )
+    investment_budget: Amount | None = Field(
+        None,
+        description="Most that may be invested in new links and converters together (EUR), e.g. '20 MEUR'; none: no budget.",
+    )
+    co2_min: Amount | None = Field(
+        None,
+        description="Least CO2 that must be avoided (t/yr), e.g. '2 Mt/yr'; none: no target.",
+    )
+    max_new_links: int | None = Field(
+        None, ge=0, le=10_000_000, description="Most new links that may be built; none: no cap."
+    )
+    max_new_links_per_mode: dict[Id, int] = Field(
+        default_factory=dict,
+        max_length=MAX_KINDS,
+        description="Most new links of each mode that may be built, by mode id, e.g. {pipeline: 2}.",
+    )
+    max_new_links_per_commodity: dict[Id, int] = Field(
+        default_factory=dict,
+        max_length=MAX_KINDS,
+        description="Most new links carrying each commodity that may be built, e.g. {co2: 1}.",
+    )
+    pin: list[BuildChoice] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Links or converters that must be built, e.g. [{from: dk6, to: ecocem, mode: pipeline}].",
+    )
+    forbid: list[BuildChoice] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Links or converters that must not be built, e.g. [{converter: grinder}].",
+    )
+    exclude_sites: list[Id] = Field(
+        default_factory=list,
+        max_length=MAX_SITES,
+        description="Sites that take no part: no link touches them; their supplies, demands and converters are left out.",
     )
 
 
@@ -349,6 +435,10 @@ class LinkMode(_Sourced):
     investment_per_km: Amount = Field(
         0.0, description="Investment per km of route (EUR/km, e.g. '1.2 MEUR/km')."
     )
+    investment_per_capacity_km: Amount = Field(
+        0.0,
+        description="Investment per unit of capacity and km of route, e.g. '1.2 MEUR/(MW*km)' for heat pipes or '50 kEUR/((t/h)*km)' for CO2 pipelines; when given, the optimiser chooses each new link's capacity (at most the mode's capacity).",
+    )
     lifetime: Amount = Field(30.0, description="Economic lifetime of the investment (yr).")
     fixed_om: Fraction = Field(
         0.0,
@@ -460,6 +550,29 @@ class Converter(_Sourced):
     )
 
 
+class Storage(_Sourced):
+    """A stock a site keeps from one season to the next.
+
+    A slag stockpile, a sediment platform, a seasonal heat store; the seasons form a cycle
+    over the year.
+    """
+
+    site: Id = Field(description="Id of the site holding the stock.")
+    commodity: Id = Field(description="Id of the commodity held.")
+    capacity: Amount = Field(
+        description="Most held at the end of a season, e.g. '200 kt' or '20 GWh'."
+    )
+    loss_per_season: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Fraction of the stock lost over each season held, e.g. 0.05.",
+    )
+    cost: Amount = Field(
+        0.0, description="Cost per unit held at the end of a season, e.g. '2 EUR/t' or '5 EUR/MWh'."
+    )
+
+
 class Inventory(_Model):
     """A whole flow inventory: territory, sites, haves, wants, ways to link them, processes."""
 
@@ -494,6 +607,11 @@ class Inventory(_Model):
     converters: list[Converter] = Field(
         default_factory=list, max_length=MAX_ITEMS, description="Processes at sites."
     )
+    storages: list[Storage] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Stocks kept from one season to the next (needs two seasons or more).",
+    )
 
 
 SECTIONS: dict[str, type[_Model]] = {
@@ -505,6 +623,7 @@ SECTIONS: dict[str, type[_Model]] = {
     "modes": LinkMode,
     "links": Link,
     "converters": Converter,
+    "storages": Storage,
 }
 """The list sections of an inventory and their item model."""
 
@@ -517,6 +636,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "modes": ("id",),
     "links": ("from", "to", "mode"),
     "converters": ("id",),
+    "storages": ("site", "commodity"),
 }
 """The fields that identify an item of each section (for duplicates and scenario overrides)."""
 
@@ -529,5 +649,6 @@ SINGULAR: dict[str, str] = {
     "modes": "mode",
     "links": "link",
     "converters": "converter",
+    "storages": "storage",
 }
 """The name of one item of each section, for messages."""

@@ -97,11 +97,21 @@ def encode_cell(value: Any, style: NumberFormat = "en") -> Any:
     if value is None:
         return None
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) if value else None
+        return ", ".join(_item_text(v) for v in value) if value else None
     if isinstance(value, dict):
         parts = (f"{k}={_encode_entry(v, style)}" for k, v in value.items())
         return "; ".join(parts) if value else None
     return value
+
+
+def _item_text(value: Any) -> str:
+    """A list item as cell text; a pinned or forbidden build in its short form."""
+    if isinstance(value, dict) and value.get("converter"):
+        return f"converter {value['converter']}"
+    if isinstance(value, dict) and "from" in value and "to" in value:
+        mode = f" ({value['mode']})" if value.get("mode") else ""
+        return f"{value['from']}->{value['to']}{mode}"
+    return str(value)
 
 
 def _text_of(value: Any, style: NumberFormat) -> str:
