@@ -50,6 +50,11 @@ class Settings:
     """Seconds suggested in Retry-After when a queue is full."""
     shutdown_grace: float = 5.0
     """Seconds a stopping service lets running solves finish; the rest resume at the next start."""
+    map_tiles: str = ""
+    """Background raster tiles of the web page's map (``https://.../{z}/{x}/{y}.png``); none by
+    default, so the page needs no internet (it draws the coastline and borders it ships)."""
+    map_attribution: str = ""
+    """Attribution shown under the background tiles (e.g. '© OpenStreetMap contributors')."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
