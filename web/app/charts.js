@@ -48,8 +48,8 @@ export function drawSankey(element, data) {
     },
     series: [{
       type: 'sankey', data: nodes, links, nodeAlign: 'justify', layoutIterations: 32,
-      emphasis: { focus: 'adjacency' }, nodeGap: 10, left: 10, right: 160,
-      label: { color: '#1a1a1a', fontSize: 12 },
+      emphasis: { focus: 'adjacency' }, nodeGap: 10, left: 10, right: 230,
+      label: { color: '#1a1a1a', fontSize: 12, width: 220, overflow: 'truncate' },
     }],
   }, true);
   return instance;
@@ -81,5 +81,8 @@ export function drawPareto(element, points, onPick) {
   instance.on('click', (p) => { if (p.data && p.data.id) onPick(p.data.id); });
   return instance;
 }
+
+/** The chart drawn in `element` (the browser tests read its option). */
+export function chartOf(element) { return charts.get(element); }
 
 export function resizeAll() { for (const c of charts.values()) c.resize(); }

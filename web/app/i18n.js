@@ -176,6 +176,7 @@ export function tonnes(value) { return value === null || value === undefined ? '
 /** A quantity in a commodity's unit per year ("MWh/yr" from the API becomes "MWh/an" in French). */
 export function quantity(value, unit) {
   const base = String(unit || '').replace(/\/yr$/, '');
+  if (!value) return `0\u00a0${base}${t('per_year')}`;
   const prefixed = base.startsWith('MWh') ? [value * 1e6, 'Wh'] : base === 't' ? [value, 't'] : null;
   if (prefixed) return scaled(prefixed[0], prefixed[1]) + t('per_year');
   return `${num(value)}\u00a0${base}${t('per_year')}`;

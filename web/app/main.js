@@ -2,9 +2,9 @@
 // uploads, the Pareto chart and a printable summary.  Everything comes from the JSON API with
 // the signed-in key, so the page shows exactly what the API returns to that key.
 import { api, ApiError, savedKey, saveKey, forgetKey, download } from './api.js';
-import { t, setLanguage, language, num, euros, tonnes, quantity, percent, date } from './i18n.js';
+import { t, setLanguage, num, euros, tonnes, quantity, percent, date, scaled } from './i18n.js';
 import { ToileMap, CHANGE_COLOURS } from './map.js';
-import { drawSankey, drawPareto, resizeAll } from './charts.js';
+import { drawSankey, drawPareto, resizeAll, chartOf } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
 const OVER = new Set(['finished', 'failed', 'cancelled']);
@@ -15,6 +15,7 @@ const state = {
   candidates: new Map(), polling: null, tab: 'map',
 };
 window.toile = state; // for the browser tests and for curious coordinators
+state.chart = (id) => chartOf(document.getElementById(id));
 
 // -- small DOM helpers -------------------------------------------------------------------------
 function h(tag, attrs = {}, ...children) {
@@ -150,7 +151,8 @@ async function pollRuns() {
   const before = new Map(state.runs.map((r) => [r.id, r.state]));
   await refreshRuns();
   for (const run of state.runs) {
-    if (run.state === 'finished' && before.get(run.id) && before.get(run.id) !== 'finished' && run.id === state.watching) {
+    const justFinished = run.state === 'finished' && before.get(run.id) && before.get(run.id) !== 'finished';
+    if (justFinished && (run.id === state.watching || !state.current)) {
       await showRun(run.id);
     }
   }
@@ -162,8 +164,9 @@ function renderRuns() {
   if (!state.runs.length) { list.replaceChildren(h('li', {}, t('runs.none'))); return; }
   list.replaceChildren(...state.runs.map((run) => {
     const figures = [];
-    if (run.incumbent !== null) figures.push(`${t('runs.incumbent')} ${num(run.incumbent, 0)}`);
-    if (run.bound !== null) figures.push(`${t('runs.bound')} ${num(run.bound, 0)}`);
+    const figure = run.objective === 'co2' ? tonnes : euros;
+    if (run.incumbent !== null) figures.push(`${t('runs.incumbent')} ${figure(run.incumbent)}`);
+    if (run.bound !== null) figures.push(`${t('runs.bound')} ${figure(run.bound)}`);
     if (run.gap !== null) figures.push(`${t('runs.gap')} ${percent(run.gap)}`);
     if (run.elapsed !== null) figures.push(`${t('runs.elapsed')} ${num(run.elapsed, 1)} s`);
     const progress = run.state === 'running' && run.gap !== null
@@ -382,7 +385,7 @@ function renderComparison() {
   const labels = c.labels;
   const totals = c.totals.map((row) => {
     const name = row.index ?? row.total ?? Object.values(row)[0];
-    return [name, ...labels.map((l) => (typeof row[l] === 'number' ? num(row[l]) : row[l]))];
+    return [name, ...labels.map((l) => totalCell(name, row[l]))];
   });
   const changed = c.exchanges.filter((e) => labels.slice(1).some((l) => e[`change:${l}`] !== 'same'));
   const rows = changed.map((e) => [e.from, e.to, e.commodity, ...labels.map((l) => quantity(e[l], e.unit)),
@@ -395,6 +398,15 @@ function renderComparison() {
     h('button', { type: 'button', onclick: showComparisonOnMap }, t('compare.show')));
   $('show-diff').disabled = false;
   state.map.showDiff(diffFeatures(changed, labels), $('show-diff').checked);
+}
+
+/** A comparison total in its unit: the row names end with "(EUR/yr)", "(t/yr)", "(EUR)"... */
+function totalCell(name, value) {
+  if (typeof value !== 'number') return value;
+  if (name.endsWith('(EUR/yr)')) return euros(value);
+  if (name.endsWith('(t/yr)')) return tonnes(value);
+  if (name.endsWith('(EUR)')) return scaled(value, '€');
+  return num(value);
 }
 
 function diffFeatures(changed, labels) {

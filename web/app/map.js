@@ -54,7 +54,7 @@ export class ToileMap {
     m.addLayer({ id: 'extent', type: 'line', source: 'extent', paint: { 'line-color': '#0b5c7a', 'line-width': 1.5, 'line-dasharray': [3, 2] } });
     m.addLayer({ id: 'candidates', type: 'line', source: 'candidates', layout: { visibility: 'none' },
       paint: { 'line-color': '#6b6b6b', 'line-width': 1, 'line-dasharray': [2, 2], 'line-opacity': 0.8 } });
-    m.addLayer({ id: 'links', type: 'line', source: 'links', layout: { 'line-cap': 'round' },
+    m.addLayer({ id: 'links', type: 'line', source: 'links',
       paint: { 'line-color': '#555', 'line-width': ['get', 'w'], 'line-opacity': 0.85 } });
     m.addLayer({ id: 'diff', type: 'line', source: 'diff', layout: { visibility: 'none', 'line-cap': 'round' },
       paint: { 'line-color': matchExpression('change', CHANGE), 'line-width': 5, 'line-opacity': 0.9 } });
@@ -80,8 +80,9 @@ export class ToileMap {
 
   /** Draw a run's GeoJSON (sites and links in use) and frame it. */
   showToile(collection, { fit = true } = {}) {
-    const sites = collection.features.filter((f) => f.properties.kind === 'site');
-    const links = collection.features.filter((f) => f.properties.kind === 'link');
+    // Links are the lines (their `kind` property is the link's kind: pipeline, truck...).
+    const sites = collection.features.filter((f) => f.geometry.type === 'Point');
+    const links = collection.features.filter((f) => f.geometry.type === 'LineString');
     this.sectorColours = colours(sites.map((f) => f.properties.sector || '—'));
     this.commodityColours = colours(links.map((f) => firstCommodity(f)));
     this.map.setPaintProperty('sites', 'circle-color', matchExpression('sector', this.sectorColours));
@@ -92,9 +93,11 @@ export class ToileMap {
     if (fit && sites.length) this.fit(sites);
   }
 
+  /** Frame the territory: the sites near its centre, not a far-away outlet (an offshore store). */
   fit(points) {
-    const xs = points.map((f) => f.geometry.coordinates[0]);
-    const ys = points.map((f) => f.geometry.coordinates[1]);
+    const near = core(points.map((f) => f.geometry.coordinates));
+    const xs = near.map((c) => c[0]);
+    const ys = near.map((c) => c[1]);
     this.map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]],
       { padding: 60, duration: 0, maxZoom: 13 });
   }
@@ -120,6 +123,16 @@ export class ToileMap {
 
 export function firstCommodity(feature) {
   return String(feature.properties.commodities || feature.properties.commodity || '').split(',')[0].trim();
+}
+
+/** The points within three times the median distance from the median point. */
+function core(coords) {
+  const median = (values) => { const v = [...values].sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
+  const centre = [median(coords.map((c) => c[0])), median(coords.map((c) => c[1]))];
+  const dist = coords.map((c) => Math.hypot(c[0] - centre[0], (c[1] - centre[1]) * 1.5));
+  const limit = 3 * Math.max(median(dist), 1e-3);
+  const kept = coords.filter((_, i) => dist[i] <= limit);
+  return kept.length ? kept : coords;
 }
 
 /** Width by quantity: within a commodity, 1.5 px to 10 px by the square root of the flow. */
