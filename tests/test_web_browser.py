@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from web_browser import CHROMIUM_ARGS, ROOT, Service, broken_workbook, chromium_path, why_no_browser
 
 REASON = why_no_browser()
@@ -173,8 +172,8 @@ def test_the_sankey_runs_from_suppliers_through_commodities_and_hubs_to_takers(p
     names = {n["name"] for n in option["data"]}
     assert {"site:am_dunkerque", "site:dk6", "site:dartagnan_hub"} <= names
     assert any(name.startswith("commodity:steelworks_gas") for name in names)
-    hub_in = [l for l in option["links"] if l["target"] == "site:dartagnan_hub"]
-    hub_out = [l for l in option["links"] if l["source"] == "site:dartagnan_hub"]
+    hub_in = [x for x in option["links"] if x["target"] == "site:dartagnan_hub"]
+    hub_out = [x for x in option["links"] if x["source"] == "site:dartagnan_hub"]
     assert hub_in and hub_out  # the CO2 hub sits between the steelworks and the storage
     assert "grouped by site" in page.page.inner_text("#sankey-note")
     assert page.js("() => document.querySelector('#sankey canvas').width") > 300
