@@ -1,6 +1,6 @@
 // The Sankey of an optimum and the Pareto chart (Apache ECharts, canvas renderer).
 import * as echarts from '/ui/vendor/echarts/echarts.esm.min.mjs';
-import { t, euros, tonnes, quantity, percent } from './i18n.js';
+import { t, euros, tonnes, quantity, percent, scaled } from './i18n.js';
 import { colours } from './map.js';
 
 const charts = new Map();
@@ -65,11 +65,11 @@ export function drawPareto(element, points, onPick) {
     animation: false,
     grid: { left: 110, right: 30, top: 30, bottom: 60 },
     tooltip: { trigger: 'item', formatter: (p) => `${p.data.label}<br>${euros(p.data.value[1])}<br>${tonnes(p.data.value[0])}` },
-    legend: { data: [t('pareto.runs'), t('pareto.front')] },
+    legend: { data: [t('pareto.runs'), t('pareto.front')], top: 0, right: 10 },
     xAxis: { type: 'value', name: t('pareto.x'), nameLocation: 'middle', nameGap: 35, scale: true,
-      axisLabel: { formatter: (v) => tonnes(v).replace(t('per_year'), '') } },
+      axisLabel: { formatter: (v) => scaled(v, 't', 4) } },
     yAxis: { type: 'value', name: t('pareto.y'), scale: true,
-      axisLabel: { formatter: (v) => euros(v).replace(t('per_year'), '') } },
+      axisLabel: { formatter: (v) => scaled(v, '€', 4) } },
     series: [
       { name: t('pareto.runs'), type: 'scatter', symbolSize: 14, itemStyle: { color: '#0b5c7a' },
         data: points.map((p) => ({ value: [p.co2, p.value], label: p.label, id: p.id })) },

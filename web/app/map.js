@@ -36,7 +36,7 @@ export class ToileMap {
     this.onSite = onSite;
     this.map = new maplibregl.Map({
       container, style: style(config), center: [2.25, 51.03], zoom: 10,
-      attributionControl: { compact: true, customAttribution: 'Natural Earth (world-atlas)' },
+      attributionControl: { compact: true, customAttribution: '<a href="/ui/vendor/world-atlas/README.md">Natural Earth</a> via world-atlas (<a href="/ui/vendor/world-atlas/LICENSE">ISC</a>)' },
       fadeDuration: 0,
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
