@@ -14,7 +14,7 @@ import networkx as nx
 import pytest
 from conftest_api import Keys, Live, wait_for
 
-from api.web.pages import missing_vendor
+from api.web.pages import missing_vendor, web_root
 from api.web.sankey import SiteInfo, build_sankey
 
 # The live service and the territories' keys of the API tests.
@@ -96,7 +96,7 @@ def test_sankey_of_no_exchange_is_empty() -> None:
 def test_the_page_and_its_assets_need_no_key(live: Live) -> None:
     c = live.client
     page = c.get("/")
-    if missing_vendor():
+    if missing_vendor(web_root(live.settings)):
         assert page.status_code == 503 and "scripts/setup.sh" in page.text
         return
     assert page.status_code == 200 and "ToileMaker" in page.text
@@ -151,3 +151,22 @@ def test_candidate_links_of_dunkirk_include_the_built_ones(live: Live, keys: Key
     assert len(features) > len(built)
     assert all(f["geometry"]["type"] == "LineString" for f in features)
     assert c.get(f"/v1/runs/{dunkirk_run}/candidates.geojson", headers=other.viewer).status_code == 404
+
+
+def test_a_background_tile_url_set_in_the_environment_reaches_the_page() -> None:
+    from api.config import Settings
+    from api.web.pages import page_config
+
+    env = {"SYMBIOSE_MAP_TILES": "https://tiles.example/{z}/{x}/{y}.png", "SYMBIOSE_MAP_ATTRIBUTION": "© OSM"}
+    assert page_config(Settings.from_env(env)) == {
+        "tiles": "https://tiles.example/{z}/{x}/{y}.png",
+        "tiles_attribution": "© OSM",
+    }
+
+
+def test_the_page_folder_is_the_checkouts_unless_set(tmp_path: Path) -> None:
+    from api.config import Settings
+
+    assert (web_root(Settings()) / "app" / "index.html").is_file()
+    assert web_root(Settings(web_dir=str(tmp_path))) == tmp_path
+    assert missing_vendor(tmp_path) == ["maplibre-gl", "echarts", "topojson-client", "world-atlas"]

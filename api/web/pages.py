@@ -16,11 +16,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api.config import Settings
 
-WEB = Path(__file__).resolve().parents[2] / "web"
-"""The ``web/`` folder of the checkout: ``app/`` (ours) and ``node_modules/`` (installed)."""
-
-APP = WEB / "app"
-NODE_MODULES = WEB / "node_modules"
+CHECKOUT_WEB = Path(__file__).resolve().parents[2] / "web"
+"""The ``web/`` folder of a checkout: ``app/`` (ours) and ``node_modules/`` (installed)."""
 
 VENDOR: dict[str, str] = {
     "maplibre-gl": "maplibre-gl/dist",
@@ -40,20 +37,30 @@ Run <code>bash scripts/setup.sh</code> (it runs <code>npm ci</code> in <code>web
 reload. The JSON API works meanwhile: <a href="/docs">/docs</a>.</p></body></html>"""
 
 
-def missing_vendor() -> list[str]:
-    """The vendored libraries whose folder is absent (empty when the page can run)."""
-    return [name for name, sub in VENDOR.items() if not (NODE_MODULES / sub).is_dir()]
+def web_root(settings: Settings) -> Path:
+    """The page's folder: the setting, else the checkout's ``web/``, else ``./web``."""
+    if settings.web_dir:
+        return Path(settings.web_dir)
+    if (CHECKOUT_WEB / "app").is_dir():
+        return CHECKOUT_WEB
+    return Path.cwd() / "web"
+
+
+def missing_vendor(root: Path) -> list[str]:
+    """The vendored libraries whose folder is absent under ``root`` (empty when the page can run)."""
+    return [name for name, sub in VENDOR.items() if not (root / "node_modules" / sub).is_dir()]
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
     """Serve the page at ``/`` and its assets; the page's own settings at ``/ui/config.json``."""
+    root = web_root(settings)
 
     @app.get("/", include_in_schema=False)
     def index() -> Response:
-        missing = missing_vendor()
+        missing = missing_vendor(root)
         if missing:
             return HTMLResponse(MISSING.format(missing=", ".join(missing)), status_code=503)
-        return FileResponse(APP / "index.html", headers={"Cache-Control": "no-cache"})
+        return FileResponse(root / "app" / "index.html", headers={"Cache-Control": "no-cache"})
 
     @app.get("/ui/config.json", include_in_schema=False)
     def config() -> JSONResponse:
@@ -68,10 +75,10 @@ def mount(app: FastAPI, settings: Settings) -> None:
             headers={"Content-Disposition": f'attachment; filename="{TEMPLATE}"'},
         )
 
-    app.mount("/ui/app", StaticFiles(directory=APP), name="ui-app")
+    # check_dir=False: a service without the page's files still starts (the index says why).
+    app.mount("/ui/app", StaticFiles(directory=root / "app", check_dir=False), name="ui-app")
     for name, sub in VENDOR.items():
-        # check_dir=False: a checkout without node_modules still starts (the index says why).
-        folder = NODE_MODULES / sub
+        folder = root / "node_modules" / sub
         app.mount(f"/ui/vendor/{name}", StaticFiles(directory=folder, check_dir=False), name=name)
 
 
