@@ -292,6 +292,39 @@ def test_the_page_asks_nothing_of_the_internet(page: Page) -> None:
     assert any("/ui/vendor/maplibre-gl/" in u for u in page.requests)
 
 
+def test_a_failed_run_names_the_requirement_that_cannot_be_met(page: Page, service: Service) -> None:
+    inventory = service.get("/v1/inventories").json()[-1]
+    impossible = {
+        "name": "impossible demand",
+        "inventory_id": inventory["id"],
+        "update": {"demands": [{"site": "dk6", "commodity": "steelworks_gas", "quantity": "50 TWh/yr", "must_serve": True}]},
+    }
+    scenario = service.post("/v1/scenarios", impossible).json()
+    page.page.reload()  # the key stays in the tab's session: signed in again at once
+    page.page.wait_for_selector("body[data-run]", timeout=60_000)
+    page.page.select_option("#run-target", f"s:{scenario['id']}")
+    page.page.click("#run-start")
+    failed = page.page.locator("#runs li[data-state=failed]", has_text="impossible demand")
+    failed.wait_for(timeout=120_000)
+    assert "must-serve demand of steelworks_gas at dk6" in failed.locator(".reason").inner_text()
+
+
+def test_a_long_run_can_be_cancelled_from_the_page(page: Page, service: Service) -> None:
+    from api.examples import synthetic_inventory
+
+    slow = service.post("/v1/inventories?name=Slow%20grid", synthetic_inventory(15, 15, seed=3)).json()
+    page.page.reload()
+    page.page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    page.page.select_option("#inventory", slow["id"])
+    page.page.wait_for_function("() => document.getElementById('run-target').value.startsWith('v:')")
+    page.page.click("#run-start")
+    running = page.page.locator("#runs li[data-state=running]")
+    running.wait_for(timeout=120_000)
+    running.get_by_role("button", name="Cancel").click()
+    page.page.locator("#runs li[data-state=cancelled]").wait_for(timeout=60_000)
+    assert "cancelled" in page.page.inner_text("#runs li")
+
+
 def synthetic_region(n_sites: int = 24_045, n_links: int = 30_000, seed: int = 7) -> dict:
     """Sites at random over the Hauts-de-France box, links between near neighbours."""
     rng = random.Random(seed)

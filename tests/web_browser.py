@@ -103,6 +103,10 @@ class Service:
         """GET with the coordinator's key."""
         return httpx.get(self.base + path, headers={"X-API-Key": self.key}, timeout=30)
 
+    def post(self, path: str, body: Any) -> httpx.Response:
+        """POST JSON with the coordinator's key."""
+        return httpx.post(self.base + path, json=body, headers={"X-API-Key": self.key}, timeout=30)
+
     def wait(self, ready: Any, what: str, timeout: float = 90) -> None:
         """Poll ``ready()`` until it is true; fail with ``what`` and the log after ``timeout``."""
         deadline = time.monotonic() + timeout
