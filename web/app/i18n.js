@@ -134,6 +134,20 @@ const LABELS = {
   },
 };
 
+// The row names of a comparison's totals, as the API gives them (in English).
+const TOTALS_FR = {
+  Status: 'Statut', 'Valorisation (EUR/yr)': 'Valorisation (€/an)', 'CO2 avoided (t/yr)': 'CO2 évité (t/an)',
+  'Deliveries (EUR/yr)': 'Livraisons (€/an)',
+  'Disposal avoided, net of handling (EUR/yr)': 'Élimination évitée, nette de la préparation (€/an)',
+  'Carbon value (EUR/yr)': 'Valeur carbone (€/an)', 'Transport cost (EUR/yr)': 'Transport (€/an)',
+  'Conversion cost (EUR/yr)': 'Conversion (€/an)', 'Links and plants, annualised (EUR/yr)': 'Liens et installations, annualisés (€/an)',
+  'Carbon price (EUR/t)': 'Prix du carbone (€/t)', 'New links in use': 'Nouveaux liens utilisés',
+  'Investment, new links and plants (EUR)': 'Investissement, nouveaux liens et installations (€)',
+};
+
+/** A comparison row name in the current language (unknown names stay as the API gives them). */
+export function totalName(name) { return lang === 'fr' ? TOTALS_FR[name] ?? name : name; }
+
 let lang = 'en';
 
 export function setLanguage(code) {

@@ -2,7 +2,7 @@
 // uploads, the Pareto chart and a printable summary.  Everything comes from the JSON API with
 // the signed-in key, so the page shows exactly what the API returns to that key.
 import { api, ApiError, savedKey, saveKey, forgetKey, download } from './api.js';
-import { t, setLanguage, num, euros, tonnes, quantity, percent, date, scaled } from './i18n.js';
+import { t, setLanguage, num, euros, tonnes, quantity, percent, date, scaled, totalName } from './i18n.js';
 import { ToileMap, CHANGE_COLOURS } from './map.js';
 import { drawSankey, drawPareto, resizeAll, chartOf } from './charts.js';
 
@@ -385,7 +385,7 @@ function renderComparison() {
   const labels = c.labels;
   const totals = c.totals.map((row) => {
     const name = row.index ?? row.total ?? Object.values(row)[0];
-    return [name, ...labels.map((l) => totalCell(name, row[l]))];
+    return [totalName(name), ...labels.map((l) => totalCell(name, row[l]))];
   });
   const changed = c.exchanges.filter((e) => labels.slice(1).some((l) => e[`change:${l}`] !== 'same'));
   const rows = changed.map((e) => [e.from, e.to, e.commodity, ...labels.map((l) => quantity(e[l], e.unit)),
