@@ -1,7 +1,13 @@
-# ToileMaker, the Symbiose web service: `docker build -t symbiose . && docker run -p 8000:8000 symbiose`
+# ToileMaker, the Symbiose web service and its page: `docker build -t symbiose . && docker run -p 8000:8000 symbiose`
 # The database is a SQLite file in the /data volume (or PostgreSQL via DATABASE_URL); the
 # Dunkirk inventory is loaded at first start and one optimisation is run in the background.
 # Create a key with: docker exec <container> symbiose keys create --territory dunkerque --role coordinator
+FROM node:20-slim AS web
+# The web page's libraries, exactly as pinned by web/package-lock.json.
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,6 +20,8 @@ COPY models ./models
 COPY symbiose ./symbiose
 COPY api ./api
 COPY datasets ./datasets
+COPY web/app ./web/app
+COPY --from=web /web/node_modules ./web/node_modules
 RUN pip install --no-cache-dir . \
     && useradd --create-home --uid 1000 symbiose \
     && mkdir -p /data && chown symbiose /data

@@ -25,6 +25,7 @@ from api.pool import Dispatcher, WorkerPool
 from api.problems import PROBLEM_JSON, install
 from api.routes import comparisons, inventories, meta, runs, scenarios, sweeps
 from api.sweeps import SweepRunner
+from api.web import install as install_web
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install(app)
     for module in (meta, inventories, scenarios, runs, comparisons, sweeps):
         app.include_router(module.router)
+    install_web(app, settings)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

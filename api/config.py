@@ -57,6 +57,14 @@ class Settings:
     own process, apart from the service's)."""
     dask_scheduler: str = ""
     """Address of a Dask scheduler (``tcp://HOST:PORT``) that sweeps run on; empty: local."""
+    map_tiles: str = ""
+    """Background raster tiles of the web page's map (``https://.../{z}/{x}/{y}.png``); none by
+    default, so the page needs no internet (it draws the coastline and borders it ships)."""
+    map_attribution: str = ""
+    """Attribution shown under the background tiles (e.g. '© OpenStreetMap contributors')."""
+    web_dir: str = ""
+    """The ``web/`` folder of the page (``app/`` and the npm ``node_modules/``); by default the
+    checkout's, else ``./web`` (an installed package, as in the Docker image)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

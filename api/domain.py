@@ -288,3 +288,43 @@ def run_planned_sweep(
         "summary": toile.summary,
         "tables": {name: _records(frame) for name, frame in toile.tables().items()},
     }
+
+
+def candidate_geojson(report: Any) -> dict[str, Any]:
+    """Every link the optimiser could use (candidates and existing links) as GeoJSON lines.
+
+    ``built`` tells which of them the optimum uses; the page draws the others on request.
+    """
+    network = report.network
+    features: list[dict[str, Any]] = []
+    if network is None:
+        return {"type": "FeatureCollection", "features": features}
+    links = report.built_links
+    used = set(zip(links["from_id"], links["to_id"], links["mode"], strict=True)) if len(links) else set()
+    commodities = {a.key: list(a.commodities) for a in network.problem.arcs}
+    for (tail, head, mode), info in network.arcs.items():
+        a, b = network.sites.get(tail), network.sites.get(head)
+        if a is None or b is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[a.longitude, a.latitude], [b.longitude, b.latitude]],
+                },
+                "properties": {
+                    "kind": "candidate",
+                    "from_id": tail,
+                    "to_id": head,
+                    "mode": mode,
+                    "link_kind": info.kind,
+                    "commodities": ", ".join(commodities.get((tail, head, mode), [])),
+                    "length_km": round(info.length_km, 2),
+                    "investment_eur": info.investment,
+                    "explicit": info.explicit,
+                    "built": (tail, head, mode) in used,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -17,3 +17,5 @@ if [ ! -f "$stamp" ]; then
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
+# The web page's libraries (npm registry, pinned by web/package-lock.json).
+bash scripts/web.sh
