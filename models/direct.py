@@ -678,8 +678,9 @@ class _Assembly:
 
         value            = sum value_d v[d,t]
         disposal_avoided = sum disposal_cost_s u[s,t] - sum lostcost_k loss_ak x[a,k,t]
+                           - sum lostcost_k loss_g stock[g,t]
         co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
-                           - sum lostco2_k loss_ak x[a,k,t]
+                           - sum lostco2_k loss_ak x[a,k,t] - sum lostco2_k loss_g stock[g,t]
                            - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
         transport_cost   = sum varcost_ak x[a,k,t] + sum cost_g stock[g,t]
         conversion_cost  = sum varcost_c z[c,t]
@@ -709,6 +710,12 @@ class _Assembly:
         co2[self.z_cols] = -column([c.co2 for c in p.converters])
         parts["transport_cost"][self.x_cols] = column(_per_pair(p.arcs, "variable_cost", 0.0, AK))
         parts["transport_cost"][self.stock_cols] = column([p.storages[g].cost for g in self.stored])
+        # a store's loss from one slice to the next is disposed of too
+        held = [p.storages[g] for g in self.stored]
+        stock_cost = [st.loss * charge.cost[st.commodity] for st in held]
+        stock_co2 = [st.loss * charge.co2[st.commodity] for st in held]
+        parts["disposal_avoided"][self.stock_cols] = -column(stock_cost)
+        co2[self.stock_cols] = -column(stock_co2)
         parts["conversion_cost"][self.z_cols] = column([c.variable_cost for c in p.converters])
         fixed = parts["fixed_cost"]
         fixed[self.y_col[self.y_arc]] = [p.arcs[a].fixed_cost for a in self.y_arc.tolist()]
@@ -889,9 +896,7 @@ class DirectBackend:
         T, cols = model.slices, model.columns
         sizes = dict(zip(model.k_arc.tolist(), solution[cols["k"]].tolist(), strict=True))
         stock = solution[cols["stock"]].reshape(len(model.stored), T)
-        stocks = {
-            (g, t): float(stock[i, t]) for i, g in enumerate(model.stored) for t in range(T)
-        }
+        stocks = {(g, t): float(stock[i, t]) for i, g in enumerate(model.stored) for t in range(T)}
         tables = build_tables(
             p, clean.x, clean.y, clean.u, clean.v, clean.z, clean.w, sizes=sizes, stocks=stocks
         )

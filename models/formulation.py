@@ -512,8 +512,9 @@ class Formulation:
 
         value            = sum value_d v[d,t]
         disposal_avoided = sum disposal_cost_s u[s,t] - sum lostcost_k loss_ak x[a,k,t]
+                           - sum lostcost_k loss_g stock[g,t]
         co2_avoided      = sum co2_d v[d,t] + sum disposal_co2_s u[s,t]
-                           - sum lostco2_k loss_ak x[a,k,t]
+                           - sum lostco2_k loss_ak x[a,k,t] - sum lostco2_k loss_g stock[g,t]
                            - sum co2_ak x[a,k,t] - sum co2_c z[c,t]
         transport_cost   = sum varcost_ak x[a,k,t] + sum cost_g stock[g,t]
         conversion_cost  = sum varcost_c z[c,t]
@@ -528,6 +529,8 @@ class Formulation:
         """
         m, p, ix = self.model, self.problem, self.index
         lost_cost, lost_co2 = self.loss_charge.cost, self.loss_charge.co2
+        # a store loses loss_g of its stock from one slice to the next: disposed of, like a link's
+        stock_loss = {g: p.storages[g].loss for g in self.stored}
         u_keys = list(m.u.keys())
         v_keys = list(m.v.keys())
         x_keys = list(m.x.keys())
@@ -545,6 +548,10 @@ class Formulation:
             - sum(
                 lost_cost[k] * p.arcs[a].loss[k] * m.x[a, k, t] for a, k, t in lossy if lost_cost[k]
             )
+            - sum(
+                stock_loss[g] * lost_cost[p.storages[g].commodity] * m.stock[g, t]
+                for g, t in m.stock
+            )
         )
         m.co2_avoided = pyo.Expression(
             expr=sum(p.demands[d].co2 * m.v[d, t] for d, t in v_keys if p.demands[d].co2)
@@ -555,6 +562,10 @@ class Formulation:
             )
             - sum(
                 lost_co2[k] * p.arcs[a].loss[k] * m.x[a, k, t] for a, k, t in lossy if lost_co2[k]
+            )
+            - sum(
+                stock_loss[g] * lost_co2[p.storages[g].commodity] * m.stock[g, t]
+                for g, t in m.stock
             )
             - sum(p.arcs[a].co2[k] * m.x[a, k, t] for a, k, t in x_keys if p.arcs[a].co2.get(k))
             - sum(p.converters[c].co2 * m.z[c, t] for c, t in z_keys if p.converters[c].co2)

@@ -150,13 +150,16 @@ class Result:
         carbon_price = self.totals.get("carbon_price", 0.0)
         value = float(self.balances["delivery_value"].sum())
         # A unit lost on an arc gives back the disposal credit it earned when it was used.
-        disposal = float(self.balances["disposal_avoided"].sum()) - _sum(
-            self.flows, "lost_disposal_cost"
+        disposal = (
+            float(self.balances["disposal_avoided"].sum())
+            - _sum(self.flows, "lost_disposal_cost")
+            - _sum(self.stocks, "lost_disposal_cost")
         )
         co2 = (
             float(self.balances["co2_avoided"].sum())
             - float(self.flows["co2"].sum())
             - _sum(self.flows, "lost_co2")
+            - _sum(self.stocks, "lost_co2")
             - float(self.converters["co2"].sum() if len(self.converters) else 0.0)
         )
         transport = float(self.flows["cost"].sum())

@@ -49,8 +49,19 @@ CONVERTER_COLUMNS = [
     "fixed_cost",
     "built",
 ]
-STOCK_COLUMNS = ["storage", "node", "commodity", "slice", "stock", "lost", "cost"]
-"""A storage's stock at the end of a slice, the part of it lost by the next, its cost."""
+STOCK_COLUMNS = [
+    "storage",
+    "node",
+    "commodity",
+    "slice",
+    "stock",
+    "lost",
+    "lost_disposal_cost",
+    "lost_co2",
+    "cost",
+]
+"""A storage's stock at the end of a slice, the part of it lost by the next (and the disposal
+credit that loss gives back, :mod:`models.losses`), its holding cost."""
 BALANCE_COLUMNS = [
     "node",
     "commodity",
@@ -62,6 +73,7 @@ BALANCE_COLUMNS = [
     "sent",
     "delivered",
     "internal_reuse",
+    "from_storage",
     "converted_in",
     "converted_out",
     "delivery_value",
@@ -210,20 +222,17 @@ def build_tables(
         for (n, k, t), q in table.items():
             if q > EPS:
                 row(n, k, t)[column] = q
+    T = len(slices)
+    for (g, t), q in (stocks or {}).items():
+        st = problem.storages[g]
+        # what the store gives back in t (kept from t-1) less what it holds at the end of t
+        r = row(st.node, st.commodity, t)
+        r["from_storage"] += (1.0 - st.loss) * (stocks or {}).get((g, (t - 1) % T), 0.0) - q
     for r in balance.values():
         r["value_gained"] = r["delivery_value"] + r["disposal_avoided"]
         r["internal_reuse"] = _internal_reuse(r)
-
     held = [
-        {
-            "storage": problem.storages[g].name,
-            "node": problem.storages[g].node,
-            "commodity": problem.storages[g].commodity,
-            "slice": slices[t],
-            "stock": q,
-            "lost": q * problem.storages[g].loss,
-            "cost": q * problem.storages[g].cost,
-        }
+        _stock_row(problem, slices[t], g, q, charge)
         for (g, t), q in sorted((stocks or {}).items())
         if q > EPS
     ]
@@ -239,11 +248,28 @@ def build_tables(
     }
 
 
+def _stock_row(problem: Problem, slice_name: str, g: int, q: float, charge: Any) -> dict[str, Any]:
+    """A row of the ``stocks`` table: what store ``g`` holds at the end of a slice."""
+    st = problem.storages[g]
+    lost = q * st.loss
+    return {
+        "storage": st.name,
+        "node": st.node,
+        "commodity": st.commodity,
+        "slice": slice_name,
+        "stock": q,
+        "lost": lost,
+        "lost_disposal_cost": lost * charge.cost[st.commodity],
+        "lost_co2": lost * charge.co2[st.commodity],
+        "cost": q * st.cost,
+    }
+
+
 def _internal_reuse(row: dict[str, Any]) -> float:
-    """What a node delivered to itself: its delivery beyond what arrived or was converted.
+    """What a node delivered to itself: beyond what arrived, was converted or left its stores.
 
     Zero under the ``no_internal_reuse`` family; it shows the units no flow row explains,
     should a model be built without it.  Differences within the solver's tolerance are noise.
     """
-    excess = row["delivered"] - row["received"] - row["converted_out"]
+    excess = row["delivered"] - row["received"] - row["converted_out"] - row["from_storage"]
     return excess if excess > 1e-6 * max(1.0, row["delivered"]) else 0.0

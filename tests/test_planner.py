@@ -441,6 +441,33 @@ def test_store_moves_summer_heat_to_winter_when_it_pays(backend: str) -> None:
     assert without(heat_store(10.0), "seasonal_storage", backend) == pytest.approx(0.0)
 
 
+def co2_store_sink() -> Problem:
+    """An emitter with 100 t of CO2 a season (disposal 10 EUR/t, 1 t CO2/t) and a store at its
+    own site that loses half its stock from one season to the next, and no taker at all.
+
+    Were what a store loses not charged, storing would "use" the supply: filling the store
+    (100 t held, 50 t lost and 50 t topped up each season) would credit 50 t of avoided
+    disposal and CO2 a season, 2 x 50 x (10 + 75) = 8500 EUR, for nothing.  Lost units are
+    disposed of: the optimum stores nothing and avoids nothing.
+    """
+    return Problem(
+        nodes=("E",),
+        commodities=("co2",),
+        slices=(TimeSlice("winter", 0.5), TimeSlice("summer", 0.5)),
+        supplies=(Supply("E", "co2", (100.0, 100.0), disposal_cost=10.0, disposal_co2=1.0),),
+        storages=(Storage("tank", "E", "co2", capacity=100.0, loss=0.5, cost=0.0),),
+        carbon_price=75.0,
+    )
+
+
+def test_what_a_store_loses_is_disposed_of_not_avoided(backend: str) -> None:
+    for objective in (Objective.VALORISATION, Objective.CO2):
+        r = run(co2_store_sink(), backend, objective)
+        assert r.objective == pytest.approx(0.0, abs=1e-6)
+        assert r.totals["co2_avoided"] == pytest.approx(0.0, abs=1e-6)
+        assert r.recomputed_objective() == pytest.approx(r.objective, abs=1e-6)
+
+
 def test_store_that_does_not_pay_stays_empty(backend: str) -> None:
     """At 50 EUR/MWh held, a stored MWh brings 45: nothing is stored."""
     r = run(heat_store(50.0), backend)
