@@ -24,6 +24,7 @@ from api.migrate import upgrade
 from api.pool import Dispatcher, WorkerPool
 from api.problems import PROBLEM_JSON, install
 from api.routes import comparisons, inventories, meta, runs, scenarios
+from api.sandbox import Budget, ParserPool
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +89,24 @@ def start_services(settings: Settings) -> Services:
         settings.worker_max_runs,
     )
     dispatcher = Dispatcher(sessions, background, settings.max_attempts)
+    parsers = ParserPool(settings.parse_workers, parse_budget(settings))
     background.start()
     sync.start()
+    parsers.start()
     dispatcher.start()
-    return Services(settings, engine, sessions, background, sync, dispatcher)
+    return Services(settings, engine, sessions, background, sync, dispatcher, parsers)
+
+
+def parse_budget(settings: Settings) -> Budget:
+    """What reading one submitted document may cost, from the settings."""
+    return Budget(
+        read_seconds=settings.parse_read_seconds,
+        read_seconds_per_mb=settings.parse_read_seconds_per_mb,
+        check_seconds=settings.parse_check_seconds,
+        memory_bytes=settings.parse_memory_mb * 1024 * 1024,
+        max_sites=settings.max_sites,
+        max_links=settings.max_links,
+    )
 
 
 def stop_services(services: Services) -> None:
@@ -99,6 +114,7 @@ def stop_services(services: Services) -> None:
     services.dispatcher.stop()
     services.background.stop(services.settings.shutdown_grace)
     services.sync.stop(services.settings.shutdown_grace)
+    services.parsers.stop()
     services.engine.dispose()
 
 

@@ -37,8 +37,11 @@ __all__ = [
     "Progress",
     "apply_overrides",
     "canonical_json",
+    "check_inventory",
     "compare_reports",
     "counts",
+    "decode_inventory",
+    "inventory_document",
     "inventory_from_json",
     "load_report",
     "optimise",
@@ -47,6 +50,7 @@ __all__ = [
     "render_inventory",
     "report_table",
     "report_xlsx",
+    "text_problems",
 ]
 
 TABLES = ("totals", "flows", "built_links", "site_gains")
@@ -56,6 +60,30 @@ TABLES = ("totals", "flows", "built_links", "site_gains")
 def read_inventory(data: bytes | str | dict, fmt: str) -> Inventory:
     """Parse and check an inventory (``fmt``: json, yaml or xlsx); raises InventoryError."""
     return parse_inventory(data, fmt=fmt)
+
+
+def decode_inventory(data: bytes | str | dict, fmt: str) -> Inventory:
+    """Decode an inventory and check its schema, not yet its meaning; raises InventoryError."""
+    return parse_inventory(data, fmt=fmt, validate=False)
+
+
+def check_inventory(inv: Inventory) -> None:
+    """Check the meaning of a decoded inventory (units, references...); raises InventoryError."""
+    issues = validate_inventory(inv)
+    if issues:
+        raise InventoryError(issues)
+
+
+def inventory_document(inv: Inventory) -> dict[str, Any]:
+    """An inventory as a plain JSON-ready mapping."""
+    return _as_dict(inv)
+
+
+def text_problems(document: Any) -> list[InventoryIssue]:
+    """Texts of a document that cannot be stored (control characters), by field path."""
+    from api.text import control_characters
+
+    return [InventoryIssue(loc, msg) for loc, msg in control_characters(document)]
 
 
 def inventory_from_json(text: str) -> Inventory:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api import domain
+from api import domain, sandbox
 from api.config import Settings
 from api.db import (
     ComparisonRow,
@@ -28,6 +28,7 @@ from api.db import (
 )
 from api.keys import Principal
 from api.problems import ApiProblem, FieldError
+from api.sandbox import ParserPool
 from api.schemas import (
     ComparisonPublic,
     InventoryPublic,
@@ -84,31 +85,69 @@ def check_limits(inv: Any, settings: Settings) -> tuple[int, int]:
 
 def inventory_error(exc: domain.InventoryError) -> ApiProblem:
     """An inventory error as a 422 with one entry per problem and its field path."""
-    errors = [FieldError(path=i.path(), message=i.msg) for i in exc.issues]
+    return _document_problems([(i.path(), i.msg) for i in exc.issues], "inventory")
+
+
+def _document_problems(issues: list[tuple[str, str]], what: str) -> ApiProblem:
+    errors = [FieldError(path=path, message=message) for path, message in issues]
     count = len(errors)
     return ApiProblem(
         422,
-        f"{count} problem{'s' if count != 1 else ''} in the inventory",
-        kind="invalid-inventory",
+        f"{count} problem{'s' if count != 1 else ''} in the {what}",
+        kind="invalid-inventory" if what == "inventory" else "invalid-scenario",
         errors=errors,
     )
 
 
-def read_inventory(data: bytes | str | dict, fmt: str, settings: Settings) -> Any:
-    """Parse and check a submitted inventory: 422 with field paths on any problem."""
+def _read_in_parser(
+    parsers: ParserPool, task: str, data: bytes, fmt: str, settings: Settings
+) -> Any:
+    """A document read by a parser process, or the problem answer that says why not."""
+    what = "inventory" if task == sandbox.INVENTORY else "scenario"
     try:
-        inv = domain.read_inventory(data, fmt)
-    except domain.InventoryError as exc:
-        raise inventory_error(exc) from None
-    except Exception as exc:  # an unreadable document is the client's error, not ours
+        return parsers.read(task, data, fmt)
+    except sandbox.DocumentProblems as exc:
+        raise _document_problems(exc.issues, what) from None
+    except sandbox.DocumentTooComplex as exc:
+        budget = parsers.budget.read_budget(len(data))
         raise ApiProblem(
-            422,
-            f"the {fmt} document cannot be read as an inventory: {exc}",
-            kind="invalid-inventory",
+            413,
+            f"the {fmt} document is too large or too complex to read within {budget:.0f} s "
+            f"and {settings.parse_memory_mb} MB ({exc})",
+            kind="too-complex",
             errors=[FieldError(path="(document)", message=str(exc))],
         ) from None
+    except sandbox.ParsersBusy:
+        raise ApiProblem(
+            503,
+            f"every document reader is busy; retry in {settings.retry_after} s",
+            kind="readers-busy",
+            headers={"Retry-After": str(settings.retry_after)},
+        ) from None
+    except sandbox.Unreadable as exc:  # an unreadable document is the client's error, not ours
+        raise ApiProblem(
+            422,
+            f"the {fmt} document cannot be read as an {what}: {exc}",
+            kind=f"invalid-{what}",
+            errors=[FieldError(path="(document)", message=str(exc))],
+        ) from None
+
+
+def read_inventory(parsers: ParserPool, data: bytes, fmt: str, settings: Settings) -> Any:
+    """Read and check a submitted inventory in a parser process.
+
+    Answers 422 with field paths on any problem, 413 if it cannot be read within the budget.
+    """
+    content = _read_in_parser(parsers, sandbox.INVENTORY, data, fmt, settings)
+    inv = domain.inventory_from_json(content)
     check_limits(inv, settings)
     return inv
+
+
+def read_scenario(parsers: ParserPool, data: bytes, fmt: str, settings: Settings) -> dict[str, Any]:
+    """Read a submitted scenario file in a parser process (its ``base`` left out)."""
+    scenario: dict[str, Any] = _read_in_parser(parsers, sandbox.SCENARIO, data, fmt, settings)
+    return scenario
 
 
 # -- inventories ---------------------------------------------------------------------------

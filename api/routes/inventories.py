@@ -16,13 +16,14 @@ from fastapi import (
     UploadFile,
     status,
 )
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import domain, store
 from api.config import Settings
 from api.db import InventoryRow, InventoryVersionRow
-from api.deps import PrincipalDep, SessionDep, SettingsDep, WriterDep
+from api.deps import ParsersDep, PrincipalDep, SessionDep, SettingsDep, WriterDep
 from api.examples import INVENTORY_EXAMPLE, INVENTORY_YAML_EXAMPLE, PATCH_EXAMPLE
 from api.keys import Principal
 from api.problems import ApiProblem, responses
@@ -109,6 +110,7 @@ async def create_inventory(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     name: Annotated[
         str | None,
         Query(min_length=1, max_length=200, description="Name (default: the territory's name)."),
@@ -116,7 +118,7 @@ async def create_inventory(
 ) -> InventoryPublic:
     """Store an inventory as version 1 of a new inventory; answers its id and ETag."""
     data, fmt = await _read_body(request)
-    inv = store.read_inventory(data, fmt, settings)
+    inv = await run_in_threadpool(store.read_inventory, parsers, data, fmt, settings)
     row = store.create_inventory(session, who, name or inv.territory.name, inv, fmt, settings)
     return _created(response, row, store.inventory_public(session, row))
 
@@ -133,12 +135,13 @@ def upload_inventory(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     file: Annotated[UploadFile, File(description="The workbook (.xlsx) of `symbiose template`.")],
     name: Annotated[str | None, Form(max_length=200, description="Name of the inventory.")] = None,
 ) -> InventoryPublic:
     """Store a spreadsheet (the project's template) as version 1 of a new inventory."""
     data = file.file.read()
-    inv = store.read_inventory(data, "xlsx", settings)
+    inv = store.read_inventory(parsers, data, "xlsx", settings)
     row = store.create_inventory(session, who, name or inv.territory.name, inv, "xlsx", settings)
     return _created(response, row, store.inventory_public(session, row))
 
@@ -210,12 +213,13 @@ async def replace_inventory(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     if_match: IF_MATCH = None,
 ) -> InventoryPublic:
     """Store a whole new content as the next version; If-Match must be the latest ETag."""
     row, current = _latest_if_match(session, who, inventory_id, if_match)
     data, fmt = await _read_body(request)
-    inv = store.read_inventory(data, fmt, settings)
+    inv = await run_in_threadpool(store.read_inventory, parsers, data, fmt, settings)
     return _store_next(session, who, row, current, inv, fmt, "replace", settings, response)
 
 
@@ -231,12 +235,13 @@ def replace_inventory_upload(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     file: Annotated[UploadFile, File(description="The workbook (.xlsx) of `symbiose template`.")],
     if_match: IF_MATCH = None,
 ) -> InventoryPublic:
     """Store a filled-in template as the next version; If-Match must be the latest ETag."""
     row, current = _latest_if_match(session, who, inventory_id, if_match)
-    inv = store.read_inventory(file.file.read(), "xlsx", settings)
+    inv = store.read_inventory(parsers, file.file.read(), "xlsx", settings)
     return _store_next(session, who, row, current, inv, "xlsx", "replace", settings, response)
 
 

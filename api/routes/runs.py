@@ -53,15 +53,16 @@ def _time_limit(asked: float | None, most: float, why: str) -> float:
 def _target(
     session: Session,
     who: Principal,
-    settings: Settings,
+    services: Services,
     inventory_id: str | None,
     version: int | None,
     scenario_id: str | None,
     inline: dict[str, Any] | None = None,
 ) -> tuple[str, int, dict[str, Any]]:
     """The inventory JSON a run optimises, its site count and the run's reference fields."""
-    if inline is not None:
-        inv = store.read_inventory(inline, "json", settings)
+    if inline is not None:  # read like any submitted document, in a parser process
+        data = json.dumps(inline).encode()
+        inv = store.read_inventory(services.parsers, data, "json", services.settings)
         return domain.canonical_json(inv), domain.counts(inv)[0], {}
     if scenario_id is not None:
         scenario = store.get_scenario(session, who, scenario_id)
@@ -103,7 +104,7 @@ def create_run(
     settings = services.settings
     time_limit = _time_limit(body.time_limit, settings.max_solve_seconds, "service maximum")
     content, _, refs = _target(
-        session, who, settings, body.inventory_id, body.version, body.scenario_id
+        session, who, services, body.inventory_id, body.version, body.scenario_id
     )
     if services.dispatcher.queued() >= settings.queue_size:
         raise _queue_full(settings, "run")
@@ -284,7 +285,7 @@ def _start_sync(services: Services, who: Principal, body: OptimiseCreate) -> Run
         content, sites, refs = _target(
             session,
             who,
-            settings,
+            services,
             body.inventory_id,
             body.version,
             body.scenario_id,

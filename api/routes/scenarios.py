@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api import domain, store
 from api.db import ScenarioRow
-from api.deps import PrincipalDep, SessionDep, SettingsDep, WriterDep
+from api.deps import ParsersDep, PrincipalDep, SessionDep, SettingsDep, WriterDep
 from api.examples import SCENARIO_EXAMPLE, SCENARIO_FILE_EXAMPLE
 from api.problems import ApiProblem, responses
 from api.schemas import ScenarioCreate, ScenarioPublic
@@ -114,6 +114,7 @@ async def create_scenario_from_file(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     inventory_id: Annotated[
         str, Query(min_length=1, max_length=64, description="The base inventory.")
     ],
@@ -132,11 +133,7 @@ async def create_scenario_from_file(
             415, f"send the scenario as application/yaml or application/json, not {media!r}"
         )
     body = await request.body()
-    try:
-        scenario = domain.read_overrides(body, fmt)
-    except domain.InventoryError as exc:
-        raise store.inventory_error(exc) from None
-    overrides = scenario.model_dump(mode="json", exclude={"base"})
+    overrides = await run_in_threadpool(store.read_scenario, parsers, body, fmt, settings)
     return await run_in_threadpool(
         _store, session, who, settings, inventory_id, version, overrides, response
     )
