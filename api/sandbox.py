@@ -221,7 +221,7 @@ class _Parser:
 class ParserPool:
     """``size`` parser processes; :meth:`read` is blocking and thread-safe."""
 
-    def __init__(self, size: int, budget: Budget, wait: float = 30.0) -> None:
+    def __init__(self, size: int, budget: Budget, wait: float = 60.0) -> None:
         self.size = size
         self.budget = budget
         self.wait = wait
@@ -259,16 +259,34 @@ class ParserPool:
     def _spawn_loop(self) -> None:
         while self._wanted.get() and not self._closed:
             self._count += 1
-            for attempt in range(3):
-                try:
-                    parser = _Parser(f"symbiose-parser-{self._count}", self.budget)
-                    parser.wait_ready(120.0)
-                except Exception:
-                    log.exception("a parser process could not start (attempt %d)", attempt + 1)
-                    time.sleep(1.0)
-                    continue
-                self._give_back(parser)
-                break
+            try:
+                parser = _Parser(f"symbiose-parser-{self._count}", self.budget)
+            except Exception:
+                log.exception("a parser process could not be started; trying again")
+                time.sleep(1.0)
+                self._replace()
+                continue
+            # Its imports take seconds: wait for them elsewhere, so the parsers start together.
+            threading.Thread(target=self._when_ready, args=(parser,), daemon=True).start()
+
+    def _when_ready(self, parser: _Parser) -> None:
+        try:
+            parser.wait_ready(300.0)
+        except Exception:
+            if not self._closed:  # (when the pool stops, starting parsers are killed with it)
+                log.exception("a parser process died while starting; trying again")
+                self._replace()
+            return
+        self._give_back(parser)
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Block until at least one parser is idle (or ``timeout`` passed); True if one is."""
+        deadline = time.monotonic() + timeout
+        while self._idle.empty():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def _give_back(self, parser: _Parser) -> None:
         if self._closed:

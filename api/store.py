@@ -37,6 +37,7 @@ from api.schemas import (
     RunState,
     ScenarioPublic,
 )
+from api.text import control_problem
 
 
 def not_found(kind: str, ident: Any) -> ApiProblem:
@@ -45,7 +46,13 @@ def not_found(kind: str, ident: Any) -> ApiProblem:
 
 
 def _owned(session: Session, who: Principal, model: Any, kind: str, ident: str) -> Any:
-    """The caller's object of ``model`` with id ``ident``, or 404 (also for other territories)."""
+    """The caller's object of ``model`` with id ``ident``, or 404 (also for other territories).
+
+    An id no object can have (too long, or with a control character, which PostgreSQL would
+    refuse to even compare) is simply not found.
+    """
+    if len(ident) > 64 or control_problem(ident) is not None:
+        raise not_found(kind, ident)
     row = session.get(model, ident)
     if row is None or row.territory_id != who.territory:
         raise not_found(kind, ident)

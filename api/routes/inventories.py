@@ -10,6 +10,7 @@ from fastapi import (
     File,
     Form,
     Header,
+    Path,
     Query,
     Request,
     Response,
@@ -27,7 +28,8 @@ from api.deps import ParsersDep, PrincipalDep, SessionDep, SettingsDep, WriterDe
 from api.examples import INVENTORY_EXAMPLE, INVENTORY_YAML_EXAMPLE, PATCH_EXAMPLE
 from api.keys import Principal
 from api.problems import ApiProblem, responses
-from api.schemas import InventoryPatch, InventoryPublic
+from api.schemas import MAX_INT, InventoryPatch, InventoryPublic
+from api.text import NO_CONTROL_PATTERN
 
 router = APIRouter(prefix="/v1/inventories", tags=["inventories"])
 
@@ -113,7 +115,12 @@ async def create_inventory(
     parsers: ParsersDep,
     name: Annotated[
         str | None,
-        Query(min_length=1, max_length=200, description="Name (default: the territory's name)."),
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=NO_CONTROL_PATTERN,
+            description="Name (default: the territory's name).",
+        ),
     ] = None,
 ) -> InventoryPublic:
     """Store an inventory as version 1 of a new inventory; answers its id and ETag."""
@@ -137,7 +144,10 @@ def upload_inventory(
     settings: SettingsDep,
     parsers: ParsersDep,
     file: Annotated[UploadFile, File(description="The workbook (.xlsx) of `symbiose template`.")],
-    name: Annotated[str | None, Form(max_length=200, description="Name of the inventory.")] = None,
+    name: Annotated[
+        str | None,
+        Form(max_length=200, pattern=NO_CONTROL_PATTERN, description="Name of the inventory."),
+    ] = None,
 ) -> InventoryPublic:
     """Store a spreadsheet (the project's template) as version 1 of a new inventory."""
     data = file.file.read()
@@ -186,7 +196,7 @@ def get_inventory(
 )
 def get_version(
     inventory_id: str,
-    version: int,
+    version: Annotated[int, Path(ge=1, le=MAX_INT, description="Version number, from 1.")],
     who: PrincipalDep,
     session: SessionDep,
     format: Annotated[

@@ -13,7 +13,8 @@ from api.db import ScenarioRow
 from api.deps import ParsersDep, PrincipalDep, SessionDep, SettingsDep, WriterDep
 from api.examples import SCENARIO_EXAMPLE, SCENARIO_FILE_EXAMPLE
 from api.problems import ApiProblem, responses
-from api.schemas import ScenarioCreate, ScenarioPublic
+from api.schemas import MAX_INT, ScenarioCreate, ScenarioPublic
+from api.text import NO_CONTROL_PATTERN
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
 
@@ -119,7 +120,8 @@ async def create_scenario_from_file(
         str, Query(min_length=1, max_length=64, description="The base inventory.")
     ],
     version: Annotated[
-        int | None, Query(ge=1, description="The base version (default: latest).")
+        int | None,
+        Query(ge=1, le=MAX_INT, description="The base version (default: latest)."),
     ] = None,
 ) -> ScenarioPublic:
     """Store a scenario file (e.g. ``datasets/dunkerque/scenarios/carbon-150.yaml``) as is."""
@@ -144,7 +146,12 @@ def list_scenarios(
     who: PrincipalDep,
     session: SessionDep,
     inventory_id: Annotated[
-        str | None, Query(description="Only the scenarios of this inventory.")
+        str | None,
+        Query(
+            max_length=64,
+            pattern=NO_CONTROL_PATTERN,
+            description="Only the scenarios of this inventory.",
+        ),
     ] = None,
 ) -> list[ScenarioPublic]:
     """Every scenario of the caller's territory, newest first."""
