@@ -37,6 +37,26 @@ def _queue_full(settings: Settings, what: str) -> ApiProblem:
     )
 
 
+def _check_quota(services: Services, territory: str) -> None:
+    """429 when the territory holds its share of the run queue, 503 when the queue is full.
+
+    Each territory may have ``per_territory_queue`` runs queued or running, so one territory
+    filling the queue cannot turn another territory's first run away.
+    """
+    settings = services.settings
+    held = services.dispatcher.territory_load(territory)
+    if held >= settings.per_territory_queue:
+        raise ApiProblem(
+            429,
+            f"your territory already has {held} runs queued or running (at most "
+            f"{settings.per_territory_queue}); retry in {settings.retry_after} s",
+            kind="territory-quota",
+            headers={"Retry-After": str(settings.retry_after)},
+        )
+    if services.dispatcher.queued() >= settings.queue_size:
+        raise _queue_full(settings, "run")
+
+
 def _time_limit(asked: float | None, most: float, why: str) -> float:
     if asked is None:
         return most
@@ -84,7 +104,7 @@ def _target(
     "/v1/runs",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Start an optimisation run",
-    responses=responses(401, 403, 404, 413, 422, 503),
+    responses=responses(401, 403, 404, 413, 422, 429, 503),
     tags=["runs"],
 )
 def create_run(
@@ -99,15 +119,15 @@ def create_run(
 ) -> RunPublic:
     """Queue a run of an inventory version or a scenario; answers 202 with the run to follow.
 
-    A full queue answers 503 with Retry-After.
+    A territory holding its share of the queue answers 429, a full queue 503, both with
+    Retry-After.
     """
     settings = services.settings
     time_limit = _time_limit(body.time_limit, settings.max_solve_seconds, "service maximum")
     content, _, refs = _target(
         session, who, services, body.inventory_id, body.version, body.scenario_id
     )
-    if services.dispatcher.queued() >= settings.queue_size:
-        raise _queue_full(settings, "run")
+    _check_quota(services, who.territory)
     row = store.add_run(
         session,
         who.territory,
