@@ -23,7 +23,7 @@ from api.deps import Services
 from api.migrate import upgrade
 from api.pool import Dispatcher, WorkerPool
 from api.problems import PROBLEM_JSON, install
-from api.routes import comparisons, inventories, meta, runs, scenarios
+from api.routes import comparisons, docs, inventories, meta, runs, scenarios
 from api.sandbox import Budget, ParserPool
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by api.routes.docs, with local assets
+        redoc_url=None,
     )
     install(app)
+    docs.install(app)
     for module in (meta, inventories, scenarios, runs, comparisons):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

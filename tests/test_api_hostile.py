@@ -140,3 +140,18 @@ def test_workbook_bombs_are_refused_as_too_complex(live: Live, keys: Keys) -> No
         )
         assert r.status_code in (413, 422), r.text
         assert r.headers["content-type"].startswith(PROBLEM)
+
+
+def test_the_docs_load_every_asset_from_the_service_itself(live: Live) -> None:
+    import re
+
+    c = live.client
+    for page in ("/docs", "/redoc"):
+        html = c.get(page).text
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", html, re.I), html
+        assets = re.findall(r'(?:src|href)="(/docs/assets/[^"]+)"', html)
+        assert len(assets) >= 2 if page == "/docs" else len(assets) >= 1, html
+        for url in assets:
+            r = c.get(url)
+            assert r.status_code == 200 and len(r.content) > 1000, url
+    assert c.get("/docs/oauth2-redirect").status_code == 200
