@@ -198,5 +198,28 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for name, definition in inventory.pop("$defs", {}).items():
         components.setdefault(name, definition)
     components["Inventory"] = inventory
+    _declare_what_is_enforced(schema)
     app.openapi_schema = schema
     return schema
+
+
+def _declare_what_is_enforced(schema: dict[str, Any]) -> None:
+    """Make the document say what the routes enforce, so that a generated client works.
+
+    ``If-Match`` is optional in the code only so that its absence answers 428 (not a generic
+    422); to a client it is required on every PUT and PATCH.  Request validation errors are
+    problem details, not FastAPI's default ``HTTPValidationError``.
+    """
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in ("put", "patch"):
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+                        parameter["required"] = True
+            invalid = operation.get("responses", {}).get("422")
+            if invalid is not None:
+                invalid["content"] = problem
+                invalid["description"] = "Invalid content (the problems with their field paths)"
+    schema["components"]["schemas"].pop("HTTPValidationError", None)
+    schema["components"]["schemas"].pop("ValidationError", None)

@@ -104,7 +104,7 @@ def _created(response: Response, row: InventoryRow, public: InventoryPublic) -> 
     status_code=status.HTTP_201_CREATED,
     summary="Submit a new inventory (JSON or YAML)",
     openapi_extra=INVENTORY_BODY,
-    responses=responses(401, 403, 413, 415, 422),
+    responses=responses(401, 403, 413, 415, 422, 503),
 )
 async def create_inventory(
     request: Request,
@@ -135,7 +135,7 @@ async def create_inventory(
     status_code=status.HTTP_201_CREATED,
     summary="Submit a new inventory as a filled-in spreadsheet template",
     openapi_extra=_UPLOAD_EXAMPLE,
-    responses=responses(401, 403, 413, 422),
+    responses=responses(401, 403, 413, 422, 503),
 )
 def upload_inventory(
     response: Response,
@@ -214,7 +214,7 @@ def get_version(
     "/{inventory_id}",
     summary="Replace an inventory (a new version)",
     openapi_extra=INVENTORY_BODY,
-    responses=responses(401, 403, 404, 412, 413, 415, 422, 428),
+    responses=responses(401, 403, 404, 412, 413, 415, 422, 428, 503),
 )
 async def replace_inventory(
     inventory_id: str,
@@ -237,7 +237,7 @@ async def replace_inventory(
     "/{inventory_id}/upload",
     summary="Replace an inventory by a spreadsheet (a new version)",
     openapi_extra=_UPLOAD_EXAMPLE,
-    responses=responses(401, 403, 404, 412, 413, 422, 428),
+    responses=responses(401, 403, 404, 412, 413, 422, 428, 503),
 )
 def replace_inventory_upload(
     inventory_id: str,

@@ -107,7 +107,7 @@ def _store(
             },
         }
     },
-    responses=responses(401, 403, 404, 413, 415, 422),
+    responses=responses(401, 403, 404, 413, 415, 422, 503),
 )
 async def create_scenario_from_file(
     request: Request,
