@@ -97,8 +97,6 @@ def start_services(settings: Settings) -> Services:
     sync.start()
     parsers.start()
     dispatcher.start()
-    if not parsers.wait_ready(120.0):  # documents wait for them: say why, but serve anyway
-        log.warning("no document parser process is ready yet; submissions will wait for one")
     return Services(settings, engine, sessions, background, sync, dispatcher, parsers)
 
 

@@ -221,13 +221,15 @@ class _Parser:
 class ParserPool:
     """``size`` parser processes; :meth:`read` is blocking and thread-safe."""
 
-    def __init__(self, size: int, budget: Budget, wait: float = 60.0) -> None:
+    def __init__(self, size: int, budget: Budget, wait: float = 90.0) -> None:
         self.size = size
         self.budget = budget
         self.wait = wait
         self._idle: queue.Queue[_Parser] = queue.Queue()
         self._wanted: queue.Queue[bool] = queue.Queue()
         self._count = 0
+        self._busy = 0
+        self._lock = threading.Lock()
         self._closed = False
         # Linux kills a child when the *thread* that started it ends (PR_SET_PDEATHSIG), so
         # every parser is started by this one long-lived thread.
@@ -279,15 +281,6 @@ class ParserPool:
             return
         self._give_back(parser)
 
-    def wait_ready(self, timeout: float) -> bool:
-        """Block until at least one parser is idle (or ``timeout`` passed); True if one is."""
-        deadline = time.monotonic() + timeout
-        while self._idle.empty():
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-        return True
-
     def _give_back(self, parser: _Parser) -> None:
         if self._closed:
             parser.close()
@@ -307,12 +300,17 @@ class ParserPool:
             parser = self._idle.get(timeout=self.wait)
         except queue.Empty:
             raise ParsersBusy(f"no parser free within {self.wait:g} s") from None
+        with self._lock:
+            self._busy += 1
         try:
             kind, payload = parser.ask((task, data, fmt), self.budget)
         except BaseException:  # too slow, died, or the caller was interrupted: start afresh
             parser.kill()
             self._replace()
             raise
+        finally:
+            with self._lock:
+                self._busy -= 1
         if kind == "too-complex":  # it raised MemoryError: its heap may be fragmented for good
             parser.kill()
             self._replace()
@@ -327,3 +325,7 @@ class ParserPool:
     def pids(self) -> list[int]:
         """Process ids of the idle parsers (for tests and health)."""
         return [p.process.pid for p in list(self._idle.queue)]
+
+    def stats(self) -> dict[str, int]:
+        """Size, documents being read, and idle processes ready to read."""
+        return {"size": self.size, "busy": self._busy, "processes": self._idle.qsize()}

@@ -273,4 +273,6 @@ class Health(BaseModel):
     """Liveness and the state of the worker pools."""
 
     status: Literal["ok"]
-    workers: dict[str, dict[str, int]] = Field(description="Per pool: size, busy, processes.")
+    workers: dict[str, dict[str, int]] = Field(
+        description="Per pool (background, sync, parsers): size, busy, processes."
+    )
