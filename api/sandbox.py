@@ -32,6 +32,8 @@ INVENTORY = "inventory"
 """Task: an inventory document (json, yaml, xlsx) → its canonical JSON."""
 SCENARIO = "scenario"
 """Task: a scenario file (json, yaml) → the scenario as a dict (without ``base``)."""
+APPLY = "apply"
+"""Task: ``{"base": canonical JSON, "overrides": {...}}`` → the checked result's canonical JSON."""
 
 
 class DocumentTooComplex(Exception):
@@ -117,6 +119,18 @@ def _read_scenario(conn: Connection, data: bytes, fmt: str) -> dict[str, Any]:
     return scenario  # type: ignore[no-any-return]
 
 
+def _apply(conn: Connection, data: bytes) -> str:
+    """Apply overrides to a stored inventory, then check the result (its meaning included)."""
+    import json
+
+    from api import domain
+
+    request = json.loads(data)
+    scenario = domain.read_overrides(request["overrides"])
+    conn.send(("read", None))
+    return domain.canonical_json(domain.apply_overrides(request["base"], scenario))
+
+
 def _answer(conn: Connection, task: str, data: bytes, fmt: str, budget: Budget) -> tuple[str, Any]:
     """What the child sends back: ("ok", result), ("issues", pairs), ("error", text)..."""
     from api import domain
@@ -124,6 +138,8 @@ def _answer(conn: Connection, task: str, data: bytes, fmt: str, budget: Budget) 
     try:
         if task == INVENTORY:
             return "ok", _read_inventory(conn, data, fmt, budget)
+        if task == APPLY:
+            return "ok", _apply(conn, data)
         return "ok", _read_scenario(conn, data, fmt)
     except domain.InventoryError as exc:
         return "issues", [(issue.path(), issue.msg) for issue in exc.issues]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -110,7 +111,7 @@ def _read_in_parser(
     parsers: ParserPool, task: str, data: bytes, fmt: str, settings: Settings
 ) -> Any:
     """A document read by a parser process, or the problem answer that says why not."""
-    what = "inventory" if task == sandbox.INVENTORY else "scenario"
+    what = "scenario" if task == sandbox.SCENARIO else "inventory"
     try:
         return parsers.read(task, data, fmt)
     except sandbox.DocumentProblems as exc:
@@ -132,6 +133,13 @@ def _read_in_parser(
             headers={"Retry-After": str(settings.retry_after)},
         ) from None
     except sandbox.Unreadable as exc:  # an unreadable document is the client's error, not ours
+        if task == sandbox.APPLY:
+            raise ApiProblem(
+                422,
+                f"the overrides cannot be applied: {exc}",
+                kind="invalid-overrides",
+                errors=[FieldError(path="(document)", message=str(exc))],
+            ) from None
         raise ApiProblem(
             422,
             f"the {fmt} document cannot be read as an {what}: {exc}",
@@ -315,7 +323,9 @@ def get_scenario(session: Session, who: Principal, scenario_id: str) -> Scenario
     return row
 
 
-def scenario_inventory(session: Session, row: ScenarioRow) -> Any:
+def scenario_inventory(
+    session: Session, parsers: ParserPool, settings: Settings, row: ScenarioRow
+) -> Any:
     """The inventory a scenario describes (its base version with the overrides applied)."""
     base = session.scalars(
         select(InventoryVersionRow).where(
@@ -323,22 +333,20 @@ def scenario_inventory(session: Session, row: ScenarioRow) -> Any:
             & (InventoryVersionRow.version == row.version)
         )
     ).one()
-    return apply_overrides(base.content, row.overrides, "scenario")
+    return apply_overrides(parsers, settings, base.content, row.overrides)
 
 
-def apply_overrides(base_json: str, overrides: dict[str, Any], what: str) -> Any:
-    """Apply overrides to a stored inventory: 422 with field paths if they do not fit."""
-    try:
-        return domain.apply_overrides(base_json, overrides)
-    except domain.InventoryError as exc:
-        raise inventory_error(exc) from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ApiProblem(
-            422,
-            f"the {what} cannot be applied: {exc}",
-            kind="invalid-overrides",
-            errors=[FieldError(path="(document)", message=str(exc))],
-        ) from None
+def apply_overrides(
+    parsers: ParserPool, settings: Settings, base_json: str, overrides: dict[str, Any]
+) -> Any:
+    """Apply overrides to a stored inventory in a parser process; 422 if they do not fit.
+
+    Checking the result compiles the inventory: seconds of CPU for a large territory, which
+    must not hold the service's event loop (nor its memory).
+    """
+    request = json.dumps({"base": base_json, "overrides": overrides}).encode()
+    content = _read_in_parser(parsers, sandbox.APPLY, request, "json", settings)
+    return domain.inventory_from_json(content)
 
 
 def scenario_public(row: ScenarioRow) -> ScenarioPublic:

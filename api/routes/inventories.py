@@ -274,12 +274,13 @@ def patch_inventory(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     if_match: IF_MATCH = None,
 ) -> InventoryPublic:
     """Apply overrides (scenario format: territory, update, add, remove) as the next version."""
     row, current = _latest_if_match(session, who, inventory_id, if_match)
     overrides = {"name": "patch", **patch.model_dump(exclude_defaults=True)}
-    inv = store.apply_overrides(current.content, overrides, "patch")
+    inv = store.apply_overrides(parsers, settings, current.content, overrides)
     return _store_next(session, who, row, current, inv, "patch", "patch", settings, response)
 
 

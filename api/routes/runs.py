@@ -86,7 +86,7 @@ def _target(
         return domain.canonical_json(inv), domain.counts(inv)[0], {}
     if scenario_id is not None:
         scenario = store.get_scenario(session, who, scenario_id)
-        inv = store.scenario_inventory(session, scenario)
+        inv = store.scenario_inventory(session, services.parsers, services.settings, scenario)
         refs = {
             "scenario_id": scenario.id,
             "inventory_id": scenario.inventory_id,

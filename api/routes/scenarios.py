@@ -38,6 +38,7 @@ def create_scenario(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
 ) -> ScenarioPublic:
     """Store a scenario on an inventory version (the latest when none is given: then pinned).
 
@@ -45,7 +46,7 @@ def create_scenario(
     the field paths of its problems, not discovered when it is optimised.
     """
     return _store(
-        session, who, settings, body.inventory_id, body.version, body.overrides(), response
+        session, who, settings, parsers, body.inventory_id, body.version, body.overrides(), response
     )
 
 
@@ -53,6 +54,7 @@ def _store(
     session: SessionDep,
     who: WriterDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     inventory_id: str,
     version: int | None,
     overrides: dict,
@@ -60,7 +62,7 @@ def _store(
 ) -> ScenarioPublic:
     inv = store.get_inventory(session, who, inventory_id)
     base = store.get_version(session, inv, version)
-    store.check_limits(store.apply_overrides(base.content, overrides, "scenario"), settings)
+    store.check_limits(store.apply_overrides(parsers, settings, base.content, overrides), settings)
     row = ScenarioRow(
         territory_id=who.territory,
         name=overrides["name"],
@@ -137,7 +139,7 @@ async def create_scenario_from_file(
     body = await request.body()
     overrides = await run_in_threadpool(store.read_scenario, parsers, body, fmt, settings)
     return await run_in_threadpool(
-        _store, session, who, settings, inventory_id, version, overrides, response
+        _store, session, who, settings, parsers, inventory_id, version, overrides, response
     )
 
 
@@ -187,10 +189,12 @@ def get_scenario_inventory(
     scenario_id: str,
     who: PrincipalDep,
     session: SessionDep,
+    settings: SettingsDep,
+    parsers: ParsersDep,
     format: Annotated[str, Query(pattern="^(json|yaml)$", description="json or yaml.")] = "json",
 ) -> Response:
     """The inventory that a run of this scenario optimises."""
     row = store.get_scenario(session, who, scenario_id)
-    inv = store.scenario_inventory(session, row)
+    inv = store.scenario_inventory(session, parsers, settings, row)
     body, media = domain.render_inventory(domain.canonical_json(inv), format)
     return Response(body, media_type=media)
