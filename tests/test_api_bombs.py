@@ -38,13 +38,13 @@ def _peak_rss_mb(pid: int) -> float:
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, dict]]:
     svc = Service(tmp_path_factory.mktemp("bombs"))
     secret = svc.key()
-    svc.start()
     headers = {"Authorization": f"Bearer {secret}"}
-    deadline = time.monotonic() + 120
-    while httpx.get(svc.base + "/health").json()["workers"]["parsers"]["processes"] < 1:
-        assert time.monotonic() < deadline, "no parser process started"
-        time.sleep(0.2)
-    try:
+    try:  # (stopped even if it never became ready)
+        svc.start()
+        deadline = time.monotonic() + 120
+        while httpx.get(svc.base + "/health").json()["workers"]["parsers"]["processes"] < 1:
+            assert time.monotonic() < deadline, "no parser process started"
+            time.sleep(0.2)
         yield svc, headers
     finally:
         svc.stop()
