@@ -23,7 +23,8 @@ from api.deps import Services
 from api.migrate import upgrade
 from api.pool import Dispatcher, WorkerPool
 from api.problems import PROBLEM_JSON, install
-from api.routes import comparisons, inventories, meta, runs, scenarios, sweeps
+from api.routes import comparisons, docs, inventories, meta, runs, scenarios, sweeps
+from api.sandbox import Budget, ParserPool
 from api.sweeps import SweepRunner
 from api.web import install as install_web
 
@@ -58,8 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by api.routes.docs, with local assets
+        redoc_url=None,
     )
     install(app)
+    docs.install(app)
     for module in (meta, inventories, scenarios, runs, comparisons, sweeps):
         app.include_router(module.router)
     install_web(app, settings)
@@ -91,12 +95,28 @@ def start_services(settings: Settings) -> Services:
         settings.worker_max_runs,
     )
     dispatcher = Dispatcher(sessions, background, settings.max_attempts)
+    parsers = ParserPool(settings.parse_workers, parse_budget(settings))
     background.start()
     sync.start()
+    parsers.start()
     dispatcher.start()
     sweep_runner = SweepRunner(sessions, settings)
     sweep_runner.start()
-    return Services(settings, engine, sessions, background, sync, dispatcher, sweep_runner)
+    return Services(
+        settings, engine, sessions, background, sync, dispatcher, parsers, sweep_runner
+    )
+
+
+def parse_budget(settings: Settings) -> Budget:
+    """What reading one submitted document may cost, from the settings."""
+    return Budget(
+        read_seconds=settings.parse_read_seconds,
+        read_seconds_per_mb=settings.parse_read_seconds_per_mb,
+        check_seconds=settings.parse_check_seconds,
+        memory_bytes=settings.parse_memory_mb * 1024 * 1024,
+        max_sites=settings.max_sites,
+        max_links=settings.max_links,
+    )
 
 
 def stop_services(services: Services) -> None:
@@ -105,6 +125,7 @@ def stop_services(services: Services) -> None:
     services.sweeps.stop(services.settings.shutdown_grace)
     services.background.stop(services.settings.shutdown_grace)
     services.sync.stop(services.settings.shutdown_grace)
+    services.parsers.stop()
     services.engine.dispose()
 
 
@@ -183,5 +204,28 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for name, definition in inventory.pop("$defs", {}).items():
         components.setdefault(name, definition)
     components["Inventory"] = inventory
+    _declare_what_is_enforced(schema)
     app.openapi_schema = schema
     return schema
+
+
+def _declare_what_is_enforced(schema: dict[str, Any]) -> None:
+    """Make the document say what the routes enforce, so that a generated client works.
+
+    ``If-Match`` is optional in the code only so that its absence answers 428 (not a generic
+    422); to a client it is required on every PUT and PATCH.  Request validation errors are
+    problem details, not FastAPI's default ``HTTPValidationError``.
+    """
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in ("put", "patch"):
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+                        parameter["required"] = True
+            invalid = operation.get("responses", {}).get("422")
+            if invalid is not None:
+                invalid["content"] = problem
+                invalid["description"] = "Invalid content (the problems with their field paths)"
+    schema["components"]["schemas"].pop("HTTPValidationError", None)
+    schema["components"]["schemas"].pop("ValidationError", None)

@@ -46,6 +46,18 @@ class Settings:
     """Runs a worker process serves before it is replaced by a fresh one."""
     solver_threads: int = 1
     """HiGHS threads per worker process."""
+    per_territory_queue: int = 10
+    """Background runs one territory may have queued or running; beyond, its POST /runs answers 429."""
+    parse_workers: int = 2
+    """Processes that read submitted documents (inventories, workbooks, scenario files)."""
+    parse_read_seconds: float = 2.0
+    """Wall time to decode a document and check its schema (plus ``parse_read_seconds_per_mb``)."""
+    parse_read_seconds_per_mb: float = 1.0
+    """Extra reading time per megabyte of document."""
+    parse_check_seconds: float = 120.0
+    """Wall time to check the meaning of an inventory within the site and link limits."""
+    parse_memory_mb: int = 1024
+    """Memory a parser process may grow by while reading one document (413 beyond)."""
     retry_after: int = 30
     """Seconds suggested in Retry-After when a queue is full."""
     shutdown_grace: float = 5.0

@@ -15,12 +15,13 @@ from api.config import Settings
 from api.keys import Principal, authenticate
 from api.pool import Dispatcher, WorkerPool
 from api.problems import ApiProblem
+from api.sandbox import ParserPool
 from api.sweeps import SweepRunner
 
 
 @dataclass
 class Services:
-    """What the running service holds: settings, database, worker pools, dispatcher."""
+    """What the running service holds: settings, database, worker pools, dispatcher, parsers."""
 
     settings: Settings
     engine: Engine
@@ -28,6 +29,8 @@ class Services:
     background: WorkerPool
     sync: WorkerPool
     dispatcher: Dispatcher
+    parsers: ParserPool
+    """The processes that read untrusted documents."""
     sweeps: SweepRunner
 
 
@@ -45,6 +48,14 @@ def get_settings(services: ServicesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_parsers(services: ServicesDep) -> ParserPool:
+    """The processes that read submitted documents."""
+    return services.parsers
+
+
+ParsersDep = Annotated[ParserPool, Depends(get_parsers)]
 
 
 def get_session(services: ServicesDep) -> Iterator[Session]:

@@ -40,8 +40,11 @@ __all__ = [
     "Progress",
     "apply_overrides",
     "canonical_json",
+    "check_inventory",
     "compare_reports",
     "counts",
+    "decode_inventory",
+    "inventory_document",
     "inventory_from_json",
     "load_report",
     "optimise",
@@ -53,6 +56,7 @@ __all__ = [
     "report_csv",
     "report_table",
     "report_xlsx",
+    "text_problems",
 ]
 
 TABLES = ("totals", "flows", "built_links", "site_gains")
@@ -67,6 +71,30 @@ def read_inventory(data: bytes | str | dict, fmt: str) -> Inventory:
 def plausibility(inv: Inventory) -> list[PlausibilityWarning]:
     """What ``inv`` says legally but probably by a slip (warnings, never a refusal)."""
     return plausibility_warnings(inv)
+
+
+def decode_inventory(data: bytes | str | dict, fmt: str) -> Inventory:
+    """Decode an inventory and check its schema, not yet its meaning; raises InventoryError."""
+    return parse_inventory(data, fmt=fmt, validate=False)
+
+
+def check_inventory(inv: Inventory) -> None:
+    """Check the meaning of a decoded inventory (units, references...); raises InventoryError."""
+    issues = validate_inventory(inv)
+    if issues:
+        raise InventoryError(issues)
+
+
+def inventory_document(inv: Inventory) -> dict[str, Any]:
+    """An inventory as a plain JSON-ready mapping."""
+    return _as_dict(inv)
+
+
+def text_problems(document: Any) -> list[InventoryIssue]:
+    """Texts of a document that cannot be stored (control characters), by field path."""
+    from api.text import control_characters
+
+    return [InventoryIssue(loc, msg) for loc, msg in control_characters(document)]
 
 
 def inventory_from_json(text: str) -> Inventory:

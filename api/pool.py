@@ -6,7 +6,7 @@ starving synchronous optimisations.  Each pool has a fixed number of processes a
 queue: a submission beyond it raises :class:`QueueFull`, which the routes answer with 503.
 
 The run table is the source of truth.  The :class:`Dispatcher` claims queued runs only when a
-background worker is idle (so the queue itself lives in the database and survives restarts),
+background worker is idle, taking territories in turn (the one with the fewest runs running) (so the queue itself lives in the database and survives restarts),
 re-queues the run of a worker that dies (up to ``max_attempts``), and at start-up puts every
 run left ``running`` by a previous service process back in the queue.
 """
@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import sessionmaker
 
 from api.db import RunRow, now
@@ -267,8 +267,6 @@ class Dispatcher:
 
     def queued(self) -> int:
         """Background runs waiting in the queue."""
-        from sqlalchemy import func
-
         with self.sessions() as session:
             return int(
                 session.scalar(
@@ -309,22 +307,63 @@ class Dispatcher:
 
     def _claim(self) -> tuple[str, int] | None:
         with self.sessions() as session:
-            row = session.execute(
-                select(RunRow.id, RunRow.attempt)
-                .where(RunRow.state == QUEUED)
-                .order_by(RunRow.created_at, RunRow.id)
-                .limit(1)
-            ).first()
-            if row is None:
+            run_id = self._next_run(session)
+            if run_id is None:
                 return None
-            attempt = row.attempt + 1
+            attempt = int(session.scalar(select(RunRow.attempt).where(RunRow.id == run_id)) or 0)
+            attempt += 1
             claimed = session.execute(
                 update(RunRow)
-                .where((RunRow.id == row.id) & (RunRow.state == QUEUED))
+                .where((RunRow.id == run_id) & (RunRow.state == QUEUED))
                 .values(state=RUNNING, attempt=attempt, worker_pid=None)
             ).rowcount  # type: ignore[attr-defined]
             session.commit()
-            return (row.id, attempt) if claimed == 1 else None
+            return (run_id, attempt) if claimed == 1 else None
+
+    def _next_run(self, session: Any) -> str | None:
+        """The oldest queued run of the territory with the fewest runs running.
+
+        Territories take turns: one that queued fifty runs does not make another's first run
+        wait for all of them.
+        """
+        waiting = session.execute(
+            select(RunRow.territory_id, func.min(RunRow.created_at))
+            .where(RunRow.state == QUEUED)
+            .group_by(RunRow.territory_id)
+        ).all()
+        if not waiting:
+            return None
+        running = dict(
+            session.execute(
+                select(RunRow.territory_id, func.count())
+                .where(RunRow.state == RUNNING)
+                .group_by(RunRow.territory_id)
+            ).all()
+        )
+        territory = min(waiting, key=lambda row: (running.get(row[0], 0), row[1], row[0]))[0]
+        run_id: str | None = session.scalar(
+            select(RunRow.id)
+            .where((RunRow.state == QUEUED) & (RunRow.territory_id == territory))
+            .order_by(RunRow.created_at, RunRow.id)
+            .limit(1)
+        )
+        return run_id
+
+    def territory_load(self, territory: str) -> int:
+        """Background runs of ``territory`` queued or running."""
+        with self.sessions() as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(RunRow)
+                    .where(
+                        (RunRow.territory_id == territory)
+                        & (RunRow.kind == "background")
+                        & RunRow.state.in_((QUEUED, RUNNING))
+                    )
+                )
+                or 0
+            )
 
     def _release(self, run_id: str, attempt: int) -> None:
         with self.sessions() as session:

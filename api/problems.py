@@ -36,6 +36,7 @@ _TITLES = {
     415: "Unsupported media type",
     422: "Invalid content",
     428: "Precondition required",
+    429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
 }

@@ -10,13 +10,31 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from api.text import control_characters
 from symbiose.inventory.schema import BuildChoice
+
+MAX_INT = 2**31 - 1
+"""The largest version number (and any other count) a client may send: the databases' INTEGER."""
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        """No control character (NUL above all) in any text, however deep: it cannot be stored."""
+        found = control_characters(value)
+        if found:
+            loc, problem = found[0]
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+            raise PydanticCustomError(
+                "control_character", f"{where.lstrip('.')}: {problem}" if where else problem
+            )
+        return value
 
 
 class RunState(StrEnum):
@@ -119,7 +137,10 @@ class ScenarioCreate(_In):
     description: str = Field("", max_length=5000, description="What the scenario supposes.")
     inventory_id: str = Field(min_length=1, max_length=64, description="The base inventory.")
     version: int | None = Field(
-        None, ge=1, description="The base version; the latest one when omitted (then pinned)."
+        None,
+        ge=1,
+        le=MAX_INT,
+        description="The base version; the latest one when omitted (then pinned).",
     )
     territory: dict[str, Any] = Field(
         default_factory=dict, description="Territory fields to change."
@@ -193,7 +214,9 @@ class RunCreate(_In):
     """What to optimise: an inventory version or a scenario, and how."""
 
     inventory_id: str | None = Field(None, max_length=64, description="An inventory to optimise.")
-    version: int | None = Field(None, ge=1, description="Its version; the latest one when omitted.")
+    version: int | None = Field(
+        None, ge=1, le=MAX_INT, description="Its version; the latest one when omitted."
+    )
     scenario_id: str | None = Field(None, max_length=64, description="Or a scenario to optimise.")
     objective: Objective = Field("valorisation", description="What to maximise (or minimise).")
     time_limit: float | None = Field(
@@ -220,7 +243,9 @@ class OptimiseCreate(_In):
         None, description="An inline inventory (same schema as POST /v1/inventories); not stored."
     )
     inventory_id: str | None = Field(None, max_length=64, description="Or a stored inventory.")
-    version: int | None = Field(None, ge=1, description="Its version; the latest when omitted.")
+    version: int | None = Field(
+        None, ge=1, le=MAX_INT, description="Its version; the latest when omitted."
+    )
     scenario_id: str | None = Field(None, max_length=64, description="Or a stored scenario.")
     objective: Objective = Field("valorisation", description="What to maximise (or minimise).")
     time_limit: float | None = Field(
@@ -315,7 +340,9 @@ class Health(BaseModel):
     """Liveness and the state of the worker pools."""
 
     status: Literal["ok"]
-    workers: dict[str, dict[str, int]] = Field(description="Per pool: size, busy, processes.")
+    workers: dict[str, dict[str, int]] = Field(
+        description="Per pool (background, sync, parsers): size, busy, processes."
+    )
 
 
 class SweepCreate(_In):
@@ -323,7 +350,7 @@ class SweepCreate(_In):
 
     inventory_id: str = Field(max_length=64, description="The inventory to sweep.")
     version: int | None = Field(
-        None, ge=1, le=2**31 - 1, description="Its version; the latest one when omitted."
+        None, ge=1, le=MAX_INT, description="Its version; the latest one when omitted."
     )
     grid: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -334,7 +361,7 @@ class SweepCreate(_In):
     draws: int = Field(
         0, ge=0, le=100_000, description="Monte Carlo draws of the inventory's uncertainties."
     )
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the Monte Carlo draws.")
+    seed: int = Field(0, ge=0, le=MAX_INT, description="Seed of the Monte Carlo draws.")
     objective: Objective = Field("valorisation", description="What each draw maximises.")
     time_limit: float = Field(60.0, gt=0, le=3600, description="Seconds per draw's solve.")
     gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap of each solve.")

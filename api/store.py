@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api import domain
+from api import domain, sandbox
 from api.config import Settings
 from api.db import (
     ComparisonRow,
@@ -30,6 +30,7 @@ from api.db import (
 )
 from api.keys import Principal
 from api.problems import ApiProblem, FieldError
+from api.sandbox import ParserPool
 from api.schemas import (
     ComparisonPublic,
     FieldWarning,
@@ -40,6 +41,7 @@ from api.schemas import (
     ScenarioPublic,
     SweepPublic,
 )
+from api.text import control_problem
 
 
 def not_found(kind: str, ident: Any) -> ApiProblem:
@@ -48,7 +50,13 @@ def not_found(kind: str, ident: Any) -> ApiProblem:
 
 
 def _owned(session: Session, who: Principal, model: Any, kind: str, ident: str) -> Any:
-    """The caller's object of ``model`` with id ``ident``, or 404 (also for other territories)."""
+    """The caller's object of ``model`` with id ``ident``, or 404 (also for other territories).
+
+    An id no object can have (too long, or with a control character, which PostgreSQL would
+    refuse to even compare) is simply not found.
+    """
+    if len(ident) > 64 or control_problem(ident) is not None:
+        raise not_found(kind, ident)
     row = session.get(model, ident)
     if row is None or row.territory_id != who.territory:
         raise not_found(kind, ident)
@@ -88,31 +96,76 @@ def check_limits(inv: Any, settings: Settings) -> tuple[int, int]:
 
 def inventory_error(exc: domain.InventoryError) -> ApiProblem:
     """An inventory error as a 422 with one entry per problem and its field path."""
-    errors = [FieldError(path=i.path(), message=i.msg) for i in exc.issues]
+    return _document_problems([(i.path(), i.msg) for i in exc.issues], "inventory")
+
+
+def _document_problems(issues: list[tuple[str, str]], what: str) -> ApiProblem:
+    errors = [FieldError(path=path, message=message) for path, message in issues]
     count = len(errors)
     return ApiProblem(
         422,
-        f"{count} problem{'s' if count != 1 else ''} in the inventory",
-        kind="invalid-inventory",
+        f"{count} problem{'s' if count != 1 else ''} in the {what}",
+        kind="invalid-inventory" if what == "inventory" else "invalid-scenario",
         errors=errors,
     )
 
 
-def read_inventory(data: bytes | str | dict, fmt: str, settings: Settings) -> Any:
-    """Parse and check a submitted inventory: 422 with field paths on any problem."""
+def _read_in_parser(
+    parsers: ParserPool, task: str, data: bytes, fmt: str, settings: Settings
+) -> Any:
+    """A document read by a parser process, or the problem answer that says why not."""
+    what = "scenario" if task == sandbox.SCENARIO else "inventory"
     try:
-        inv = domain.read_inventory(data, fmt)
-    except domain.InventoryError as exc:
-        raise inventory_error(exc) from None
-    except Exception as exc:  # an unreadable document is the client's error, not ours
+        return parsers.read(task, data, fmt)
+    except sandbox.DocumentProblems as exc:
+        raise _document_problems(exc.issues, what) from None
+    except sandbox.DocumentTooComplex as exc:
+        budget = parsers.budget.read_budget(len(data))
         raise ApiProblem(
-            422,
-            f"the {fmt} document cannot be read as an inventory: {exc}",
-            kind="invalid-inventory",
+            413,
+            f"the {fmt} document is too large or too complex to read within {budget:.0f} s "
+            f"and {settings.parse_memory_mb} MB ({exc})",
+            kind="too-complex",
             errors=[FieldError(path="(document)", message=str(exc))],
         ) from None
+    except sandbox.ParsersBusy:
+        raise ApiProblem(
+            503,
+            f"every document reader is busy; retry in {settings.retry_after} s",
+            kind="readers-busy",
+            headers={"Retry-After": str(settings.retry_after)},
+        ) from None
+    except sandbox.Unreadable as exc:  # an unreadable document is the client's error, not ours
+        if task == sandbox.APPLY:
+            raise ApiProblem(
+                422,
+                f"the overrides cannot be applied: {exc}",
+                kind="invalid-overrides",
+                errors=[FieldError(path="(document)", message=str(exc))],
+            ) from None
+        raise ApiProblem(
+            422,
+            f"the {fmt} document cannot be read as an {what}: {exc}",
+            kind=f"invalid-{what}",
+            errors=[FieldError(path="(document)", message=str(exc))],
+        ) from None
+
+
+def read_inventory(parsers: ParserPool, data: bytes, fmt: str, settings: Settings) -> Any:
+    """Read and check a submitted inventory in a parser process.
+
+    Answers 422 with field paths on any problem, 413 if it cannot be read within the budget.
+    """
+    content = _read_in_parser(parsers, sandbox.INVENTORY, data, fmt, settings)
+    inv = domain.inventory_from_json(content)
     check_limits(inv, settings)
     return inv
+
+
+def read_scenario(parsers: ParserPool, data: bytes, fmt: str, settings: Settings) -> dict[str, Any]:
+    """Read a submitted scenario file in a parser process (its ``base`` left out)."""
+    scenario: dict[str, Any] = _read_in_parser(parsers, sandbox.SCENARIO, data, fmt, settings)
+    return scenario
 
 
 # -- inventories ---------------------------------------------------------------------------
@@ -281,7 +334,9 @@ def get_scenario(session: Session, who: Principal, scenario_id: str) -> Scenario
     return row
 
 
-def scenario_inventory(session: Session, row: ScenarioRow) -> Any:
+def scenario_inventory(
+    session: Session, parsers: ParserPool, settings: Settings, row: ScenarioRow
+) -> Any:
     """The inventory a scenario describes (its base version with the overrides applied)."""
     base = session.scalars(
         select(InventoryVersionRow).where(
@@ -289,22 +344,20 @@ def scenario_inventory(session: Session, row: ScenarioRow) -> Any:
             & (InventoryVersionRow.version == row.version)
         )
     ).one()
-    return apply_overrides(base.content, row.overrides, "scenario")
+    return apply_overrides(parsers, settings, base.content, row.overrides)
 
 
-def apply_overrides(base_json: str, overrides: dict[str, Any], what: str) -> Any:
-    """Apply overrides to a stored inventory: 422 with field paths if they do not fit."""
-    try:
-        return domain.apply_overrides(base_json, overrides)
-    except domain.InventoryError as exc:
-        raise inventory_error(exc) from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ApiProblem(
-            422,
-            f"the {what} cannot be applied: {exc}",
-            kind="invalid-overrides",
-            errors=[FieldError(path="(document)", message=str(exc))],
-        ) from None
+def apply_overrides(
+    parsers: ParserPool, settings: Settings, base_json: str, overrides: dict[str, Any]
+) -> Any:
+    """Apply overrides to a stored inventory in a parser process; 422 if they do not fit.
+
+    Checking the result compiles the inventory: seconds of CPU for a large territory, which
+    must not hold the service's event loop (nor its memory).
+    """
+    request = json.dumps({"base": base_json, "overrides": overrides}).encode()
+    content = _read_in_parser(parsers, sandbox.APPLY, request, "json", settings)
+    return domain.inventory_from_json(content)
 
 
 def scenario_public(row: ScenarioRow) -> ScenarioPublic:

@@ -10,23 +10,26 @@ from fastapi import (
     File,
     Form,
     Header,
+    Path,
     Query,
     Request,
     Response,
     UploadFile,
     status,
 )
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import domain, store
 from api.config import Settings
 from api.db import InventoryRow, InventoryVersionRow
-from api.deps import PrincipalDep, SessionDep, SettingsDep, WriterDep
+from api.deps import ParsersDep, PrincipalDep, SessionDep, SettingsDep, WriterDep
 from api.examples import INVENTORY_EXAMPLE, INVENTORY_YAML_EXAMPLE, PATCH_EXAMPLE
 from api.keys import Principal
 from api.problems import ApiProblem, responses
-from api.schemas import InventoryPatch, InventoryPublic
+from api.schemas import MAX_INT, InventoryPatch, InventoryPublic
+from api.text import NO_CONTROL_PATTERN
 
 router = APIRouter(prefix="/v1/inventories", tags=["inventories"])
 
@@ -103,7 +106,7 @@ def _created(
     status_code=status.HTTP_201_CREATED,
     summary="Submit a new inventory (JSON or YAML)",
     openapi_extra=INVENTORY_BODY,
-    responses=responses(401, 403, 413, 415, 422),
+    responses=responses(401, 403, 413, 415, 422, 503),
 )
 async def create_inventory(
     request: Request,
@@ -111,14 +114,20 @@ async def create_inventory(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     name: Annotated[
         str | None,
-        Query(min_length=1, max_length=200, description="Name (default: the territory's name)."),
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=NO_CONTROL_PATTERN,
+            description="Name (default: the territory's name).",
+        ),
     ] = None,
 ) -> InventoryPublic:
     """Store an inventory as version 1 of a new inventory; answers its id and ETag."""
     data, fmt = await _read_body(request)
-    inv = store.read_inventory(data, fmt, settings)
+    inv = await run_in_threadpool(store.read_inventory, parsers, data, fmt, settings)
     row = store.create_inventory(session, who, name or inv.territory.name, inv, fmt, settings)
     return _created(response, row, store.inventory_public(session, row), inv)
 
@@ -128,19 +137,23 @@ async def create_inventory(
     status_code=status.HTTP_201_CREATED,
     summary="Submit a new inventory as a filled-in spreadsheet template",
     openapi_extra=_UPLOAD_EXAMPLE,
-    responses=responses(401, 403, 413, 422),
+    responses=responses(401, 403, 413, 422, 503),
 )
 def upload_inventory(
     response: Response,
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     file: Annotated[UploadFile, File(description="The workbook (.xlsx) of `symbiose template`.")],
-    name: Annotated[str | None, Form(max_length=200, description="Name of the inventory.")] = None,
+    name: Annotated[
+        str | None,
+        Form(max_length=200, pattern=NO_CONTROL_PATTERN, description="Name of the inventory."),
+    ] = None,
 ) -> InventoryPublic:
     """Store a spreadsheet (the project's template) as version 1 of a new inventory."""
     data = file.file.read()
-    inv = store.read_inventory(data, "xlsx", settings)
+    inv = store.read_inventory(parsers, data, "xlsx", settings)
     row = store.create_inventory(session, who, name or inv.territory.name, inv, "xlsx", settings)
     return _created(response, row, store.inventory_public(session, row), inv)
 
@@ -187,7 +200,7 @@ def get_inventory(
 )
 def get_version(
     inventory_id: str,
-    version: int,
+    version: Annotated[int, Path(ge=1, le=MAX_INT, description="Version number, from 1.")],
     who: PrincipalDep,
     session: SessionDep,
     format: Annotated[
@@ -215,7 +228,7 @@ def get_version(
     "/{inventory_id}",
     summary="Replace an inventory (a new version)",
     openapi_extra=INVENTORY_BODY,
-    responses=responses(401, 403, 404, 412, 413, 415, 422, 428),
+    responses=responses(401, 403, 404, 412, 413, 415, 422, 428, 503),
 )
 async def replace_inventory(
     inventory_id: str,
@@ -224,12 +237,13 @@ async def replace_inventory(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     if_match: IF_MATCH = None,
 ) -> InventoryPublic:
     """Store a whole new content as the next version; If-Match must be the latest ETag."""
     row, current = _latest_if_match(session, who, inventory_id, if_match)
     data, fmt = await _read_body(request)
-    inv = store.read_inventory(data, fmt, settings)
+    inv = await run_in_threadpool(store.read_inventory, parsers, data, fmt, settings)
     return _store_next(session, who, row, current, inv, fmt, "replace", settings, response)
 
 
@@ -237,7 +251,7 @@ async def replace_inventory(
     "/{inventory_id}/upload",
     summary="Replace an inventory by a spreadsheet (a new version)",
     openapi_extra=_UPLOAD_EXAMPLE,
-    responses=responses(401, 403, 404, 412, 413, 422, 428),
+    responses=responses(401, 403, 404, 412, 413, 422, 428, 503),
 )
 def replace_inventory_upload(
     inventory_id: str,
@@ -245,12 +259,13 @@ def replace_inventory_upload(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     file: Annotated[UploadFile, File(description="The workbook (.xlsx) of `symbiose template`.")],
     if_match: IF_MATCH = None,
 ) -> InventoryPublic:
     """Store a filled-in template as the next version; If-Match must be the latest ETag."""
     row, current = _latest_if_match(session, who, inventory_id, if_match)
-    inv = store.read_inventory(file.file.read(), "xlsx", settings)
+    inv = store.read_inventory(parsers, file.file.read(), "xlsx", settings)
     return _store_next(session, who, row, current, inv, "xlsx", "replace", settings, response)
 
 
@@ -273,12 +288,13 @@ def patch_inventory(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     if_match: IF_MATCH = None,
 ) -> InventoryPublic:
     """Apply overrides (scenario format: territory, update, add, remove) as the next version."""
     row, current = _latest_if_match(session, who, inventory_id, if_match)
     overrides = {"name": "patch", **patch.model_dump(exclude_defaults=True)}
-    inv = store.apply_overrides(current.content, overrides, "patch")
+    inv = store.apply_overrides(parsers, settings, current.content, overrides)
     return _store_next(session, who, row, current, inv, "patch", "patch", settings, response)
 
 

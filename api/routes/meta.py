@@ -18,7 +18,11 @@ async def health(services: ServicesDep) -> Health:
     """Answers at once, without touching the database, even while every worker is busy."""
     return Health(
         status="ok",
-        workers={"background": services.background.stats(), "sync": services.sync.stats()},
+        workers={
+            "background": services.background.stats(),
+            "sync": services.sync.stats(),
+            "parsers": services.parsers.stats(),
+        },
     )
 
 

@@ -44,6 +44,26 @@ def _queue_full(settings: Settings, what: str) -> ApiProblem:
     )
 
 
+def _check_quota(services: Services, territory: str) -> None:
+    """429 when the territory holds its share of the run queue, 503 when the queue is full.
+
+    Each territory may have ``per_territory_queue`` runs queued or running, so one territory
+    filling the queue cannot turn another territory's first run away.
+    """
+    settings = services.settings
+    held = services.dispatcher.territory_load(territory)
+    if held >= settings.per_territory_queue:
+        raise ApiProblem(
+            429,
+            f"your territory already has {held} runs queued or running (at most "
+            f"{settings.per_territory_queue}); retry in {settings.retry_after} s",
+            kind="territory-quota",
+            headers={"Retry-After": str(settings.retry_after)},
+        )
+    if services.dispatcher.queued() >= settings.queue_size:
+        raise _queue_full(settings, "run")
+
+
 def _time_limit(asked: float | None, most: float, why: str) -> float:
     if asked is None:
         return most
@@ -60,7 +80,7 @@ def _time_limit(asked: float | None, most: float, why: str) -> float:
 def _target(
     session: Session,
     who: Principal,
-    settings: Settings,
+    services: Services,
     inventory_id: str | None,
     version: int | None,
     scenario_id: str | None,
@@ -72,30 +92,32 @@ def _target(
     The planner's questions, if any, are written into the inventory's territory.
     """
     content, sites, refs = _stored_target(
-        session, who, settings, inventory_id, version, scenario_id, inline
+        session, who, services, inventory_id, version, scenario_id, inline
     )
     if planner is None:
         return content, sites, refs
     asked = planner.model_dump(by_alias=True, exclude_defaults=True, mode="json")
-    inv = store.read_inventory(domain.with_planner(content, asked), "json", settings)
+    data = json.dumps(domain.with_planner(content, asked)).encode()
+    inv = store.read_inventory(services.parsers, data, "json", services.settings)
     return domain.canonical_json(inv), sites, refs
 
 
 def _stored_target(
     session: Session,
     who: Principal,
-    settings: Settings,
+    services: Services,
     inventory_id: str | None,
     version: int | None,
     scenario_id: str | None,
     inline: dict[str, Any] | None,
 ) -> tuple[str, int, dict[str, Any]]:
-    if inline is not None:
-        inv = store.read_inventory(inline, "json", settings)
+    if inline is not None:  # read like any submitted document, in a parser process
+        data = json.dumps(inline).encode()
+        inv = store.read_inventory(services.parsers, data, "json", services.settings)
         return domain.canonical_json(inv), domain.counts(inv)[0], {}
     if scenario_id is not None:
         scenario = store.get_scenario(session, who, scenario_id)
-        inv = store.scenario_inventory(session, scenario)
+        inv = store.scenario_inventory(session, services.parsers, services.settings, scenario)
         refs = {
             "scenario_id": scenario.id,
             "inventory_id": scenario.inventory_id,
@@ -113,7 +135,7 @@ def _stored_target(
     "/v1/runs",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Start an optimisation run",
-    responses=responses(401, 403, 404, 413, 422, 503),
+    responses=responses(401, 403, 404, 413, 422, 429, 503),
     tags=["runs"],
 )
 def create_run(
@@ -128,21 +150,21 @@ def create_run(
 ) -> RunPublic:
     """Queue a run of an inventory version or a scenario; answers 202 with the run to follow.
 
-    A full queue answers 503 with Retry-After.
+    A territory holding its share of the queue answers 429, a full queue 503, both with
+    Retry-After.
     """
     settings = services.settings
     time_limit = _time_limit(body.time_limit, settings.max_solve_seconds, "service maximum")
     content, _, refs = _target(
         session,
         who,
-        settings,
+        services,
         body.inventory_id,
         body.version,
         body.scenario_id,
         planner=body.planner,
     )
-    if services.dispatcher.queued() >= settings.queue_size:
-        raise _queue_full(settings, "run")
+    _check_quota(services, who.territory)
     row = store.add_run(
         session,
         who.territory,
@@ -325,7 +347,7 @@ def _start_sync(services: Services, who: Principal, body: OptimiseCreate) -> Run
         content, sites, refs = _target(
             session,
             who,
-            settings,
+            services,
             body.inventory_id,
             body.version,
             body.scenario_id,

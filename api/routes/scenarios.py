@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from api import domain, store
 from api.db import ScenarioRow
-from api.deps import PrincipalDep, SessionDep, SettingsDep, WriterDep
+from api.deps import ParsersDep, PrincipalDep, SessionDep, SettingsDep, WriterDep
 from api.examples import SCENARIO_EXAMPLE, SCENARIO_FILE_EXAMPLE
 from api.problems import ApiProblem, responses
-from api.schemas import ScenarioCreate, ScenarioPublic
+from api.schemas import MAX_INT, ScenarioCreate, ScenarioPublic
+from api.text import NO_CONTROL_PATTERN
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
 
@@ -37,6 +38,7 @@ def create_scenario(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
 ) -> ScenarioPublic:
     """Store a scenario on an inventory version (the latest when none is given: then pinned).
 
@@ -44,7 +46,7 @@ def create_scenario(
     the field paths of its problems, not discovered when it is optimised.
     """
     return _store(
-        session, who, settings, body.inventory_id, body.version, body.overrides(), response
+        session, who, settings, parsers, body.inventory_id, body.version, body.overrides(), response
     )
 
 
@@ -52,6 +54,7 @@ def _store(
     session: SessionDep,
     who: WriterDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     inventory_id: str,
     version: int | None,
     overrides: dict,
@@ -59,7 +62,7 @@ def _store(
 ) -> ScenarioPublic:
     inv = store.get_inventory(session, who, inventory_id)
     base = store.get_version(session, inv, version)
-    store.check_limits(store.apply_overrides(base.content, overrides, "scenario"), settings)
+    store.check_limits(store.apply_overrides(parsers, settings, base.content, overrides), settings)
     row = ScenarioRow(
         territory_id=who.territory,
         name=overrides["name"],
@@ -106,7 +109,7 @@ def _store(
             },
         }
     },
-    responses=responses(401, 403, 404, 413, 415, 422),
+    responses=responses(401, 403, 404, 413, 415, 422, 503),
 )
 async def create_scenario_from_file(
     request: Request,
@@ -114,11 +117,13 @@ async def create_scenario_from_file(
     who: WriterDep,
     session: SessionDep,
     settings: SettingsDep,
+    parsers: ParsersDep,
     inventory_id: Annotated[
         str, Query(min_length=1, max_length=64, description="The base inventory.")
     ],
     version: Annotated[
-        int | None, Query(ge=1, description="The base version (default: latest).")
+        int | None,
+        Query(ge=1, le=MAX_INT, description="The base version (default: latest)."),
     ] = None,
 ) -> ScenarioPublic:
     """Store a scenario file (e.g. ``datasets/dunkerque/scenarios/carbon-150.yaml``) as is."""
@@ -132,13 +137,9 @@ async def create_scenario_from_file(
             415, f"send the scenario as application/yaml or application/json, not {media!r}"
         )
     body = await request.body()
-    try:
-        scenario = domain.read_overrides(body, fmt)
-    except domain.InventoryError as exc:
-        raise store.inventory_error(exc) from None
-    overrides = scenario.model_dump(mode="json", exclude={"base"})
+    overrides = await run_in_threadpool(store.read_scenario, parsers, body, fmt, settings)
     return await run_in_threadpool(
-        _store, session, who, settings, inventory_id, version, overrides, response
+        _store, session, who, settings, parsers, inventory_id, version, overrides, response
     )
 
 
@@ -147,7 +148,12 @@ def list_scenarios(
     who: PrincipalDep,
     session: SessionDep,
     inventory_id: Annotated[
-        str | None, Query(description="Only the scenarios of this inventory.")
+        str | None,
+        Query(
+            max_length=64,
+            pattern=NO_CONTROL_PATTERN,
+            description="Only the scenarios of this inventory.",
+        ),
     ] = None,
 ) -> list[ScenarioPublic]:
     """Every scenario of the caller's territory, newest first."""
@@ -183,10 +189,12 @@ def get_scenario_inventory(
     scenario_id: str,
     who: PrincipalDep,
     session: SessionDep,
+    settings: SettingsDep,
+    parsers: ParsersDep,
     format: Annotated[str, Query(pattern="^(json|yaml)$", description="json or yaml.")] = "json",
 ) -> Response:
     """The inventory that a run of this scenario optimises."""
     row = store.get_scenario(session, who, scenario_id)
-    inv = store.scenario_inventory(session, row)
+    inv = store.scenario_inventory(session, parsers, settings, row)
     body, media = domain.render_inventory(domain.canonical_json(inv), format)
     return Response(body, media_type=media)
