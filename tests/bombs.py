@@ -79,3 +79,18 @@ def deflate_bomb(rows: int = 4_000_000) -> bytes:
     row = b'<row><c t="inlineStr"><is><t>site</t></is></c><c><v>1</v></c></row>'
     sheet = _SHEET_HEAD.encode() + b"<sheetData>" + row * rows + b"</sheetData></worksheet>"
     return _workbook(sheet)
+
+
+def slow_yaml(sites: int = 40_000) -> bytes:
+    """A legal YAML inventory large enough that reading it takes well over a second."""
+    rows = "".join(
+        f"  - {{id: s{i}, name: Site {i}, latitude: 50.5, longitude: 2.5}}\n" for i in range(sites)
+    )
+    return ("territory: {name: Big}\nsites:\n" + rows).encode()
+
+
+def memory_hungry_json(items: int = 700_000) -> bytes:
+    """A small JSON document (about 13 MB, under the size limit) of many tiny objects, which
+    Python needs far more than 64 MB to hold."""
+    body = ",".join(f'{{"id":"s{i}"}}' for i in range(items))
+    return ('{"territory":{"name":"Big"},"sites":[' + body + "]}").encode()

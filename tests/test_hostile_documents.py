@@ -220,7 +220,7 @@ def test_a_two_megabyte_site_name_is_refused_with_the_limit() -> None:
 
 def test_a_nul_byte_in_an_id_is_refused() -> None:
     got = issues(with_doc(sites=[site(id="steel\x00works")]), "json")
-    assert_refused(got, "sites[0].id", "must not contain control characters (found '\\x00'")
+    assert_refused(got, "sites[0].id", "must not contain control characters (found U+0000")
 
 
 def test_a_raw_nul_byte_in_yaml_is_refused_with_its_line() -> None:

@@ -54,7 +54,7 @@ def _one_line(value: str) -> str:
     found = _CONTROL.search(value)
     if found:
         raise ValueError(
-            f"must not contain control characters (found {found.group()!r} at character"
+            f"must not contain control characters (found U+{ord(found.group()):04X} at character"
             f" {found.start() + 1}): write it on one line, in plain text"
         )
     return value
@@ -65,7 +65,7 @@ def _text(value: str) -> str:
     found = _CONTROL_IN_TEXT.search(value)
     if found:
         raise ValueError(
-            f"must not contain control characters (found {found.group()!r} at character"
+            f"must not contain control characters (found U+{ord(found.group()):04X} at character"
             f" {found.start() + 1})"
         )
     return value
