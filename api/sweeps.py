@@ -23,17 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
 from api.db import SweepRow, make_engine, now
+from api.worker import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING
 
 log = logging.getLogger(__name__)
 
-QUEUED, RUNNING, FINISHED, FAILED, CANCELLED = (
-    "queued",
-    "running",
-    "finished",
-    "failed",
-    "cancelled",
-)
-OVER = (FINISHED, FAILED, CANCELLED)
 
 
 class SweepRunner:

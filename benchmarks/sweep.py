@@ -11,13 +11,12 @@ may be shared.
 from __future__ import annotations
 
 import argparse
-import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from symbiose.executor import run_sweep
+from symbiose.executor import local_cluster, run_sweep
 from symbiose.inventory import load_inventory
 from symbiose.inventory.io import dump_document
 from symbiose.sweep import Draw, SweepSettings, monte_carlo_draws
@@ -29,16 +28,10 @@ def _timed_cluster(
     docs: dict[str, Any], draws: list[Draw], settings: SweepSettings, workers: int
 ) -> tuple[float, float, list[dict[str, Any]]]:
     """Start-up and sweep seconds on a fresh LocalCluster of ``workers`` processes."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     start = time.perf_counter()
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    cluster = local_cluster(workers)
     try:
         with Client(cluster) as client:
             client.wait_for_workers(workers)

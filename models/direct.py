@@ -42,7 +42,7 @@ import scipy.sparse as sp
 
 from models.bounds import Bounds, compute_bounds
 from models.cleaning import Values, clean_solution
-from models.formulation import stored
+from models.formulation import Formulation, stored
 from models.losses import loss_charges
 from models.problem import Arc, Problem
 from models.result import PARTS, Objective, Result
@@ -51,23 +51,8 @@ from models.tables import EPS, build_tables
 
 log = logging.getLogger(__name__)
 
-FAMILIES = (
-    "flow_balance",
-    "no_internal_reuse",
-    "arc_capacity",
-    "arc_commodity_link",
-    "converter_capacity",
-    "must_dispatch",
-    "must_serve",
-    "minimum_delivery",
-    "build_decisions",
-    "investment_budget",
-    "new_link_limit",
-    "co2_minimum",
-    "link_sizing",
-    "seasonal_storage",
-)
-"""The constraint families, in row order (the same names as ``Formulation.FAMILIES``)."""
+FAMILIES = Formulation.FAMILIES
+"""The constraint families, in row order: the one list, ``Formulation.FAMILIES``."""
 
 
 _CONTINUOUS, _INTEGER = 0, 1

@@ -74,25 +74,32 @@ def _in_process(
 def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     """A Dask client on the cluster asked for; a local cluster is closed with it."""
     import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     address = scheduler or dask.config.get("scheduler-address", None)
     if address:
         with Client(address, timeout="30s") as client:
             yield client
         return
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    cluster = local_cluster(workers or os.cpu_count() or 1)
     try:
         with Client(cluster) as client:
             yield client
     finally:
         cluster.close()
+
+
+def local_cluster(workers: int) -> Any:
+    """A Dask ``LocalCluster`` of single-threaded worker processes (HiGHS runs on one thread)."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
 
 
 def _on_dask(
