@@ -243,6 +243,26 @@ def test_a_scenario_made_on_the_page_compared_with_the_base_shows_the_differing_
     assert any(f["change"] == "disappears" and f["commodity"] == "steelworks_gas" for f in changed)
 
 
+def test_a_sweep_started_from_the_page_draws_the_robust_toile_on_the_map(page: Page) -> None:
+    page.page.click("#tab-sweeps")
+    page.page.fill("#sweep-draws", "4")
+    page.page.fill("#sweep-seed", "3")
+    page.page.click("#sweep-start")
+    done = page.page.locator("#sweeps li[data-state=finished]").first
+    done.wait_for(timeout=240_000)
+    assert "4 of 4 draws done (0 failed)" in done.inner_text().replace("\xa0", " ")
+    done.get_by_role("button", name="Show").click()
+    page.page.wait_for_selector("#sweep-table table")
+    text = page.page.inner_text("#sweep-table").replace("\xa0", " ")
+    # the slag to Ecocem is built whatever the CO2 figures
+    assert re.search(r"ArcelorMittal Dunkerque\s+Ecocem Dunkerque \(slag grinding\)\s+bf_slag\s+100%", text), text
+    page.page.click("#sweep-map")
+    page.wait_map_idle()
+    robust = page.rendered("robust")
+    assert any(f["commodity"] == "bf_slag" and f["share"] == 1 for f in robust), robust
+    assert not page.errors
+
+
 def show_seeded_run(page: Page) -> None:
     """Show the run the service was seeded with (the oldest), whatever ran since."""
     page.page.click("#runs li:last-child button")

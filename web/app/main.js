@@ -534,8 +534,72 @@ async function optimiseEnds() {
   await refreshRuns();
 }
 
+// -- sweeps: many solves, the robust toile ---------------------------------------------------------------
+async function refreshSweeps() {
+  if (!state.inventory) return;
+  const all = await api.get('/v1/sweeps?limit=100');
+  state.sweeps = all.filter((s) => s.inventory_id === state.inventory.id);
+  renderSweeps();
+  const active = state.sweeps.some((s) => !OVER.has(s.state));
+  if (active && !state.sweepPolling) state.sweepPolling = setInterval(refreshSweeps, 1000);
+  if (!active && state.sweepPolling) { clearInterval(state.sweepPolling); state.sweepPolling = null; }
+}
+
+function renderSweeps() {
+  const list = $('sweeps');
+  if (!state.sweeps?.length) { list.replaceChildren(h('li', {}, t('sweep.none'))); return; }
+  list.replaceChildren(...state.sweeps.map((s) => h('li', { 'data-sweep': s.id, 'data-state': s.state },
+    h('div', {}, h('strong', {}, t('sweep.label', { version: s.version, total: num(s.total, 0) }))),
+    h('div', {}, h('span', { class: `state state-${s.state}` }, t(`state.${s.state}`)), ' · ', date(s.created_at)),
+    h('div', { class: 'figures' }, t('sweep.progress', { done: num(s.done, 0), total: num(s.total, 0), failed: num(s.failed, 0) })),
+    s.state === 'running' ? h('progress', { max: s.total, value: s.done, 'aria-label': t('sweep.progress', { done: s.done, total: s.total, failed: s.failed }) }) : null,
+    s.reason && s.state !== 'finished' ? h('div', { class: 'error reason' }, s.reason) : null,
+    s.state === 'finished' ? h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => showSweep(s.id) }, t('sweep.show'))) : null)));
+}
+
+async function startSweep(event) {
+  event.preventDefault();
+  showError('sweep-error', null);
+  const body = { inventory_id: state.inventory.id, version: state.version, draws: Number($('sweep-draws').value) || 0, seed: Number($('sweep-seed').value) || 0 };
+  const prices = $('sweep-prices').value.split(/[;]/).map((v) => v.trim()).filter(Boolean);
+  if (prices.length) body.grid = { carbon_price: prices.map((v) => (/[a-z€]/i.test(v) ? v : `${v} EUR/t`)) };
+  try {
+    await api.post('/v1/sweeps', body);
+    await refreshSweeps();
+  } catch (error) {
+    showError('sweep-error', error);
+  }
+}
+
+async function showSweep(id) {
+  const sweep = state.sweeps.find((s) => s.id === id);
+  state.sweep = { id, exchanges: await api.get(`/v1/sweeps/${id}/tables/exchanges`) };
+  const v = sweep.summary.valorisation_eur_per_yr;
+  $('sweep-title').textContent = t('sweep.title', { total: num(sweep.total, 0) });
+  $('sweep-summary').textContent = t('sweep.summary', { p10: scaled(v.p10, '€'), p50: scaled(v.p50, '€'), p90: scaled(v.p90, '€') });
+  const rows = state.sweep.exchanges.map((e) => [e.from, e.to, e.commodity, percent(e.share_built, 0), quantity(e.p50, e.unit), e.driven_by || '']);
+  $('sweep-table').replaceChildren(table([t('compare.from'), t('compare.to'), t('compare.commodity'), t('sweep.share'), t('sweep.p50'), t('sweep.driver')], rows, [3, 4]));
+  $('sweep-map').hidden = false;
+  document.body.dataset.sweep = id;
+}
+
+function robustFeatures(exchanges) {
+  const where = new Map((state.content?.sites || []).map((s) => [s.id, [s.longitude, s.latitude]]));
+  const features = exchanges.filter((e) => where.has(e.from_id) && where.has(e.to_id)).map((e) => ({
+    type: 'Feature',
+    geometry: { type: 'LineString', coordinates: [where.get(e.from_id), where.get(e.to_id)] },
+    properties: { share: e.share_built, from: e.from, to: e.to, commodity: e.commodity },
+  }));
+  return { type: 'FeatureCollection', features };
+}
+
+async function showSweepOnMap() {
+  await selectTab('map');
+  state.map.showRobust(robustFeatures(state.sweep.exchanges), true);
+}
+
 // -- tabs, language, start -------------------------------------------------------------------------------------
-const TABS = ['map', 'sankey', 'compare', 'scenarios', 'upload', 'pareto', 'summary'];
+const TABS = ['map', 'sankey', 'compare', 'scenarios', 'upload', 'pareto', 'sweeps', 'summary'];
 
 async function selectTab(name, focus = false) {
   state.tab = name;
@@ -549,6 +613,8 @@ async function selectTab(name, focus = false) {
   if (name === 'map' && state.map) state.map.map.resize();
   if (name === 'sankey') await renderSankey();
   if (name === 'pareto') await renderPareto();
+  if (name === 'sweeps') await refreshSweeps();
+  if (name !== 'map' && state.map) state.map.showRobust(null, false);
   resizeAll();
 }
 
@@ -578,6 +644,7 @@ function changeLanguage(code) {
   if (state.comparison) renderComparison();
   if (state.tab === 'sankey') renderSankey();
   if (state.tab === 'pareto') renderPareto();
+  if (state.tab === 'sweeps') renderSweeps();
 }
 
 function wire() {
@@ -602,6 +669,8 @@ function wire() {
   $('scenario-form').addEventListener('submit', createScenario);
   $('upload-form').addEventListener('submit', upload);
   $('pareto-ends').addEventListener('click', optimiseEnds);
+  $('sweep-form').addEventListener('submit', startSweep);
+  $('sweep-map').addEventListener('click', showSweepOnMap);
   $('print').addEventListener('click', () => window.print());
   for (const tab of TABS) $(`tab-${tab}`).addEventListener('click', () => selectTab(tab));
   document.querySelector('[role=tablist]').addEventListener('keydown', tabKeys);

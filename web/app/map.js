@@ -48,7 +48,7 @@ export class ToileMap {
 
   addLayers() {
     const m = this.map;
-    for (const id of ['outline', 'extent', 'candidates', 'links', 'diff', 'sites']) m.addSource(id, { type: 'geojson', data: EMPTY });
+    for (const id of ['outline', 'extent', 'candidates', 'links', 'diff', 'robust', 'sites']) m.addSource(id, { type: 'geojson', data: EMPTY });
     m.addLayer({ id: 'land', type: 'fill', source: 'outline', paint: { 'fill-color': '#f7f5ee', 'fill-opacity': 0.9 } });
     m.addLayer({ id: 'borders', type: 'line', source: 'outline', paint: { 'line-color': '#7a7a7a', 'line-width': 1 } });
     m.addLayer({ id: 'extent', type: 'line', source: 'extent', paint: { 'line-color': '#0b5c7a', 'line-width': 1.5, 'line-dasharray': [3, 2] } });
@@ -58,6 +58,10 @@ export class ToileMap {
       paint: { 'line-color': '#555', 'line-width': ['get', 'w'], 'line-opacity': 0.85 } });
     m.addLayer({ id: 'diff', type: 'line', source: 'diff', layout: { visibility: 'none', 'line-cap': 'round' },
       paint: { 'line-color': matchExpression('change', CHANGE), 'line-width': 5, 'line-opacity': 0.9 } });
+    // a sweep's exchanges, width by the share of draws in which each is built
+    m.addLayer({ id: 'robust', type: 'line', source: 'robust', layout: { visibility: 'none', 'line-cap': 'round' },
+      paint: { 'line-color': ['case', ['>=', ['get', 'share'], 0.9], '#1a7f37', '#b35900'],
+        'line-width': ['+', 1, ['*', 7, ['get', 'share']]], 'line-opacity': 0.9 } });
     m.addLayer({ id: 'sites', type: 'circle', source: 'sites', paint: {
       'circle-radius': ['case', ['get', 'hub'], 8, 5],
       'circle-color': '#555',
@@ -111,6 +115,14 @@ export class ToileMap {
     if (collection) this.map.getSource('diff').setData(collection);
     this.map.setLayoutProperty('diff', 'visibility', visible ? 'visible' : 'none');
     this.map.setPaintProperty('links', 'line-opacity', visible ? 0.25 : 0.85);
+  }
+
+  /** A sweep's exchanges by robustness (green: built in at least 90 % of the draws). */
+  showRobust(collection, visible) {
+    if (!this.map.getLayer('robust')) return; // not loaded yet: nothing drawn to hide
+    if (collection) this.map.getSource('robust').setData(collection);
+    this.map.setLayoutProperty('robust', 'visibility', visible ? 'visible' : 'none');
+    this.map.setPaintProperty('links', 'line-opacity', visible ? 0.2 : 0.85);
   }
 
   /** The features drawn on screen in `layer` (what the browser tests check). */
