@@ -276,7 +276,8 @@ def plan_sweep(
     """
     from symbiose.sweep import SweepError, grid_draws, monte_carlo_draws, parse_parameter
 
-    inv = inventory_from_json(inv_json)
+    doc = json.loads(inv_json)
+    inv = parse_inventory(doc, fmt="json", validate=False)
     labelled: dict[str, list[str]] = {}
     for name, values in grid.items():
         label = parse_parameter(name).label
@@ -286,7 +287,6 @@ def plan_sweep(
     planned = grid_draws(labelled)
     if draws:
         planned = monte_carlo_draws(inv, draws, seed, bases=planned)
-    doc = json.loads(inv_json)
     spec = {
         "docs": {"base": doc},
         "draws": [{"index": d.index, "values": d.values, "base": d.base} for d in planned],

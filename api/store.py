@@ -526,7 +526,7 @@ def sweep_public(row: SweepRow) -> SweepPublic:
         summary=summary,
         cancel_requested=row.cancel_requested,
         created_at=_utc(row.created_at),
-        started_at=_utc(row.started_at) if row.started_at else None,
-        finished_at=_utc(row.finished_at) if row.finished_at else None,
+        started_at=_utc_or_none(row.started_at),
+        finished_at=_utc_or_none(row.finished_at),
         links=links,
     )

@@ -144,15 +144,17 @@ def small_inventory(name: str = "Exampleville", carbon_price: str = "80 EUR/t") 
     return inv
 
 
-def wait_for(client: TestClient, run_id: str, headers: dict, timeout: float = 90.0) -> dict:
-    """Poll a run until it is over; returns its last state."""
+def wait_for(
+    client: TestClient, run_id: str, headers: dict, timeout: float = 90.0, kind: str = "runs"
+) -> dict:
+    """Poll a run (or a sweep: ``kind="sweeps"``) until it is over; returns its last state."""
     deadline = time.monotonic() + timeout
     while True:
-        body = client.get(f"/v1/runs/{run_id}", headers=headers).json()
+        body = client.get(f"/v1/{kind}/{run_id}", headers=headers).json()
         if body["state"] in ("finished", "failed", "cancelled"):
             return body
         if time.monotonic() > deadline:
-            raise AssertionError(f"run {run_id} still {body['state']} after {timeout} s: {body}")
+            raise AssertionError(f"{kind} {run_id} still {body['state']} after {timeout} s: {body}")
         time.sleep(0.2)
 
 

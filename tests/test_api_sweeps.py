@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import time
-
-from conftest_api import Keys, Live, create_inventory, keys, live, other, small_inventory
+from conftest_api import (
+    Keys,
+    Live,
+    create_inventory,
+    keys,
+    live,
+    other,
+    small_inventory,
+    wait_for,
+)
 from fastapi.testclient import TestClient
 
 __all__ = ["keys", "live", "other"]  # fixtures used by name
 
 
-def wait_for_sweep(client: TestClient, sweep_id: str, headers: dict, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        body = client.get(f"/v1/sweeps/{sweep_id}", headers=headers).json()
-        if body["state"] in ("finished", "failed", "cancelled"):
-            return body
-        if time.monotonic() > deadline:
-            raise AssertionError(f"sweep {sweep_id} still {body['state']}: {body}")
-        time.sleep(0.2)
+def wait_for_sweep(client: TestClient, sweep_id: str, headers: dict) -> dict:
+    return wait_for(client, sweep_id, headers, timeout=120, kind="sweeps")
 
 
 def uncertain_inventory() -> dict:

@@ -48,6 +48,14 @@ def read_text_file(path: Path) -> bytes:
         raise InventoryError([InventoryIssue((), f"cannot read {path}: {exc.strerror}")]) from None
 
 
+def _file_bytes(path: Path) -> bytes:
+    """The bytes of a file (a workbook: its reader checks its own limits); unreadable is an error."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InventoryError([InventoryIssue((), f"cannot read {path}: {exc.strerror}")]) from None
+
+
 def _check_size(size: int) -> None:
     try:
         check_size(size)
@@ -158,15 +166,7 @@ def load_inventory(path: str | Path, *, validate: bool = True) -> Inventory:
                 )
             ]
         )
-    if fmt == "xlsx":
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InventoryError(
-                [InventoryIssue((), f"cannot read {path}: {exc.strerror}")]
-            ) from None
-    else:
-        data = read_text_file(path)
+    data = _file_bytes(path) if fmt == "xlsx" else read_text_file(path)
     return parse_inventory(data, fmt, validate=validate)
 
 
@@ -232,12 +232,7 @@ def load_workbook_scenarios(source: str | Path | bytes) -> list[Scenario]:
         if path.is_dir():
             tables, issues = spreadsheet.read_csv_folder(path)
         else:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise InventoryError(
-                    [InventoryIssue((), f"cannot read {path}: {exc.strerror}")]
-                ) from None
+            data = _file_bytes(path)
             tables, issues = spreadsheet.read_workbook(data)
     if issues:
         raise InventoryError(issues)
