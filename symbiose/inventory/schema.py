@@ -176,7 +176,7 @@ class _Sourced(_Model):
         default_factory=dict,
         max_length=MAX_ENTRIES,
         description="How estimated fields may vary, by field name, for Monte Carlo sweeps"
-        " (e.g. {handling_cost: {range: ['20 EUR/t', '40 EUR/t']}}).",
+        " (e.g. {handling_cost: {range: ['20 EUR/t', '40 EUR/t']}}); see *Uncertainty and sweeps*.",
     )
 
     @model_validator(mode="after")
