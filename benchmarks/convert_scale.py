@@ -64,7 +64,7 @@ SECTORS = (
 )
 
 
-def regional_inventory(n_sites: int, seed: int = 1) -> dict[str, Any]:
+def regional_inventory(n_sites: int, seed: int = 1, cap: str | None = None) -> dict[str, Any]:
     """A synthetic regional inventory of ``n_sites`` establishments (seeded, reproducible)."""
     rng = random.Random(seed)
     weights = [z[3] for z in ZONES]
@@ -105,8 +105,10 @@ def regional_inventory(n_sites: int, seed: int = 1) -> dict[str, Any]:
     demands.append(
         {"site": "co2_export", "commodity": "co2", "quantity": "1.5 Mt/yr", "price": "40 EUR/t"}
     )
+    territory: dict[str, Any] = {"candidate_cap": int(cap) if cap.isdigit() else cap} if cap else {}
     return {
         "territory": {
+            **territory,
             "name": f"Synthetic region {n_sites}",
             "carbon_price": "75 EUR/t",
             "discount_rate": 0.05,
@@ -203,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.convert_scale")
     parser.add_argument("--sizes", default="1000,3000,10000,24045")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cap", help="territory.candidate_cap: auto, off or a number")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per size")
     args = parser.parse_args(argv)
@@ -214,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"region-{size}.json"
-            path.write_text(json.dumps(regional_inventory(size, args.seed)))
+            path.write_text(json.dumps(regional_inventory(size, args.seed, args.cap)))
             cmd = [sys.executable, "-m", "benchmarks.convert_scale", "--measure", str(path)]
             try:
                 out = subprocess.run(

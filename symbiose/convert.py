@@ -25,11 +25,12 @@ from symbiose.inventory.schema import KEYS, SINGULAR, Inventory, Site
 from symbiose.ranges import figure_fault, yield_fault
 from symbiose.units import (
     UnitProblem,
+    convert_value,
     is_unit,
     misspelt_unit,
-    parse_quantity,
+    read_value,
     same_dimension,
-    ureg,
+    unit_of,
 )
 from symbiose.units import to_unit as _to_unit
 
@@ -193,18 +194,19 @@ class _Compiler:
         unit = f"{info.unit}/yr"
 
         def go() -> float:
-            q = parse_quantity(value, self.style)
-            if isinstance(q, float) or same_dimension(str(q.units), unit):
-                return self.to_unit(value, unit)
-            if info.unit == "t" and same_dimension(str(q.units), "m**3/yr"):
+            magnitude, source = read_value(value, self.style)
+            if source is None or same_dimension(source, unit):
+                return convert_value(magnitude, source, unit, value)
+            if info.unit == "t" and same_dimension(source, "m**3/yr"):
                 if density is None:
                     raise UnitProblem(
                         f"{value!r} is a volume: give a density (e.g. '1.5 t/m**3') to read it"
                         f" as {info.id} in t/yr"
                     )
-                return self.to_unit(q.to("m**3/yr") * ureg.Quantity(density, "t/m**3"), unit)
-            if same_dimension(str(q.units), info.unit) or (
-                info.unit == "t" and same_dimension(str(q.units), "m**3")
+                volume = convert_value(magnitude, source, "m**3/yr", value, allow_negative=True)
+                return convert_value(volume * density, unit_of("t/yr"), unit, value)
+            if same_dimension(source, info.unit) or (
+                info.unit == "t" and same_dimension(source, "m**3")
             ):
                 raise UnitProblem(f"{value!r} is not a rate: write it per year, e.g. '{value}/yr'")
             raise UnitProblem(
@@ -230,16 +232,18 @@ class _Compiler:
         unit = f"{numerator}/({info.unit}{extra})" if extra else f"{numerator}/{info.unit}"
 
         def go() -> float:
-            q = parse_quantity(value, self.style)
-            if isinstance(q, float) or same_dimension(str(q.units), unit):
-                return self.to_unit(value, unit, allow_negative=negative)
+            magnitude, source = read_value(value, self.style)
+            if source is None or same_dimension(source, unit):
+                return convert_value(magnitude, source, unit, value, allow_negative=negative)
             if info.unit == "t" and density is not None:
                 per_volume = f"{numerator}/(m**3{extra})"
-                if same_dimension(str(q.units), per_volume):
-                    return self.to_unit(
-                        q.to(per_volume) / ureg.Quantity(density, "t/m**3"),
-                        unit,
-                        allow_negative=negative,
+                if same_dimension(source, per_volume):
+                    # per m³ over t per m³ is per t: already in ``unit``
+                    per_m3 = convert_value(
+                        magnitude, source, per_volume, value, allow_negative=True
+                    )
+                    return convert_value(
+                        per_m3 / density, None, unit, value, allow_negative=negative
                     )
             raise UnitProblem(f"{value!r} has the wrong dimension: expected {unit} for {info.id}")
 
