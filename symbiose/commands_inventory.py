@@ -24,7 +24,6 @@ from symbiose.inventory import (
     dump_workbook,
     load_inventory,
     load_scenario,
-    validate_inventory,
     write_csv_folder,
 )
 from symbiose.inventory.io import dump_inventory, load_document, parse_inventory, read_text_file
@@ -123,8 +122,13 @@ def is_scenario_file(path: Path) -> bool:
     return isinstance(doc, dict) and ("base" in doc or "name" in doc)
 
 
-def load_any(path: str | Path) -> tuple[Inventory, str]:
-    """An inventory file, or a scenario file applied to its base; with a label for reports."""
+def load_any(path: str | Path, *, validate: bool = True) -> tuple[Inventory, str]:
+    """An inventory file, or a scenario file applied to its base; with a label for reports.
+
+    Without ``validate`` an inventory file is read and its schema checked, for a caller that
+    checks its meaning next (:func:`symbiose.pipeline.check`); a scenario's result is always
+    checked, so that its problems name the scenario.
+    """
     path = Path(path)
     if not path.exists():
         raise InventoryError([_issue(f"{path}: no such file or folder")])
@@ -132,8 +136,9 @@ def load_any(path: str | Path) -> tuple[Inventory, str]:
         scenario, base = load_scenario(path)
         if base is None:
             raise InventoryError([_issue("the scenario names no base inventory ('base: ...')")])
-        return apply_scenario(load_inventory(base), scenario), scenario.name
-    inv = load_inventory(path)
+        # the base is checked as the scenario's result: once, not twice
+        return apply_scenario(load_inventory(base, validate=False), scenario), scenario.name
+    inv = load_inventory(path, validate=validate)
     return inv, inv.territory.name
 
 
@@ -145,13 +150,14 @@ def _issue(msg: str) -> Any:
 
 def solve_inventory(path: str | Path, args: argparse.Namespace) -> int:
     """``symbiose solve`` on an inventory or scenario: solve, print the summary, write ``--out``."""
-    from symbiose.pipeline import optimise
+    from symbiose.pipeline import check, optimise
 
     try:
-        inv, label = load_any(path)
+        inv, label = load_any(path, validate=False)
+        inv = apply_to_inventory(inv, args)
+        checked = check(inv)
     except InventoryError as exc:
         return _report_issues(path, exc)
-    inv = apply_to_inventory(inv, args)
     _report_warnings(path, inv)
     options = _options(args)
     line = None
@@ -166,7 +172,7 @@ def solve_inventory(path: str | Path, args: argparse.Namespace) -> int:
             progress=line.update,
         )
     try:
-        report = optimise(inv, getattr(args, "objective", None) or "valorisation", options)
+        report = optimise(checked, getattr(args, "objective", None) or "valorisation", options)
     except InventoryError as exc:
         return _report_issues(path, exc)
     finally:
@@ -248,18 +254,15 @@ def build_template() -> bytes:
 
 def run_validate(args: argparse.Namespace) -> int:
     """``symbiose validate FILE``: every problem found, or a one-line all-clear."""
+    from symbiose.pipeline import check
+
     path = Path(args.inventory)
     try:
-        inv, _ = load_any(path)
+        inv, _ = load_any(path, validate=False)
+        net = check(inv).network  # the one conversion
     except InventoryError as exc:
         return _report_issues(path, exc)
     _report_warnings(path, inv)
-    issues = validate_inventory(inv)
-    if issues:
-        return _report_issues(path, InventoryError(issues))
-    from symbiose.convert import to_network
-
-    net = to_network(inv)
     sizes = net.problem.summary()
     print(
         f"{path}: OK — {len(inv.sites)} sites, {len(inv.supplies)} supplies, {len(inv.demands)}"
@@ -275,7 +278,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from symbiose.pipeline import optimise
 
     try:
-        base = load_inventory(args.base)
+        base = load_inventory(args.base, validate=False)  # optimise checks each inventory
     except InventoryError as exc:
         return _report_issues(args.base, exc)
     inventories: dict[str, Inventory] = {"base": base}

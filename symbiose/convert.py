@@ -750,9 +750,9 @@ class _Compiler:
         for c_ in cand.generate(places, reach, self.endpoints, quality, explicit=given, cap=cap):
             mode = self.modes[c_.mode]
             arc, info_ = mode.arc(
-                c_.tail, c_.head, c_.commodities, c_.length_km, mode.capacity, False, None
+                c_.tail, c_.head, c_.commodities, c_.length_km, mode.capacity, False, None, False
             )
-            self.arc_info[arc.key] = replace(info_, explicit=False)
+            self.arc_info[arc.key] = info_
             self.arcs.append(arc)
             self.n_candidates += 1
 
@@ -1000,6 +1000,7 @@ class _ModeCost:
         capacity: float,
         existing: bool,
         fixed_override: float | None,
+        explicit: bool = True,
     ) -> tuple[Arc, ArcInfo]:
         investment = self.investment + self.investment_per_km * length
         fixed = (
@@ -1034,7 +1035,7 @@ class _ModeCost:
                 capacity_investment=per_unit,
                 capacity_cost=per_unit * (self.annuity + self.fixed_om),
             )
-        return arc, ArcInfo(self.id, self.kind, length, 0.0 if existing else investment, True)
+        return arc, ArcInfo(self.id, self.kind, length, 0.0 if existing else investment, explicit)
 
 
 def _place(site: Site) -> cand.Place:

@@ -98,7 +98,11 @@ def load_document(data: bytes | str | dict[str, Any], fmt: str) -> dict[str, Any
 
 
 def inventory_from_document(doc: dict[str, Any], *, validate: bool = True) -> Inventory:
-    """Validate a decoded document as an :class:`Inventory` (schema, then semantics)."""
+    """Validate a decoded document as an :class:`Inventory` (schema, then semantics).
+
+    ``validate=False`` checks the schema only: for a caller that checks the meaning next with
+    :func:`symbiose.pipeline.check`, which converts the inventory once and keeps the result.
+    """
     try:
         inv = Inventory.model_validate(doc)
     except pydantic.ValidationError as exc:
