@@ -26,7 +26,12 @@ from symbiose.inventory import (
     load_scenario,
     write_csv_folder,
 )
-from symbiose.inventory.io import dump_inventory, load_document, parse_inventory, read_text_file
+from symbiose.inventory.io import (
+    ScenarioFile,
+    dump_inventory,
+    load_inventory_or_scenario,
+    parse_inventory,
+)
 from symbiose.planner_options import apply_to_inventory
 from symbiose.report import Report
 
@@ -109,19 +114,6 @@ def _report_warnings(where: str | Path, inv: Inventory) -> None:
         print(f"  warning: {w.path()}: {w.msg}", file=sys.stderr)
 
 
-def is_scenario_file(path: Path) -> bool:
-    """Whether ``path`` is a scenario (a YAML/JSON mapping with a top-level ``name`` or ``base``)."""
-    if path.is_dir() or path.suffix.lower() not in (".yaml", ".yml", ".json"):
-        return False
-    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    try:
-        doc = load_document(read_text_file(path), fmt)
-    except InventoryError:
-        return False  # reading it as an inventory then reports why
-    # an inventory has no top-level name or base: its name is the territory's
-    return isinstance(doc, dict) and ("base" in doc or "name" in doc)
-
-
 def load_any(path: str | Path, *, validate: bool = True) -> tuple[Inventory, str]:
     """An inventory file, or a scenario file applied to its base; with a label for reports.
 
@@ -132,14 +124,14 @@ def load_any(path: str | Path, *, validate: bool = True) -> tuple[Inventory, str
     path = Path(path)
     if not path.exists():
         raise InventoryError([_issue(f"{path}: no such file or folder")])
-    if is_scenario_file(path):
-        scenario, base = load_scenario(path)
-        if base is None:
+    read = load_inventory_or_scenario(path, validate=validate)  # each file decoded once
+    if isinstance(read, ScenarioFile):
+        if read.base is None:
             raise InventoryError([_issue("the scenario names no base inventory ('base: ...')")])
         # the base is checked as the scenario's result: once, not twice
-        return apply_scenario(load_inventory(base, validate=False), scenario), scenario.name
-    inv = load_inventory(path, validate=validate)
-    return inv, inv.territory.name
+        base = load_inventory(read.base, validate=False)
+        return apply_scenario(base, read.scenario), read.scenario.name
+    return read, read.territory.name
 
 
 def _issue(msg: str) -> Any:
