@@ -117,9 +117,8 @@ def _report_warnings(where: str | Path, inv: Inventory) -> None:
 def load_any(path: str | Path, *, validate: bool = True) -> tuple[Inventory, str]:
     """An inventory file, or a scenario file applied to its base; with a label for reports.
 
-    Without ``validate`` an inventory file is read and its schema checked, for a caller that
-    checks its meaning next (:func:`symbiose.pipeline.check`); a scenario's result is always
-    checked, so that its problems name the scenario.
+    Without ``validate`` only the schema is checked (of the inventory, or of the scenario's
+    result), for a caller that checks the meaning next with :func:`symbiose.pipeline.check`.
     """
     path = Path(path)
     if not path.exists():
@@ -130,7 +129,7 @@ def load_any(path: str | Path, *, validate: bool = True) -> tuple[Inventory, str
             raise InventoryError([_issue("the scenario names no base inventory ('base: ...')")])
         # the base is checked as the scenario's result: once, not twice
         base = load_inventory(read.base, validate=False)
-        return apply_scenario(base, read.scenario), read.scenario.name
+        return apply_scenario(base, read.scenario, validate=validate), read.scenario.name
     return read, read.territory.name
 
 
