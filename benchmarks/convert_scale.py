@@ -200,6 +200,35 @@ def measure(path: Path) -> dict[str, Any]:
     }
 
 
+def cap_effect(path: Path, caps: list[str], time_limit: float) -> list[dict[str, Any]]:
+    """Solve the inventory at ``path`` once per candidate cap: candidates, objective, gap."""
+    from models.solve import SolveOptions
+    from symbiose.inventory import load_inventory
+    from symbiose.pipeline import check, optimise
+
+    inv = load_inventory(path, validate=False)
+    rows = []
+    for cap in caps:
+        value: Any = int(cap) if cap.isdigit() else cap
+        territory = inv.territory.model_copy(update={"candidate_cap": value})
+        checked = check(inv.model_copy(update={"territory": territory}))
+        start = time.perf_counter()
+        report = optimise(checked, options=SolveOptions(time_limit=time_limit, gap=1e-4))
+        result = report.result
+        rows.append(
+            {
+                "cap": cap,
+                "candidates": checked.network.candidates,
+                "objective": result.objective,
+                "bound": result.bound,
+                "gap": result.gap,
+                "status": str(result.status.value),
+                "solve_s": round(time.perf_counter() - start, 1),
+            }
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate, then measure each size in its own subprocess; print a markdown table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.convert_scale")
@@ -208,10 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cap", help="territory.candidate_cap: auto, off or a number")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per size")
+    parser.add_argument(
+        "--optimum",
+        metavar="CAPS",
+        help="solve each size once per cap (e.g. off,10,5) and print the optimum by cap",
+    )
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return 0
+    if args.optimum:
+        return _print_optima(args)
     print("| sites | read s | convert s | candidate arcs | arcs | peak RSS GB |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -235,6 +271,22 @@ def main(argv: list[str] | None = None) -> int:
                 f" {r['arcs']} | {r['peak_rss_gb']} |",
                 flush=True,
             )
+    return 0
+
+
+def _print_optima(args: argparse.Namespace) -> int:
+    print("| sites | cap | candidates | objective | bound | gap | status | solve s |")
+    print("|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            path = Path(tmp) / f"region-{size}.json"
+            path.write_text(json.dumps(regional_inventory(size, args.seed)))
+            for r in cap_effect(path, args.optimum.split(","), args.timeout):
+                print(
+                    f"| {size} | {r['cap']} | {r['candidates']} | {r['objective']:.6g} |"
+                    f" {r['bound']:.6g} | {r['gap']:.2g} | {r['status']} | {r['solve_s']} |",
+                    flush=True,
+                )
     return 0
 
 
