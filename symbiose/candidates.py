@@ -250,7 +250,7 @@ class _Search:
             for start in range(0, n, _CHUNK):
                 tails, heads, lengths = self._within(start, by_origin=by_origin)
                 rows = tails if by_origin else heads
-                first = _first_of_each(rows, lengths, heads if by_origin else tails, cap)
+                first = _first_of_each(rows, lengths, cap)
                 parts.append((tails[first], heads[first], lengths[first]))
         tails, heads, lengths = _concat(parts)
         # a pair both its ends keep appears twice
@@ -313,9 +313,13 @@ def _concat(
     )
 
 
-def _first_of_each(rows: np.ndarray, lengths: np.ndarray, ties: np.ndarray, n: int) -> np.ndarray:
-    """Positions of the ``n`` shortest pairs of each row (ties broken by the other end)."""
-    order = np.lexsort((ties, lengths, rows))
+def _first_of_each(rows: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` shortest pairs of each row (ties in the order found)."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    # one sort on "row + length scaled into [0, 1)": cheaper than a lexsort on two keys
+    key = rows + lengths / (float(lengths.max()) * (1 + 1e-9) + 1e-300)
+    order = np.argsort(key, kind="stable")
     ranked = rows[order]
     starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
     sizes = np.diff(np.r_[starts, len(ranked)])
