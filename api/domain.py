@@ -27,7 +27,6 @@ from symbiose.inventory import (
     dump_workbook,
     parse_inventory,
     parse_scenario,
-    validate_inventory,
 )
 from symbiose.plausibility import PlausibilityWarning, plausibility_warnings
 
@@ -79,10 +78,13 @@ def decode_inventory(data: bytes | str | dict, fmt: str) -> Inventory:
 
 
 def check_inventory(inv: Inventory) -> None:
-    """Check the meaning of a decoded inventory (units, references...); raises InventoryError."""
-    issues = validate_inventory(inv)
-    if issues:
-        raise InventoryError(issues)
+    """Check the meaning of a decoded inventory (units, references...); raises InventoryError.
+
+    The pipeline's one check (:func:`symbiose.pipeline.check`): the inventory converted once.
+    """
+    from symbiose.pipeline import check
+
+    check(inv)
 
 
 def inventory_document(inv: Inventory) -> dict[str, Any]:
@@ -144,11 +146,8 @@ def apply_overrides(base_json: str, overrides: Any) -> Inventory:
     scenario = (
         overrides if not isinstance(overrides, dict | str | bytes) else read_overrides(overrides)
     )
-    inv = apply_scenario(inventory_from_json(base_json), scenario)
-    issues = validate_inventory(inv)
-    if issues:
-        raise InventoryError(issues)
-    return inv
+    # apply_scenario checks the result (once), its problems naming the scenario
+    return apply_scenario(inventory_from_json(base_json), scenario)
 
 
 def with_planner(inv_json: str, planner: dict[str, Any]) -> dict[str, Any]:

@@ -208,6 +208,11 @@ class PlannerAsk(_In):
     exclude_sites: list[str] = Field(
         default_factory=list, description="Sites that take no part in the run."
     )
+    candidate_cap: int | Literal["auto", "off"] | None = Field(
+        None,
+        description="Candidates each origin and destination keeps per mode and commodity,"
+        " nearest first: a number, 'auto' or 'off' (default: the inventory's).",
+    )
 
 
 class RunCreate(_In):

@@ -366,116 +366,14 @@ class Problem:
 
     # -- validation ---------------------------------------------------------------------
     def _validate(self, errors: list[str]) -> None:
-        nodes, commodities = set(self.nodes), set(self.commodities)
-
-        def ref(where: str, node: str | None = None, commodity: str | None = None) -> None:
-            if node is not None and node not in nodes:
-                errors.append(f"{where}: unknown node {node!r}")
-            if commodity is not None and commodity not in commodities:
-                errors.append(f"{where}: unknown commodity {commodity!r}")
-
-        def number(where: str, value: Any, *, nonneg: bool = True, inf_ok: bool = False) -> None:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            ok = ok and not math.isnan(value) and (inf_ok or math.isfinite(value))
-            if not ok:
-                errors.append(f"{where}: must be a finite number, got {value!r}")
-            elif nonneg and value < 0:
-                errors.append(f"{where}: must be non-negative, got {value!r}")
-            elif math.isfinite(value) and (fault := magnitude_fault(value)):
-                errors.append(f"{where}: {fault}")
-
-        seen: set[tuple[str, str]] = set()
-        for s in self.supplies:
-            where = f"supplies[{s.node},{s.commodity}]"
-            ref(where, s.node, s.commodity)
-            if (s.node, s.commodity) in seen:
-                errors.append(f"{where}: duplicate supply")
-            seen.add((s.node, s.commodity))
-            number(f"{where}.disposal_cost", s.disposal_cost, nonneg=False)
-            number(f"{where}.disposal_co2", s.disposal_co2, nonneg=False)
-        seen = set()
-        for d in self.demands:
-            where = f"demands[{d.node},{d.commodity}]"
-            ref(where, d.node, d.commodity)
-            if (d.node, d.commodity) in seen:
-                errors.append(f"{where}: duplicate demand")
-            seen.add((d.node, d.commodity))
-            number(f"{where}.value", d.value, nonneg=False)
-            number(f"{where}.co2", d.co2, nonneg=False)
-            if any(m > q + 1e-9 for m, q in zip(d.minimums, d.quantities, strict=True)):
-                errors.append(f"{where}.minimum: exceeds the quantity wanted")
-        keys: set[tuple[str, str, str]] = set()
-        for a in self.arcs:
-            where = f"arcs[{a.tail}->{a.head}:{a.mode}]"
-            ref(where, a.tail)
-            ref(where, a.head)
-            if a.tail == a.head:
-                errors.append(f"{where}: tail and head are the same node")
-            if a.key in keys:
-                errors.append(f"{where}: duplicate arc (same tail, head and mode)")
-            keys.add(a.key)
-            if not a.commodities:
-                errors.append(f"{where}.commodities: an arc must carry at least one commodity")
-            for c in a.commodities:
-                ref(f"{where}.commodities", commodity=c)
-            number(f"{where}.capacity", a.capacity, inf_ok=True)
-            number(f"{where}.fixed_cost", a.fixed_cost)
-            _decision(errors, where, a)
-            number(f"{where}.capacity_cost", a.capacity_cost)
-            number(f"{where}.capacity_investment", a.capacity_investment)
-            if a.sized and a.existing:
-                errors.append(f"{where}.sized: only a new link can be sized")
-            for attr in ("variable_cost", "loss", "commodity_capacity", "co2"):
-                table: Mapping[str, float] = getattr(a, attr)
-                for c, v in table.items():
-                    if c not in a.commodities:
-                        errors.append(f"{where}.{attr}: {c!r} is not carried by this arc")
-                    number(
-                        f"{where}.{attr}[{c}]",
-                        v,
-                        nonneg=attr != "variable_cost",
-                        inf_ok=attr == "commodity_capacity",
-                    )
-                    if attr == "loss" and _finite(v) and v >= 1:
-                        errors.append(f"{where}.loss[{c}]: must be below 1, got {v!r}")
-        names: set[str] = set()
-        for cv in self.converters:
-            where = f"converters[{cv.name}]"
-            if cv.name in names:
-                errors.append(f"{where}: duplicate converter name")
-            names.add(cv.name)
-            ref(where, cv.node)
-            if not cv.inputs or not cv.outputs:
-                errors.append(f"{where}: needs at least one input and one output")
-            for attr in ("inputs", "outputs"):
-                for c, v in getattr(cv, attr).items():
-                    ref(f"{where}.{attr}", commodity=c)
-                    number(f"{where}.{attr}[{c}]", v)
-                    if _finite(v) and v == 0:
-                        errors.append(f"{where}.{attr}[{c}]: yield must be positive")
-                    elif _finite(v) and v < MIN_YIELD:
-                        errors.append(
-                            f"{where}.{attr}[{c}]: yield {v:g} is below {MIN_YIELD:g},"
-                            " which the solver reads as 0"
-                        )
-            number(f"{where}.capacity", cv.capacity, inf_ok=True)
-            number(f"{where}.variable_cost", cv.variable_cost, nonneg=False)
-            number(f"{where}.fixed_cost", cv.fixed_cost)
-            number(f"{where}.co2", cv.co2, nonneg=False)
-            _decision(errors, where, cv)
-        self._validate_planner(errors, number)
-        held: set[str] = set()
-        for st in self.storages:
-            where = f"storages[{st.name}]"
-            if st.name in held:
-                errors.append(f"{where}: duplicate storage name")
-            held.add(st.name)
-            ref(where, st.node, st.commodity)
-            number(f"{where}.capacity", st.capacity)
-            number(f"{where}.cost", st.cost)
-            number(f"{where}.loss", st.loss)
-            if _finite(st.loss) and st.loss >= 1:
-                errors.append(f"{where}.loss: must be below 1, got {st.loss!r}")
+        """Every element checked by its family (see :class:`_Checks`); problems to ``errors``."""
+        checks = _Checks(self, errors)
+        checks.supplies(self.supplies)
+        checks.demands(self.demands)
+        checks.arcs(self.arcs)
+        checks.converters(self.converters)
+        self._validate_planner(errors, checks.number)
+        checks.storages(self.storages)
 
     def _validate_planner(self, errors: list[str], number: Any) -> None:
         """The planner's limits: a budget, a CO2 target and caps on new links."""
@@ -573,3 +471,150 @@ def _per_slice(value: float | Sequence[float]) -> PerSlice:
     if isinstance(value, (int, float)):
         return (float(value),)
     return tuple(value)
+
+
+class _Checks:
+    """The consistency checks of a problem's elements, one method per family.
+
+    Each problem is a message that names the element (``arcs[a->b:pipe].capacity: ...``).
+    """
+
+    def __init__(self, problem: Problem, errors: list[str]) -> None:
+        self.nodes, self.commodities = set(problem.nodes), set(problem.commodities)
+        self.errors = errors
+
+    def ref(self, where: str, node: str | None = None, commodity: str | None = None) -> None:
+        """A node and a commodity the problem knows."""
+        if node is not None and node not in self.nodes:
+            self.errors.append(f"{where}: unknown node {node!r}")
+        if commodity is not None and commodity not in self.commodities:
+            self.errors.append(f"{where}: unknown commodity {commodity!r}")
+
+    def number(self, where: str, value: Any, *, nonneg: bool = True, inf_ok: bool = False) -> None:
+        """A finite number (infinite if ``inf_ok``) within range, not negative if ``nonneg``."""
+        kind = type(value)
+        # the common case first, at the cost of two comparisons
+        in_range = (kind is float or kind is int) and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE
+        if in_range and (not nonneg or value >= 0):
+            return
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = ok and not math.isnan(value) and (inf_ok or math.isfinite(value))
+        if not ok:
+            self.errors.append(f"{where}: must be a finite number, got {value!r}")
+        elif nonneg and value < 0:
+            self.errors.append(f"{where}: must be non-negative, got {value!r}")
+        elif math.isfinite(value) and (fault := magnitude_fault(value)):
+            self.errors.append(f"{where}: {fault}")
+
+    def supplies(self, supplies: Sequence[Supply]) -> None:
+        """One supply per node and commodity; its cost and CO2 are numbers."""
+        seen: set[tuple[str, str]] = set()
+        for s in supplies:
+            where = f"supplies[{s.node},{s.commodity}]"
+            self.ref(where, s.node, s.commodity)
+            if (s.node, s.commodity) in seen:
+                self.errors.append(f"{where}: duplicate supply")
+            seen.add((s.node, s.commodity))
+            self.number(f"{where}.disposal_cost", s.disposal_cost, nonneg=False)
+            self.number(f"{where}.disposal_co2", s.disposal_co2, nonneg=False)
+
+    def demands(self, demands: Sequence[Demand]) -> None:
+        """One demand per node and commodity; its minimum within its quantity."""
+        seen: set[tuple[str, str]] = set()
+        for d in demands:
+            where = f"demands[{d.node},{d.commodity}]"
+            self.ref(where, d.node, d.commodity)
+            if (d.node, d.commodity) in seen:
+                self.errors.append(f"{where}: duplicate demand")
+            seen.add((d.node, d.commodity))
+            self.number(f"{where}.value", d.value, nonneg=False)
+            self.number(f"{where}.co2", d.co2, nonneg=False)
+            if any(m > q + 1e-9 for m, q in zip(d.minimums, d.quantities, strict=True)):
+                self.errors.append(f"{where}.minimum: exceeds the quantity wanted")
+
+    def arcs(self, arcs: Sequence[Arc]) -> None:
+        """One arc per tail, head and mode, between two nodes, carrying known commodities."""
+        keys: set[tuple[str, str, str]] = set()
+        for a in arcs:
+            where = f"arcs[{a.tail}->{a.head}:{a.mode}]"
+            self.ref(where, a.tail)
+            self.ref(where, a.head)
+            if a.tail == a.head:
+                self.errors.append(f"{where}: tail and head are the same node")
+            if a.key in keys:
+                self.errors.append(f"{where}: duplicate arc (same tail, head and mode)")
+            keys.add(a.key)
+            if not a.commodities:
+                self.errors.append(f"{where}.commodities: an arc must carry at least one commodity")
+            for c in a.commodities:
+                self.ref(f"{where}.commodities", commodity=c)
+            self.number(f"{where}.capacity", a.capacity, inf_ok=True)
+            self.number(f"{where}.fixed_cost", a.fixed_cost)
+            _decision(self.errors, where, a)
+            self.number(f"{where}.capacity_cost", a.capacity_cost)
+            self.number(f"{where}.capacity_investment", a.capacity_investment)
+            if a.sized and a.existing:
+                self.errors.append(f"{where}.sized: only a new link can be sized")
+            self.arc_tables(where, a)
+
+    def arc_tables(self, where: str, a: Arc) -> None:
+        """An arc's per-commodity figures: only for what it carries; losses below 1."""
+        for attr in ("variable_cost", "loss", "commodity_capacity", "co2"):
+            table: Mapping[str, float] = getattr(a, attr)
+            for c, v in table.items():
+                if c not in a.commodities:
+                    self.errors.append(f"{where}.{attr}: {c!r} is not carried by this arc")
+                self.number(
+                    f"{where}.{attr}[{c}]",
+                    v,
+                    nonneg=attr != "variable_cost",
+                    inf_ok=attr == "commodity_capacity",
+                )
+                if attr == "loss" and _finite(v) and v >= 1:
+                    self.errors.append(f"{where}.loss[{c}]: must be below 1, got {v!r}")
+
+    def converters(self, converters: Sequence[Converter]) -> None:
+        """Converters with unique names, inputs and outputs, positive yields."""
+        names: set[str] = set()
+        for cv in converters:
+            where = f"converters[{cv.name}]"
+            if cv.name in names:
+                self.errors.append(f"{where}: duplicate converter name")
+            names.add(cv.name)
+            self.ref(where, cv.node)
+            if not cv.inputs or not cv.outputs:
+                self.errors.append(f"{where}: needs at least one input and one output")
+            for attr in ("inputs", "outputs"):
+                for c, v in getattr(cv, attr).items():
+                    self.ref(f"{where}.{attr}", commodity=c)
+                    self.number(f"{where}.{attr}[{c}]", v)
+                    self.converter_yield(f"{where}.{attr}[{c}]", v)
+            self.number(f"{where}.capacity", cv.capacity, inf_ok=True)
+            self.number(f"{where}.variable_cost", cv.variable_cost, nonneg=False)
+            self.number(f"{where}.fixed_cost", cv.fixed_cost)
+            self.number(f"{where}.co2", cv.co2, nonneg=False)
+            _decision(self.errors, where, cv)
+
+    def converter_yield(self, where: str, v: float) -> None:
+        """A yield the solver can tell from 0."""
+        if _finite(v) and v == 0:
+            self.errors.append(f"{where}: yield must be positive")
+        elif _finite(v) and v < MIN_YIELD:
+            self.errors.append(
+                f"{where}: yield {v:g} is below {MIN_YIELD:g}, which the solver reads as 0"
+            )
+
+    def storages(self, storages: Sequence[Storage]) -> None:
+        """Stores with unique names, losses below 1 per season."""
+        held: set[str] = set()
+        for st in storages:
+            where = f"storages[{st.name}]"
+            if st.name in held:
+                self.errors.append(f"{where}: duplicate storage name")
+            held.add(st.name)
+            self.ref(where, st.node, st.commodity)
+            self.number(f"{where}.capacity", st.capacity)
+            self.number(f"{where}.cost", st.cost)
+            self.number(f"{where}.loss", st.loss)
+            if _finite(st.loss) and st.loss >= 1:
+                self.errors.append(f"{where}.loss: must be below 1, got {st.loss!r}")

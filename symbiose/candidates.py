@@ -15,11 +15,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0088
 """The IUGG mean Earth radius R1 (km), the sphere of every great-circle distance."""
@@ -94,6 +94,7 @@ def generate(
     quality_commodities: Iterable[str] = (),
     skip: Iterable[Key] = (),
     explicit: Mapping[Key, Iterable[str]] | None = None,
+    cap: int | None = None,
 ) -> list[Candidate]:
     """Candidate links for every compatible pair (see the module docstring).
 
@@ -108,76 +109,279 @@ def generate(
             carry.  No candidate duplicates them, and pruning counts them as ways on: a pipe
             from an emitter to a CO2 hub is kept when the hub's only way on is a hand-written
             ship link.
+        cap: per mode and commodity, each origin keeps its ``cap`` nearest compatible
+            destinations and each destination its ``cap`` nearest compatible origins (a pair
+            stays if either end keeps it); None keeps every pair within reach.
     """
+    if cap is not None and cap < 1:
+        raise ValueError(f"the candidate cap must be 1 or more, got {cap}")
+    given = {key: tuple(ks) for key, ks in (explicit or {}).items()}
     quality = set(quality_commodities)
-    given = dict(explicit or {})
-    taken = set(skip) | set(given)
-    edges: dict[Key, _Edge] = {}
-    for mode in modes:
-        for k in mode.commodities:
-            ends = endpoints.get(k)
-            if ends is not None:
-                _pair(places, mode, k, ends, k in quality, taken, edges)
-    _prune(edges, given, endpoints, places)
-    return [
-        Candidate(o, d, m, tuple(sorted(edge.commodities)), edge.length)
-        for (o, d, m), edge in sorted(edges.items())
-        if edge.commodities
+    atlas = _Atlas(places, {*skip, *given})
+    blocks = [
+        block
+        for mode in modes
+        for k in mode.commodities
+        if k in endpoints
+        and (block := atlas.pairs(mode, k, endpoints[k], k in quality, cap)) is not None
     ]
+    if not blocks:
+        return []
+    table = _ArcTable(blocks, len(atlas.ids))
+    _prune(table, given, endpoints, atlas)
+    return table.candidates(atlas.ids)
 
 
-@dataclass
-class _Edge:
-    commodities: set[str]
-    length: float
+EARTH_CHORD_SLACK = 1e-9
+"""Relative slack on the k-d tree's search radius, so that rounding never loses a pair at the
+reach's edge: every pair found is then kept or dropped by its exact great-circle length."""
+
+_CHUNK = 2048
+"""Origins (or destinations) searched at once: bounds the pairs held in memory at a time."""
 
 
-def _pair(
-    places: Mapping[str, Place],
-    mode: ModeReach,
-    k: str,
-    ends: Endpoints,
-    quality: bool,
-    taken: set[Key],
-    edges: dict[Key, _Edge],
-) -> None:
-    """Add commodity ``k`` of ``mode`` to every origin/destination pair within reach."""
-    hubs = [] if quality else [p.id for p in places.values() if _handles(p, k)]
-    origins = list(ends.origins) + [h for h in hubs if h not in ends.origins]
-    destinations = list(ends.destinations) + [h for h in hubs if h not in ends.destinations]
-    for o in origins:
-        for d in destinations:
-            if o == d or (o, d, mode.id) in taken:
-                continue
-            if quality and not _hot_enough(ends.origins.get(o), ends.destinations.get(d)):
-                continue
-            length = route_length(places[o], places[d], mode.detour_factor)
-            if mode.max_distance is not None and length > mode.max_distance:
-                continue
-            edge = edges.get((o, d, mode.id))
-            if edge is None:
-                edges[(o, d, mode.id)] = _Edge({k}, length)
-            else:
-                edge.commodities.add(k)
+@dataclass(frozen=True)
+class _Block:
+    """The pairs of one mode and one commodity: place indices and route lengths (km)."""
+
+    mode: str
+    commodity: str
+    tails: np.ndarray
+    heads: np.ndarray
+    lengths: np.ndarray
+
+
+class _Atlas:
+    """Every place as arrays: ids, coordinates, 3-D unit vectors (for the k-d tree), hubs."""
+
+    def __init__(self, places: Mapping[str, Place], taken: set[Key]) -> None:
+        self.ids = list(places)
+        self.index = {pid: i for i, pid in enumerate(self.ids)}
+        self.lat = np.radians(np.fromiter((p.latitude for p in places.values()), float))
+        self.lon = np.radians(np.fromiter((p.longitude for p in places.values()), float))
+        cos_lat = np.cos(self.lat)
+        self.xyz = np.column_stack(
+            [cos_lat * np.cos(self.lon), cos_lat * np.sin(self.lon), np.sin(self.lat)]
+        )
+        self.hubs = [p for p in places.values() if p.hub]
+        self.taken: dict[str, set[tuple[str, str]]] = {}
+        for t, h, m in taken:
+            self.taken.setdefault(m, set()).add((t, h))
+
+    def node(self, pid: str) -> int:
+        """The index of ``pid``, a new one (with no coordinates) for an unknown id."""
+        if pid not in self.index:
+            self.index[pid] = len(self.ids)
+            self.ids.append(pid)
+        return self.index[pid]
+
+    def pairs(
+        self, mode: ModeReach, k: str, ends: Endpoints, quality: bool, cap: int | None
+    ) -> _Block | None:
+        """The compatible pairs of commodity ``k`` by ``mode`` within its reach."""
+        hubs = [] if quality else [p.id for p in self.hubs if _handles(p, k)]
+        origins = list(ends.origins) + [h for h in hubs if h not in ends.origins]
+        destinations = list(ends.destinations) + [h for h in hubs if h not in ends.destinations]
+        if not origins or not destinations:
+            return None
+        search = _Search(self, mode, ends, origins, destinations, quality)
+        if cap is None:
+            tails, heads, lengths = search.all_pairs()
+        else:
+            tails, heads, lengths = search.nearest(cap)
+        return _Block(mode.id, k, tails, heads, lengths)
+
+    def great_circle_km(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
+        """Great-circle km between places, the haversine of :func:`great_circle_km` on arrays."""
+        p1, p2 = self.lat[tails], self.lat[heads]
+        dl = self.lon[heads] - self.lon[tails]
+        h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+        return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+class _Search:
+    """One mode and commodity: origins and destinations, their k-d trees and the reach.
+
+    The chord between two unit vectors grows with their great-circle distance, so the pairs
+    within a chord radius are those within the mode's reach: the tree finds them without
+    looking at every pair.
+    """
+
+    def __init__(
+        self,
+        atlas: _Atlas,
+        mode: ModeReach,
+        ends: Endpoints,
+        origins: list[str],
+        destinations: list[str],
+        quality: bool,
+    ) -> None:
+        self.atlas, self.mode = atlas, mode
+        self.o = np.fromiter(map(atlas.index.__getitem__, origins), np.int64, len(origins))
+        self.d = np.fromiter(
+            map(atlas.index.__getitem__, destinations), np.int64, len(destinations)
+        )
+        self.o_tree = cKDTree(atlas.xyz[self.o])
+        self.d_tree = cKDTree(atlas.xyz[self.d])
+        if mode.max_distance is None:
+            self.radius = math.inf
+        else:
+            angle = mode.max_distance / mode.detour_factor / EARTH_RADIUS_KM
+            self.radius = 2 * math.sin(min(angle, math.pi) / 2) * (1 + EARTH_CHORD_SLACK)
+        # temperatures: NaN where none is given (heat only)
+        self.hot = _temperatures(ends.origins, origins) if quality else None
+        self.need = _temperatures(ends.destinations, destinations) if quality else None
+        taken = atlas.taken.get(mode.id, set())
+        self.taken = {
+            atlas.index[t] * len(atlas.index) + atlas.index[h]
+            for t, h in taken
+            if t in atlas.index and h in atlas.index
+        }
+
+    def all_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every compatible pair within reach, as place indices and route lengths."""
+        parts = [self._within(start, by_origin=True) for start in range(0, len(self.o), _CHUNK)]
+        return _concat(parts)
+
+    def nearest(self, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``cap`` nearest compatible pairs of each origin and of each destination."""
+        parts = []
+        for by_origin, n in ((True, len(self.o)), (False, len(self.d))):
+            for start in range(0, n, _CHUNK):
+                tails, heads, lengths = self._within(start, by_origin=by_origin)
+                rows = tails if by_origin else heads
+                first = _first_of_each(rows, lengths, cap)
+                parts.append((tails[first], heads[first], lengths[first]))
+        tails, heads, lengths = _concat(parts)
+        # a pair both its ends keep appears twice
+        _, once = np.unique(tails * len(self.atlas.index) + heads, return_index=True)
+        return tails[once], heads[once], lengths[once]
+
+    def _within(self, start: int, *, by_origin: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The compatible pairs of a chunk of origins (or destinations) within reach."""
+        rows = self.o if by_origin else self.d
+        chunk = slice(start, start + _CHUNK)
+        other = self.d_tree if by_origin else self.o_tree
+        if math.isinf(self.radius):
+            i = np.repeat(np.arange(len(rows[chunk])), other.n)
+            j = np.tile(np.arange(other.n), len(rows[chunk]))
+        else:
+            found = cKDTree(self.atlas.xyz[rows[chunk]]).sparse_distance_matrix(
+                other, self.radius, output_type="ndarray"
+            )
+            i, j = found["i"].astype(np.int64), found["j"].astype(np.int64)
+        i += start
+        oi, dj = (i, j) if by_origin else (j, i)
+        return self._compatible(oi, dj)
+
+    def _compatible(
+        self, oi: np.ndarray, dj: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Keep the pairs (positions in origins, destinations) a candidate may join."""
+        tails, heads = self.o[oi], self.d[dj]
+        ok = tails != heads
+        if self.hot is not None and self.need is not None:
+            need = self.need[dj]
+            # a NaN source temperature never meets a need: NaN >= x is False
+            ok &= np.isnan(need) | (self.hot[oi] >= need - 1e-9)
+        if self.taken:
+            codes = tails * len(self.atlas.index) + heads
+            ok &= ~np.isin(codes, np.fromiter(self.taken, np.int64, len(self.taken)))
+        tails, heads = tails[ok], heads[ok]
+        lengths = self.atlas.great_circle_km(tails, heads) * self.mode.detour_factor
+        if self.mode.max_distance is not None:
+            near = lengths <= self.mode.max_distance
+            tails, heads, lengths = tails[near], heads[near], lengths[near]
+        return tails, heads, lengths
+
+
+def _temperatures(given: Mapping[str, float | None], ids: list[str]) -> np.ndarray:
+    values = (given.get(x) for x in ids)
+    return np.fromiter((np.nan if v is None else v for v in values), float, len(ids))
+
+
+def _concat(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
+
+
+def _first_of_each(rows: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` shortest pairs of each row (ties in the order found)."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    # one sort on "row + length scaled into [0, 1)": cheaper than a lexsort on two keys
+    key = rows + lengths / (float(lengths.max()) * (1 + 1e-9) + 1e-300)
+    order = np.argsort(key, kind="stable")
+    ranked = rows[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    sizes = np.diff(np.r_[starts, len(ranked)])
+    rank = np.arange(len(ranked)) - np.repeat(starts, sizes)
+    return order[rank < n]
+
+
+class _ArcTable:
+    """The candidate arcs of every mode, each with the commodities it may carry.
+
+    ``arc`` (per pair of a block, the position of its arc) and ``keep`` (per pair of a block,
+    whether it keeps its commodity) let pruning drop one commodity from one arc without
+    touching the others.
+    """
+
+    def __init__(self, blocks: list[_Block], n_places: int) -> None:
+        self.blocks = blocks
+        self.modes = sorted({b.mode for b in blocks})
+        mode_of = {m: i for i, m in enumerate(self.modes)}
+        codes = np.concatenate(
+            [(b.tails * n_places + b.heads) * len(self.modes) + mode_of[b.mode] for b in blocks]
+        )
+        unique, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        self.tails = np.concatenate([b.tails for b in blocks])[first]
+        self.heads = np.concatenate([b.heads for b in blocks])[first]
+        self.lengths = np.concatenate([b.lengths for b in blocks])[first]
+        self.mode = (unique % len(self.modes)).astype(np.int64)
+        bounds = np.cumsum([0] + [len(b.tails) for b in blocks])
+        self.arc = [inverse[bounds[i] : bounds[i + 1]] for i in range(len(blocks))]
+        self.keep = [np.ones(len(b.tails), dtype=bool) for b in blocks]
+
+    def candidates(self, ids: list[str]) -> list[Candidate]:
+        """The arcs that keep a commodity, sorted by ``(tail, head, mode)``."""
+        carried: dict[int, list[str]] = {}
+        for block, arcs, kept in zip(self.blocks, self.arc, self.keep, strict=True):
+            for a in arcs[kept].tolist():
+                carried.setdefault(a, []).append(block.commodity)
+        out = [
+            Candidate(
+                ids[self.tails[a]],
+                ids[self.heads[a]],
+                self.modes[self.mode[a]],
+                tuple(sorted(ks)),
+                float(self.lengths[a]),
+            )
+            for a, ks in carried.items()
+        ]
+        out.sort(key=lambda c: (c.tail, c.head, c.mode))
+        return out
 
 
 def _handles(place: Place, commodity: str) -> bool:
     return place.hub and (not place.handles or commodity in place.handles)
 
 
-def _hot_enough(source: float | None, need: float | None) -> bool:
-    if need is None:
-        return True
-    return source is not None and source >= need - 1e-9
-
-
 def _prune(
-    edges: Mapping[Key, _Edge],
-    explicit: Mapping[Key, Iterable[str]],
+    table: _ArcTable,
+    explicit: Mapping[Key, tuple[str, ...]],
     endpoints: Mapping[str, Endpoints],
-    places: Iterable[str],
+    atlas: _Atlas,
 ) -> None:
-    """Drop each commodity from candidates off every origin → destination path of it.
+    """Keep, in each block, only the pairs on an origin → destination path of its commodity.
 
     Per commodity, the arcs that can carry it — candidates and explicit links alike, existing
     or not — form a directed graph.  A candidate keeps the commodity when an origin reaches its
@@ -185,35 +389,29 @@ def _prune(
     joined to every origin, one on the reversed graph from a super-sink joined to every
     destination (two searches per commodity, however many origins).
     """
-    index = {node: i for i, node in enumerate(places)}
-    ends_nodes = {x for e in endpoints.values() for x in (*e.origins, *e.destinations)}
-    named = {x for key in (*edges, *explicit) for x in key[:2]} | ends_nodes
-    for node in sorted(named - index.keys()):  # normally none: every node is a place
-        index[node] = len(index)
-    n = len(index)
-    keys = list(edges)
-    # map() and itemgetter keep the per-arc work in C: regions have 10^5 to 10^6 candidates
-    tails = np.fromiter(map(index.__getitem__, map(itemgetter(0), keys)), np.int64, len(keys))
-    heads = np.fromiter(map(index.__getitem__, map(itemgetter(1), keys)), np.int64, len(keys))
-    carrying: dict[str, list[int]] = {}  # per commodity, the positions of its candidates
-    for i, key in enumerate(keys):
-        for k in edges[key].commodities:
-            carrying.setdefault(k, []).append(i)
     given: dict[str, list[tuple[int, int]]] = {}
     for (t, h, _), ks in explicit.items():
         for k in ks:
-            given.setdefault(k, []).append((index[t], index[h]))
-    for k, ends in endpoints.items():
-        if k not in carrying:
-            continue
-        pos = np.asarray(carrying[k], dtype=np.int64)
+            given.setdefault(k, []).append((atlas.node(t), atlas.node(h)))
+    ends_of = {
+        k: ([atlas.node(o) for o in e.origins], [atlas.node(d) for d in e.destinations])
+        for k, e in endpoints.items()
+    }
+    n = len(atlas.ids)
+    by_commodity: dict[str, list[int]] = {}
+    for i, block in enumerate(table.blocks):
+        by_commodity.setdefault(block.commodity, []).append(i)
+    for k, members in by_commodity.items():
+        arcs = np.concatenate([table.arc[i] for i in members])
         extra = np.asarray(given.get(k, []), dtype=np.int64).reshape(-1, 2)
-        arc_tails = np.concatenate([tails[pos], extra[:, 0]])
-        arc_heads = np.concatenate([heads[pos], extra[:, 1]])
-        reached = _reachable(n, arc_tails, arc_heads, [index[o] for o in ends.origins])
-        reaching = _reachable(n, arc_heads, arc_tails, [index[d] for d in ends.destinations])
-        for dead in pos[~(reached[tails[pos]] & reaching[heads[pos]])].tolist():
-            edges[keys[dead]].commodities.discard(k)
+        arc_tails = np.concatenate([table.tails[arcs], extra[:, 0]])
+        arc_heads = np.concatenate([table.heads[arcs], extra[:, 1]])
+        origins, destinations = ends_of[k]
+        reached = _reachable(n, arc_tails, arc_heads, origins)
+        reaching = _reachable(n, arc_heads, arc_tails, destinations)
+        for i in members:
+            block = table.blocks[i]
+            table.keep[i] &= reached[block.tails] & reaching[block.heads]
 
 
 def _reachable(n: int, tails: np.ndarray, heads: np.ndarray, starts: list[int]) -> np.ndarray:

@@ -24,10 +24,14 @@ from symbiose.inventory import (
     dump_workbook,
     load_inventory,
     load_scenario,
-    validate_inventory,
     write_csv_folder,
 )
-from symbiose.inventory.io import dump_inventory, load_document, parse_inventory, read_text_file
+from symbiose.inventory.io import (
+    ScenarioFile,
+    dump_inventory,
+    load_inventory_or_scenario,
+    parse_inventory,
+)
 from symbiose.planner_options import apply_to_inventory
 from symbiose.report import Report
 
@@ -110,31 +114,23 @@ def _report_warnings(where: str | Path, inv: Inventory) -> None:
         print(f"  warning: {w.path()}: {w.msg}", file=sys.stderr)
 
 
-def is_scenario_file(path: Path) -> bool:
-    """Whether ``path`` is a scenario (a YAML/JSON mapping with a top-level ``name`` or ``base``)."""
-    if path.is_dir() or path.suffix.lower() not in (".yaml", ".yml", ".json"):
-        return False
-    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    try:
-        doc = load_document(read_text_file(path), fmt)
-    except InventoryError:
-        return False  # reading it as an inventory then reports why
-    # an inventory has no top-level name or base: its name is the territory's
-    return isinstance(doc, dict) and ("base" in doc or "name" in doc)
+def load_any(path: str | Path, *, validate: bool = True) -> tuple[Inventory, str]:
+    """An inventory file, or a scenario file applied to its base; with a label for reports.
 
-
-def load_any(path: str | Path) -> tuple[Inventory, str]:
-    """An inventory file, or a scenario file applied to its base; with a label for reports."""
+    Without ``validate`` only the schema is checked (of the inventory, or of the scenario's
+    result), for a caller that checks the meaning next with :func:`symbiose.pipeline.check`.
+    """
     path = Path(path)
     if not path.exists():
         raise InventoryError([_issue(f"{path}: no such file or folder")])
-    if is_scenario_file(path):
-        scenario, base = load_scenario(path)
-        if base is None:
+    read = load_inventory_or_scenario(path, validate=validate)  # each file decoded once
+    if isinstance(read, ScenarioFile):
+        if read.base is None:
             raise InventoryError([_issue("the scenario names no base inventory ('base: ...')")])
-        return apply_scenario(load_inventory(base), scenario), scenario.name
-    inv = load_inventory(path)
-    return inv, inv.territory.name
+        # the base is checked as the scenario's result: once, not twice
+        base = load_inventory(read.base, validate=False)
+        return apply_scenario(base, read.scenario, validate=validate), read.scenario.name
+    return read, read.territory.name
 
 
 def _issue(msg: str) -> Any:
@@ -145,13 +141,14 @@ def _issue(msg: str) -> Any:
 
 def solve_inventory(path: str | Path, args: argparse.Namespace) -> int:
     """``symbiose solve`` on an inventory or scenario: solve, print the summary, write ``--out``."""
-    from symbiose.pipeline import optimise
+    from symbiose.pipeline import check, optimise
 
     try:
-        inv, label = load_any(path)
+        inv, label = load_any(path, validate=False)
+        inv = apply_to_inventory(inv, args)
+        checked = check(inv)
     except InventoryError as exc:
         return _report_issues(path, exc)
-    inv = apply_to_inventory(inv, args)
     _report_warnings(path, inv)
     options = _options(args)
     line = None
@@ -166,7 +163,7 @@ def solve_inventory(path: str | Path, args: argparse.Namespace) -> int:
             progress=line.update,
         )
     try:
-        report = optimise(inv, getattr(args, "objective", None) or "valorisation", options)
+        report = optimise(checked, getattr(args, "objective", None) or "valorisation", options)
     except InventoryError as exc:
         return _report_issues(path, exc)
     finally:
@@ -248,18 +245,15 @@ def build_template() -> bytes:
 
 def run_validate(args: argparse.Namespace) -> int:
     """``symbiose validate FILE``: every problem found, or a one-line all-clear."""
+    from symbiose.pipeline import check
+
     path = Path(args.inventory)
     try:
-        inv, _ = load_any(path)
+        inv, _ = load_any(path, validate=False)
+        net = check(inv).network  # the one conversion
     except InventoryError as exc:
         return _report_issues(path, exc)
     _report_warnings(path, inv)
-    issues = validate_inventory(inv)
-    if issues:
-        return _report_issues(path, InventoryError(issues))
-    from symbiose.convert import to_network
-
-    net = to_network(inv)
     sizes = net.problem.summary()
     print(
         f"{path}: OK — {len(inv.sites)} sites, {len(inv.supplies)} supplies, {len(inv.demands)}"
@@ -275,7 +269,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from symbiose.pipeline import optimise
 
     try:
-        base = load_inventory(args.base)
+        base = load_inventory(args.base, validate=False)  # optimise checks each inventory
     except InventoryError as exc:
         return _report_issues(args.base, exc)
     inventories: dict[str, Inventory] = {"base": base}

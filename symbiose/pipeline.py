@@ -1,51 +1,108 @@
-"""The one pipeline every entry point calls: inventory → problem → solve → report.
+"""The one pipeline every entry point calls: inventory → check → solve → report.
 
-check (schema and semantics) → convert (units, candidates, annualised costs) → solve (HiGHS
-through :mod:`models.solve`) → marginal values (the LP with the builds fixed, for an optimum)
-→ report (names, readable units, EUR and t CO2).
+read (the readers check the schema only) → :func:`check` (units, references, candidates,
+annualised costs: the inventory converted once, every problem reported with its field path)
+→ solve (HiGHS through :mod:`models.solve`) → marginal values (the LP with the builds fixed,
+for an optimum) → report (names, readable units, EUR and t CO2).
+
+``symbiose validate``, ``symbiose solve``, the service's parser and its workers all check
+through :func:`check`, and :func:`optimise` takes what it returns, so no entry point converts
+an inventory twice.  The solver and the report are imported by the functions that need them:
+checking an inventory loads neither.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from models.marginal import MARGINAL_COLUMNS, marginal_values
-from models.result import Objective, Status
-from models.solve import SolveOptions, pareto, solve
-from symbiose.convert import to_network
+from symbiose.convert import Network, compile_inventory
+from symbiose.inventory.errors import InventoryError
 from symbiose.inventory.schema import Inventory
-from symbiose.report import Report
 
-_NONE = pd.DataFrame(columns=MARGINAL_COLUMNS)
+if TYPE_CHECKING:
+    from models.problem import Problem
+    from models.result import Objective
+    from models.solve import SolveOptions
+    from symbiose.report import Report
+
+
+@dataclass(frozen=True)
+class CheckedInventory:
+    """An inventory whose meaning has been checked, with the network it converted to.
+
+    Made by :func:`check`: holding one means the conversion ran, once, and found nothing wrong.
+    """
+
+    inventory: Inventory
+    network: Network
+
+    @property
+    def problem(self) -> Problem:
+        """The numeric problem the solver takes."""
+        return self.network.problem
+
+
+def check(inv: Inventory | CheckedInventory) -> CheckedInventory:
+    """Check the meaning of ``inv`` by converting it, once (a checked one is returned as is).
+
+    Units and dimensions, references between sections, duplicates, profiles, the planner's
+    choices, candidate links and every derived figure: what passes here solves.
+
+    Raises:
+        InventoryError: every problem found, with field paths.
+    """
+    if isinstance(inv, CheckedInventory):
+        return inv
+    network, issues = compile_inventory(inv)
+    if issues or network is None:
+        raise InventoryError(issues)
+    return CheckedInventory(inv, network)
 
 
 def optimise(
-    inv: Inventory,
+    inv: Inventory | CheckedInventory,
     objective: str = "valorisation",
     options: SolveOptions | None = None,
 ) -> Report:
     """Optimise an inventory and report the result in the user's terms.
 
     Raises:
-        InventoryError: the inventory cannot be converted (every problem, with field paths).
+        InventoryError: the inventory does not pass :func:`check` (every problem, with paths).
         ValueError: an unknown objective.
     """
+    from models.marginal import MARGINAL_COLUMNS, marginal_values
+    from models.result import Status
+    from models.solve import solve
+    from symbiose.report import Report
+
     kind = _objective(objective)
-    network = to_network(inv)
+    checked = check(inv)
+    network = checked.network
     result = solve(network.problem, kind, options)
     marginal = marginal_values(network.problem, result) if result.status is Status.OPTIMAL else None
-    return Report(result, inv, network, marginal=marginal if marginal is not None else _NONE)
+    if marginal is None:
+        import pandas as pd
+
+        marginal = pd.DataFrame(columns=MARGINAL_COLUMNS)
+    return Report(result, checked.inventory, network, marginal=marginal)
 
 
 def optimise_front(
-    inv: Inventory, points: int = 5, options: SolveOptions | None = None
+    inv: Inventory | CheckedInventory, points: int = 5, options: SolveOptions | None = None
 ) -> list[Report]:
     """The EUR vs CO2 Pareto front of an inventory, one report per point."""
-    network = to_network(inv)
-    return [Report(r, inv, network) for r in pareto(network.problem, points, options)]
+    from models.solve import pareto
+    from symbiose.report import Report
+
+    checked = check(inv)
+    network = checked.network
+    return [Report(r, checked.inventory, network) for r in pareto(network.problem, points, options)]
 
 
 def _objective(name: str) -> Objective:
+    from models.result import Objective
+
     try:
         return Objective(name)
     except ValueError:

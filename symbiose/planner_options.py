@@ -2,7 +2,7 @@
 
 ``symbiose solve`` takes them as options and writes them into the inventory's territory
 (``investment_budget``, ``co2_min``, ``max_new_links``, ``max_new_links_per_mode``,
-``max_new_links_per_commodity``, ``pin``, ``forbid``, ``exclude_sites``), so the command line, a scenario file and the API ask the same
+``max_new_links_per_commodity``, ``pin``, ``forbid``, ``exclude_sites``, ``candidate_cap``), so the command line, a scenario file and the API ask the same
 question the same way.  On a numeric problem (JSON or benchmark) the limits apply directly;
 pins and bans name inventory links and need an inventory.
 """
@@ -56,6 +56,12 @@ def add_planner_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--exclude-site", action="append", metavar="ID", help="a site that takes no part"
     )
+    group.add_argument(
+        "--candidate-cap",
+        metavar="N|auto|off",
+        help="candidates each origin and destination keeps per mode and commodity, nearest first"
+        " (default: the inventory's territory.candidate_cap, auto)",
+    )
 
 
 def _link(option: str, text: str) -> dict[str, str]:
@@ -102,6 +108,9 @@ def territory_changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["forbid"] = bans
     if getattr(args, "exclude_site", None):
         changes["exclude_sites"] = list(args.exclude_site)
+    cap = getattr(args, "candidate_cap", None)
+    if cap is not None:
+        changes["candidate_cap"] = int(cap) if cap.strip().isdigit() else cap.strip()
     return changes
 
 
@@ -134,8 +143,10 @@ def apply_to_problem(problem: Problem, args: argparse.Namespace) -> Problem:
         ValueError: an unreadable option, or a pin or ban (they name inventory links).
     """
     changes = territory_changes(args)
-    if any(k in changes for k in ("pin", "forbid", "exclude_sites")):
-        raise ValueError("--pin, --forbid and --exclude-site apply to inventories only")
+    if any(k in changes for k in ("pin", "forbid", "exclude_sites", "candidate_cap")):
+        raise ValueError(
+            "--pin, --forbid, --exclude-site and --candidate-cap apply to inventories only"
+        )
     limits: dict[str, Any] = {}
     try:
         if "investment_budget" in changes:

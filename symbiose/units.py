@@ -158,16 +158,35 @@ def parse_quantity(value: Any, style: NumberFormat = "en") -> pint.Quantity | fl
     Raises:
         UnitProblem: the value is neither a number nor a readable quantity.
     """
+    if isinstance(value, pint.Quantity):
+        return value
+    magnitude, unit = read_value(value, style)
+    return magnitude if unit is None else ureg.Quantity(magnitude, unit)
+
+
+def read_value(value: Any, style: NumberFormat = "en") -> tuple[float, pint.Unit | None]:
+    """``value`` as its number and its unit (None: a bare number), without a pint quantity.
+
+    What :func:`parse_quantity` reads, at the cost of a number and a cached unit: the hot
+    path of a conversion of thousands of rows.
+
+    Raises:
+        UnitProblem: the value is neither a number nor a readable quantity.
+    """
     if isinstance(value, bool):
         raise UnitProblem(f"expected a number or a quantity with its unit, got {value!r}")
     if isinstance(value, (int, float)):
-        return float(value)
+        return float(value), None
     if isinstance(value, pint.Quantity):
-        return value
+        return float(value.magnitude), cast(pint.Unit, value.units)
     if not isinstance(value, str) or not value.strip():
         raise UnitProblem(f"expected a number or a quantity with its unit, got {value!r}")
-    magnitude, unit = read_text(value, style)
-    return magnitude if unit is None else ureg.Quantity(magnitude, unit)
+    return read_text(value, style)
+
+
+def unit_of(text: str) -> pint.Unit:
+    """The pint unit written ``text`` (parsed once per distinct text)."""
+    return _unit(_money(text))
 
 
 @lru_cache(maxsize=4096)
@@ -191,12 +210,28 @@ def to_unit(
     Raises:
         UnitProblem: unknown unit, wrong dimension, not finite, or negative when not allowed.
     """
-    q = parse_quantity(value, style)
-    if isinstance(q, float):
-        magnitude = q
-    else:
+    magnitude, source = read_value(value, style)
+    return convert_value(magnitude, source, unit, value, allow_negative=allow_negative)
+
+
+def convert_value(
+    magnitude: float,
+    source: pint.Unit | None,
+    unit: str,
+    value: Any,
+    *,
+    allow_negative: bool = False,
+) -> float:
+    """``magnitude`` of ``source`` (None: already in ``unit``) in ``unit``, checked.
+
+    ``value`` is what the user wrote, for the messages.
+
+    Raises:
+        UnitProblem: wrong dimension, not finite, or negative when not allowed.
+    """
+    if source is not None:
         try:
-            conversion = _conversion(q.units, unit)
+            conversion = _conversion(source, unit)
         except Exception:
             raise UnitProblem(f"cannot convert {value!r} to {unit}") from None
         if conversion is None:
@@ -205,7 +240,7 @@ def to_unit(
                 f" ({describe_dimension(unit)})"
             )
         scale, offset = conversion
-        magnitude = float(q.magnitude) * scale + offset
+        magnitude = float(magnitude) * scale + offset
     if not math.isfinite(magnitude):
         raise UnitProblem(f"must be a finite number, got {value!r}")
     if not allow_negative and magnitude < 0:
@@ -213,20 +248,25 @@ def to_unit(
     return magnitude
 
 
+@lru_cache(maxsize=4096)
+def _dimensionality(unit: str | pint.Unit) -> Any:
+    return ureg.Quantity(1.0, unit).dimensionality
+
+
 def dimension_of(unit: str) -> str:
     """The dimensionality of ``unit`` as text (e.g. ``[mass]``)."""
-    return str(ureg.Quantity(1.0, unit).dimensionality)
+    return str(_dimensionality(unit))
 
 
 def describe_dimension(unit: str) -> str:
     """A readable name for the dimension of ``unit``."""
-    dim = ureg.Quantity(1.0, unit).dimensionality
+    dim = _dimensionality(unit)
     return str(dim) if dim else "dimensionless"
 
 
-def same_dimension(a: str, b: str) -> bool:
-    """Whether two units measure the same thing."""
-    return ureg.Quantity(1.0, a).dimensionality == ureg.Quantity(1.0, b).dimensionality
+def same_dimension(a: str | pint.Unit, b: str | pint.Unit) -> bool:
+    """Whether two units measure the same thing (each unit's dimension computed once)."""
+    return bool(_dimensionality(a) == _dimensionality(b))
 
 
 def misspelt_unit(text: str) -> str | None:

@@ -75,12 +75,13 @@ def _remove(
                     ]
 
 
-def apply_scenario(base: Inventory, scenario: Scenario) -> Inventory:
+def apply_scenario(base: Inventory, scenario: Scenario, *, validate: bool = True) -> Inventory:
     """The inventory of ``scenario``: ``base`` with its overrides applied.
 
     Territory fields are replaced; updated items are found by their key fields and the given
     fields replaced; removed sites take their supplies, demands, links and converters with them;
-    added items are appended.  The result is validated like any inventory.
+    added items are appended.  The result is validated like any inventory (``validate=False``:
+    its schema only, for a caller that checks it next with :func:`symbiose.pipeline.check`).
 
     Raises:
         InventoryError: an override that matches nothing, or every problem of the result.
@@ -131,7 +132,7 @@ def apply_scenario(base: Inventory, scenario: Scenario) -> Inventory:
 
     issues.raise_if_any()
     try:
-        return inventory_from_document(doc)
+        return inventory_from_document(doc, validate=validate)
     except InventoryError as exc:
         raise InventoryError(
             [

@@ -7,6 +7,7 @@ column — into an :class:`~symbiose.inventory.errors.InventoryError` with field
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,11 @@ def load_document(data: bytes | str | dict[str, Any], fmt: str) -> dict[str, Any
 
 
 def inventory_from_document(doc: dict[str, Any], *, validate: bool = True) -> Inventory:
-    """Validate a decoded document as an :class:`Inventory` (schema, then semantics)."""
+    """Validate a decoded document as an :class:`Inventory` (schema, then semantics).
+
+    ``validate=False`` checks the schema only: for a caller that checks the meaning next with
+    :func:`symbiose.pipeline.check`, which converts the inventory once and keeps the result.
+    """
     try:
         inv = Inventory.model_validate(doc)
     except pydantic.ValidationError as exc:
@@ -168,6 +173,38 @@ def load_inventory(path: str | Path, *, validate: bool = True) -> Inventory:
         )
     data = _file_bytes(path) if fmt == "xlsx" else read_text_file(path)
     return parse_inventory(data, fmt, validate=validate)
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A scenario read from a file, with the path of the base inventory it names (if any)."""
+
+    scenario: Scenario
+    base: Path | None
+
+
+def load_inventory_or_scenario(
+    path: str | Path, *, validate: bool = True
+) -> Inventory | ScenarioFile:
+    """An inventory, or a scenario (a YAML/JSON mapping with a top-level ``name`` or ``base``).
+
+    A YAML or JSON file is read and decoded once, then taken as what its top level says: an
+    inventory has no top-level ``name`` or ``base`` (its name is the territory's).  Workbooks
+    and CSV folders are inventories.
+
+    Raises:
+        InventoryError: the file cannot be read, or every problem found in it.
+    """
+    path = Path(path)
+    fmt = _format_of(path)
+    if path.is_dir() or fmt not in ("json", "yaml"):
+        return load_inventory(path, validate=validate)
+    doc = load_document(read_text_file(path), fmt)
+    if "base" in doc or "name" in doc:
+        scenario = parse_scenario(doc)
+        base = (path.parent / scenario.base).resolve() if scenario.base else None
+        return ScenarioFile(scenario, base)
+    return inventory_from_document(doc, validate=validate)
 
 
 def dump_document(inv: Inventory) -> dict[str, Any]:

@@ -274,6 +274,12 @@ class Territory(_Sourced):
         True,
         description="Generate candidate links for every compatible pair within each mode's reach.",
     )
+    candidate_cap: Annotated[int, Field(ge=1)] | Literal["auto", "off"] = Field(
+        "auto",
+        description="Most generated candidates each origin and each destination keeps, per mode"
+        " and commodity: its nearest (a pair stays if either end keeps it); 'off': every pair"
+        " within reach; 'auto': off up to 5,000 sites, 10 above (see docs/inventory.md).",
+    )
     investment_budget: Amount | None = Field(
         None,
         description="Most that may be invested in new links and converters together (EUR), e.g. '20 MEUR'; none: no budget.",
