@@ -104,7 +104,9 @@ def _header(handle: IO[str], path: Path) -> tuple[list[str], list[str], str]:
         comments.append(line.strip())
         line = handle.readline()
     if not line.strip():
-        raise RegionError(f"{path}: no header line (expected siret,activitePrincipaleEtablissement,...)")
+        raise RegionError(
+            f"{path}: no header line (expected siret,activitePrincipaleEtablissement,...)"
+        )
     sep = ";" if line.count(";") > line.count(",") else ","
     names = [name.strip().strip('"') for name in line.rstrip("\r\n").split(sep)]
     return comments, names, sep
@@ -218,7 +220,11 @@ _PREFIX = re.compile(r"^\d{2}(\.\d{1,2}[A-Z]?)?$")
 _TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
 
 FIGURES = {
-    "has": (("temperature", "temperature"), ("disposal_cost", "disposal_cost"), ("handling_cost", "handling_cost")),
+    "has": (
+        ("temperature", "temperature"),
+        ("disposal_cost", "disposal_cost"),
+        ("handling_cost", "handling_cost"),
+    ),
     "wants": (("temperature", "min_temperature"), ("price", "price"), ("co2", "co2")),
 }
 """Per role: (coefficient column, inventory field) of the figures copied to each item."""
@@ -271,9 +277,13 @@ def _coefficient_problems(table: pd.DataFrame) -> list[str]:
             except ValueError:
                 ok = False
             if not ok:
-                problems.append(f"{where}, column {column}: expected a number >= 0, got {row[column]!r}")
+                problems.append(
+                    f"{where}, column {column}: expected a number >= 0, got {row[column]!r}"
+                )
         if row["estimate"].lower() not in _TRUE | _FALSE:
-            problems.append(f"{where}, column estimate: write true or false, got {row['estimate']!r}")
+            problems.append(
+                f"{where}, column estimate: write true or false, got {row['estimate']!r}"
+            )
         if row["profile"] and _profile(row["profile"]) is None:
             problems.append(
                 f"{where}, column profile: write season:weight pairs such as"
@@ -306,7 +316,8 @@ def match(establishments: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFr
     """
     keys = pd.DataFrame({"est": np.arange(len(establishments)), "naf": establishments["naf"]})
     parts = []
-    for length, rows in coefficients.groupby("prefix_length"):
+    for length in sorted(coefficients["prefix_length"].unique()):
+        rows = coefficients[coefficients["prefix_length"] == length]
         joined = keys.assign(naf_prefix=keys["naf"].str[: int(length)]).merge(
             rows.reset_index(names="coef"), on="naf_prefix"
         )
@@ -334,7 +345,9 @@ def assign_zones(establishments: pd.DataFrame, zones_csv: str | Path | None = No
     if zones_csv is not None:
         by_commune |= _commune_zones(Path(zones_csv))
     named = establishments["commune"].map(by_commune)
-    x, y = to_lambert93(establishments["longitude"].to_numpy(), establishments["latitude"].to_numpy())
+    x, y = to_lambert93(
+        establishments["longitude"].to_numpy(), establishments["latitude"].to_numpy()
+    )
     cx, cy = to_lambert93(zones["longitude"].to_numpy(), zones["latitude"].to_numpy())
     nearest = np.argmin((x[:, None] - cx) ** 2 + (y[:, None] - cy) ** 2, axis=1)
     return named.fillna(pd.Series(zones["zone"].to_numpy()[nearest], index=named.index))
@@ -345,7 +358,7 @@ def _commune_zones(path: Path) -> dict[str, str]:
         table = pd.read_csv(path, dtype=str, sep=None, engine="python", keep_default_na=False)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise RegionError(f"{path}: cannot read the commune-to-zone table: {exc}") from None
-    upper = {c.upper(): c for c in table}
+    upper = {str(c).upper(): str(c) for c in table.columns}
     code = upper.get("CODGEO") or upper.get("COMMUNE")
     zone = upper.get("LIBZE2020") or upper.get("ZONE")
     if code is None or zone is None:
@@ -480,7 +493,7 @@ def _items(
 
 
 def _item(
-    row: dict[str, Any],
+    row: dict[Any, Any],
     figures: tuple[tuple[str, str], ...],
     site: str,
     amount: str,
@@ -494,7 +507,8 @@ def _item(
             item[name] = row[column]
             sources[name] = f"coefficient {row['id']}, as the quantity"
     if row["profile"]:
-        item["profile"] = profiles[row["profile"]]
+        # a copy each: YAML writes a shared mapping as an alias, which inventories refuse
+        item["profile"] = dict(profiles[row["profile"]] or {})
         sources["profile"] = f"coefficient {row['id']}, as the quantity"
     item["sources"] = sources
     if row["estimate"]:
