@@ -192,6 +192,22 @@ def test_an_establishments_file_without_coordinates_says_which_columns_to_give(
         build_region(path)
 
 
+def test_repeated_sirets_and_non_utf8_files_are_handled_with_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text(
+        "siret,activitePrincipaleEtablissement,trancheEffectifsEtablissement,x_longitude,y_latitude\n"
+        "1,35.30Z,11,2.3,51.0\n1,35.30Z,12,2.3,51.0\n",
+        encoding="utf-8",
+    )
+    doc = build_region(path)
+    assert [s["id"] for s in doc["sites"]] == ["e1"]
+    assert doc["demands"][0]["quantity"] == "27250 MWh/yr"  # the first row's band 11
+    assert "1 repeated SIRET" in doc["territory"]["notes"]
+    path.write_bytes("siret;activitePrincipaleEtablissement\n1;Société\n".encode("latin-1"))
+    with pytest.raises(RegionError, match=r"e\.csv: not UTF-8 text: save the CSV as UTF-8"):
+        build_region(path)
+
+
 def test_the_shipped_coefficients_use_commodities_with_prices_and_modes() -> None:
     table = read_coefficients(COEFFICIENTS_CSV)
     defaults = yaml.safe_load(DEFAULTS_YAML.read_text(encoding="utf-8"))

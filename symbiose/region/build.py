@@ -87,9 +87,13 @@ def read_establishments(path: str | Path, departments: tuple[str, ...] = ()) -> 
                 dtype=str,
                 keep_default_na=False,
             )
+    except RegionError:
+        raise
     except OSError as exc:
         raise RegionError(f"cannot read {path}: {exc.strerror}") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError:
+        raise RegionError(f"{path}: not UTF-8 text: save the CSV as UTF-8") from None
+    except (pd.errors.ParserError, ValueError) as exc:
         raise RegionError(f"{path}: not a readable CSV file: {exc}") from None
     synthetic = any(line.startswith(SYNTHETIC_MARK) for line in comments)
     frame, dropped = _clean(raw, departments)
@@ -148,11 +152,15 @@ def _clean(raw: pd.DataFrame, departments: tuple[str, ...]) -> tuple[pd.DataFram
     no_naf = (naf == "").to_numpy()
     dropped["no activity code"] = int((no_naf & keep).sum())
     keep &= ~no_naf
+    siret = raw["siret"].str.strip()
+    repeated = siret.duplicated().to_numpy()  # a SIRET names one site: the first row counts
+    dropped["repeated SIRET"] = int((repeated & keep).sum())
+    keep &= ~repeated
     band = raw["trancheEffectifsEtablissement"].str.strip()
     name = raw.get("denominationUsuelleEtablissement", pd.Series("", index=raw.index)).str.strip()
     frame = pd.DataFrame(
         {
-            "siret": raw["siret"].str.strip(),
+            "siret": siret,
             "naf": naf,
             "band": band,
             "employees": band.map(HEADCOUNT).fillna(0.0).astype(float),
@@ -260,37 +268,42 @@ def read_coefficients(path: str | Path) -> pd.DataFrame:
 def _coefficient_problems(table: pd.DataFrame) -> list[str]:
     problems = []
     for line, row in zip(range(2, len(table) + 2), table.to_dict("records"), strict=True):
-        where = f"line {line} (id {row['id'] or '?'})"
-        for column in ("id", "commodity", "unit", "source"):
-            if not row[column]:
-                problems.append(f"{where}, column {column}: must not be empty")
-        if not _PREFIX.match(row["naf_prefix"]):
-            problems.append(
-                f"{where}, column naf_prefix: write a NAF rev. 2 prefix such as 24, 24.1 or"
-                f" 24.10Z, got {row['naf_prefix']!r}"
-            )
-        if row["role"] not in FIGURES:
-            problems.append(f"{where}, column role: write has or wants, got {row['role']!r}")
-        for column in _NUMBERS:
-            try:
-                ok = float(row[column] or 0) >= 0
-            except ValueError:
-                ok = False
-            if not ok:
-                problems.append(
-                    f"{where}, column {column}: expected a number >= 0, got {row[column]!r}"
-                )
-        if row["estimate"].lower() not in _TRUE | _FALSE:
-            problems.append(
-                f"{where}, column estimate: write true or false, got {row['estimate']!r}"
-            )
-        if row["profile"] and _profile(row["profile"]) is None:
-            problems.append(
-                f"{where}, column profile: write season:weight pairs such as"
-                f" winter:2;summer:0.5, got {row['profile']!r}"
-            )
+        problems += _row_problems(row, f"line {line} (id {row['id'] or '?'})")
     ids = table["id"][table["id"].duplicated()]
     problems += [f"column id: {name!r} appears more than once" for name in ids.unique()]
+    return problems
+
+
+def _row_problems(row: dict[Any, Any], where: str) -> list[str]:
+    """What is wrong with one row of a coefficient table, each naming its column."""
+    problems = [
+        f"{where}, column {column}: must not be empty"
+        for column in ("id", "commodity", "unit", "source")
+        if not row[column]
+    ]
+    if not _PREFIX.match(row["naf_prefix"]):
+        problems.append(
+            f"{where}, column naf_prefix: write a NAF rev. 2 prefix such as 24, 24.1 or"
+            f" 24.10Z, got {row['naf_prefix']!r}"
+        )
+    if row["role"] not in FIGURES:
+        problems.append(f"{where}, column role: write has or wants, got {row['role']!r}")
+    for column in _NUMBERS:
+        try:
+            ok = float(row[column] or 0) >= 0
+        except ValueError:
+            ok = False
+        if not ok:
+            problems.append(
+                f"{where}, column {column}: expected a number >= 0, got {row[column]!r}"
+            )
+    if row["estimate"].lower() not in _TRUE | _FALSE:
+        problems.append(f"{where}, column estimate: write true or false, got {row['estimate']!r}")
+    if row["profile"] and _profile(row["profile"]) is None:
+        problems.append(
+            f"{where}, column profile: write season:weight pairs such as"
+            f" winter:2;summer:0.5, got {row['profile']!r}"
+        )
     return problems
 
 
