@@ -14,10 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from symbiose.region.build import RegionError, build_region
-from symbiose.region.generate import generate_establishments, write_establishments
 from symbiose.region.tables import COEFFICIENTS_CSV, ESTABLISHMENTS
 
 
@@ -75,6 +71,8 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 def run_generate(args: argparse.Namespace) -> int:
     """``symbiose region generate``: write the synthetic establishments file."""
+    from symbiose.region.generate import generate_establishments, write_establishments
+
     tick = time.perf_counter()
     frame = generate_establishments(args.sites, args.seed)
     path = write_establishments(frame, args.out, args.seed)
@@ -87,6 +85,8 @@ def run_generate(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     """``symbiose region build``: write the inventory of an establishments file."""
+    from symbiose.region.build import build_region
+
     tick = time.perf_counter()
     departments = tuple(d.strip() for d in args.departments.split(",")) if args.departments else ()
     doc = build_region(
@@ -103,6 +103,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 def write_document(doc: dict[str, Any], path: Path) -> None:
     """Write an inventory document as JSON (``.json``) or YAML (any other suffix)."""
+    import yaml
+
     if path.suffix.lower() == ".json":
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         return
@@ -118,6 +120,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
-    except (RegionError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # RegionError is a ValueError
         print(f"symbiose region: error: {exc}", file=sys.stderr)
         return 2

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas load when a table does: the CLI's --help stays light
+    import numpy as np
+    import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 ZONES_CSV = HERE / "zones.csv"
@@ -78,6 +80,8 @@ def size_class(low: int) -> str:
 
 def load_zones(path: Path = ZONES_CSV) -> pd.DataFrame:
     """The employment zones, with ``weight`` normalised to shares that sum to 1."""
+    import pandas as pd
+
     zones = pd.read_csv(path, dtype={"commune": str})
     zones["weight"] = zones["weight"] / zones["weight"].sum()
     return zones
@@ -85,6 +89,8 @@ def load_zones(path: Path = ZONES_CSV) -> pd.DataFrame:
 
 def load_sectors(path: Path = SECTORS_CSV) -> pd.DataFrame:
     """The NAF codes and their shares, each size-class column normalised to sum to 1."""
+    import pandas as pd
+
     sectors = pd.read_csv(path, dtype={"naf": str})
     for column in SIZE_CLASSES:
         sectors[column] = sectors[column] / sectors[column].sum()
@@ -93,6 +99,8 @@ def load_sectors(path: Path = SECTORS_CSV) -> pd.DataFrame:
 
 def band_probabilities() -> tuple[list[str], np.ndarray]:
     """Band codes and their probabilities over all establishments (non-employers included)."""
+    import numpy as np
+
     employer = EMPLOYERS / ESTABLISHMENTS
     codes = [NO_EMPLOYEE] + [b.code for b in BANDS]
     shares = np.array([1.0 - employer] + [employer * b.share for b in BANDS])
