@@ -9,6 +9,9 @@ pipeline phase by phase:
 * ``read``: :func:`symbiose.region.build_region` (the CSV read once, coefficients matched)
   and the inventory schema;
 * ``convert``: :func:`symbiose.convert.to_network` (units, candidates, the numeric problem);
+* ``prune``: ``models.prune.prune`` (links that can never pay their fixed cost), where the
+  model work provides it, so that the two builds below build what the solve builds; its
+  row counts the arcs left and the independent blocks (``models.blocks.find_blocks``);
 * ``pyomo``: the Pyomo model built and handed over to HiGHS (``models.solve.PyomoBackend``
   and ``models.session.pass_to_highs``), skipped above ``--skip-pyomo-above``;
 * ``arrays``: the same MILP built as arrays (``models.direct.build_arrays``) and handed over;
@@ -42,7 +45,7 @@ from typing import Any
 SIZES = (1_000, 3_000, 10_000, 24_045)
 """The establishments counts of the acceptance (24,045: the region's industrial count)."""
 
-PHASES = ("generate", "read", "convert", "pyomo", "arrays", "solve")
+PHASES = ("generate", "read", "convert", "prune", "pyomo", "arrays", "solve")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,10 +115,11 @@ def _phases(run: _Run, seed: int, time_limit: float, gap: float, skip_pyomo: boo
     network = run.phase("convert", lambda: to_network(inv))
     problem = network.problem
     run.note("convert", candidate_arcs=network.candidates, arcs=len(problem.arcs))
-    run.note("convert", blocks=_blocks(problem))
+    built = run.phase("prune", lambda: _pruned(problem, objective))
+    run.note("prune", arcs=len(built.arcs), blocks=_blocks(built))
     if not skip_pyomo:
-        run.note("pyomo", **run.phase("pyomo", lambda: _pyomo(problem, objective)))
-    run.note("arrays", **run.phase("arrays", lambda: _arrays(problem, objective)))
+        run.note("pyomo", **run.phase("pyomo", lambda: _pyomo(built, objective)))
+    run.note("arrays", **run.phase("arrays", lambda: _arrays(built, objective)))
     result = run.phase("solve", lambda: _solve(problem, objective, time_limit, gap, skip_pyomo))
     run.note(
         "solve",
@@ -124,6 +128,7 @@ def _phases(run: _Run, seed: int, time_limit: float, gap: float, skip_pyomo: boo
         bound=result.bound,
         gap=result.gap,
         backend_timings=result.timings,
+        notes=[n for n in result.notes if "block" in n],
     )
 
 
@@ -167,33 +172,41 @@ def _arrays(problem: Any, objective: Any) -> dict[str, int]:
 
 
 def _solve(problem: Any, objective: Any, time_limit: float, gap: float, skip_pyomo: bool) -> Any:
-    """The public solve; the array backend's when the Pyomo model is skipped at this size."""
-    from models.direct import solve_direct
+    """The public solve (decomposed into blocks where ``models.solve`` does so).
+
+    With a ``backend`` solve option (the model work) it is ``auto``, or ``arrays`` where the
+    Pyomo model is skipped; before it, the array backend's own solve stands in there.
+    """
     from models.solve import SolveOptions, solve
 
     fields = {f.name for f in dataclasses.fields(SolveOptions)}
     options: dict[str, Any] = {"time_limit": time_limit, "gap": gap, "diagnose": False}
-    if "backend" in fields:  # the --backend auto of the model work, once merged
-        options["backend"] = "auto"
+    if "backend" in fields:
+        options["backend"] = "arrays" if skip_pyomo else "auto"
         return solve(problem, objective, SolveOptions(**options))
     if skip_pyomo:
+        solve_direct = importlib.import_module("models.direct").solve_direct
         return solve_direct(problem, objective, SolveOptions(**options))
     return solve(problem, objective, SolveOptions(**options))
+
+
+def _pruned(problem: Any, objective: Any) -> Any:
+    """The problem ``models.solve`` builds: pruned of unpayable links, where it prunes."""
+    if importlib.util.find_spec("models.prune") is None:
+        return problem
+    return importlib.import_module("models.prune").prune(problem, objective)
 
 
 def _blocks(problem: Any) -> int | None:
     """Independent blocks of the problem, if ``models.blocks`` can tell (else None)."""
     if importlib.util.find_spec("models.blocks") is None:
         return None
-    blocks = importlib.import_module("models.blocks")
-    for name in ("find_blocks", "blocks_of", "split_blocks", "decompose"):
-        found = getattr(blocks, name, None)
-        if callable(found):
-            try:
-                return len(found(problem))
-            except Exception:  # an API other than the one guessed: report no count
-                return None
-    return None
+    find_blocks = getattr(importlib.import_module("models.blocks"), "find_blocks", None)
+    if find_blocks is None:
+        return None
+    blocks = find_blocks(problem)
+    count = getattr(blocks, "count", None)
+    return int(count) if isinstance(count, int) else len(blocks)
 
 
 # -- the parent: one subprocess per size, then the tables ------------------------------------
@@ -273,7 +286,7 @@ def _int(value: Any) -> str:
 def phase_table(records: list[dict[str, Any]]) -> str:
     """One row per size and phase: time, peak RSS and the figures the phase produced."""
     lines = [
-        "| sites | phase | time s | peak RSS GB | candidate arcs | columns / rows / nonzeros | blocks | objective | bound | gap |",
+        "| sites | phase | time s | peak RSS GB | arcs | columns / rows / nonzeros | blocks | objective | bound | gap |",
         "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for record in records:
@@ -290,9 +303,9 @@ def phase_table(records: list[dict[str, Any]]) -> str:
                 name + (" (error)" if "error" in p else ""),
                 _sec(p.get("seconds")),
                 f"{p.get('peak_rss_gb', 0):.2f}",
-                _int(p.get("candidate_arcs")),
+                _int(p.get("candidate_arcs", p.get("arcs"))),
                 size,
-                _int(p.get("blocks")) if name == "convert" else "-",
+                _int(p.get("blocks")) if name == "prune" else "-",
                 _num(p.get("objective")),
                 _num(p.get("bound")),
                 _pct(p.get("gap")),
