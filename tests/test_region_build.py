@@ -181,6 +181,15 @@ def test_a_malformed_coefficient_table_names_the_line_and_column(tmp_path: Path)
     assert f"line 3 (id {second}), column naf_prefix: write a NAF rev. 2 prefix" in message
 
 
+def test_a_coefficient_table_without_rows_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "coefficients.csv"
+    path.write_text(COEFFICIENTS_CSV.read_text(encoding="utf-8").splitlines()[0] + "\n")
+    with pytest.raises(
+        RegionError, match=r"coefficients\.csv: no coefficient rows below the header"
+    ):
+        read_coefficients(path)
+
+
 def test_an_establishments_file_without_coordinates_says_which_columns_to_give(
     tmp_path: Path,
 ) -> None:

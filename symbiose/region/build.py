@@ -254,6 +254,8 @@ def read_coefficients(path: str | Path) -> pd.DataFrame:
     missing = [c for c in COEFFICIENT_COLUMNS if c not in table]
     if missing:
         raise RegionError(f"{path}: missing column(s) {', '.join(missing)}")
+    if table.empty:
+        raise RegionError(f"{path}: no coefficient rows below the header")
     table = table.apply(lambda column: column.str.strip())
     problems = _coefficient_problems(table)
     if problems:
@@ -335,8 +337,8 @@ def match(establishments: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFr
             rows.reset_index(names="coef"), on="naf_prefix"
         )
         parts.append(joined)
-    if not parts:
-        return pd.DataFrame(columns=["est", "coef", "quantity"])
+    if not parts:  # a table without rows (read_coefficients refuses one)
+        return pd.DataFrame(columns=[*coefficients.columns, "est", "coef", "employees", "quantity"])
     matched = pd.concat(parts, ignore_index=True)
     employees = establishments["employees"].to_numpy()[matched["est"].to_numpy()]
     matched["employees"] = employees
