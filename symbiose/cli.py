@@ -30,7 +30,12 @@ from symbiose.planner_options import add_planner_options, apply_to_problem
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 2, 3, 4
 
 # Verb modules of the other layers; each exposes ``register(subparsers)``.
-PLUGINS = ("symbiose.commands_inventory", "symbiose.commands_sweep", "api.commands")
+PLUGINS = (
+    "symbiose.commands_inventory",
+    "symbiose.commands_sweep",
+    "symbiose.region.cli",
+    "api.commands",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -348,6 +348,11 @@ class Site(_Sourced):
     id: Id = Field(min_length=1, description="Short unique identifier.")
     name: Name = Field(min_length=1, description="Readable name, as planners know it.")
     sector: Name = Field("", description="Sector of activity (steel, energy, port, ...).")
+    zone: Name = Field(
+        "",
+        description="Area the site belongs to, e.g. its employment zone ('Dunkerque'), for"
+        " summaries by zone.",
+    )
     latitude: float = Field(ge=-90.0, le=90.0, description="Latitude in decimal degrees (WGS84).")
     longitude: float = Field(
         ge=-180.0, le=180.0, description="Longitude in decimal degrees (WGS84)."

@@ -1,0 +1,5 @@
+"""``python -m symbiose.region generate|build ...``."""
+
+from symbiose.region.cli import main
+
+raise SystemExit(main())
