@@ -19,18 +19,22 @@ import math
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from benchmarks.cases import Case, select
-from models.direct import build_arrays, solve_direct
+from models.direct import build_arrays
 from models.formulation import Formulation
 from models.problem import Arc, Demand, Problem, Supply
 from models.result import Objective, Result, Status
 from models.session import pass_to_highs
 from models.solve import SolveOptions, solve
+
+solve_direct = partial(solve, backend="arrays")
+"""The array backend through the one pipeline, :func:`models.solve.solve`."""
 
 FLOOR_REPEATS = 3
 """The floor's build and hand-over take milliseconds: time them this often, keep the median."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-from models.bounds import Bounds, compute_bounds
+from models.bounds import Bounds, compute_bounds, flow_bounds
 from models.losses import loss_charges
 from models.problem import Problem
 from models.result import Objective
@@ -30,7 +30,7 @@ class Index:
 
     slices: list[int]
     arc_commodities: list[tuple[int, str]]
-    candidate_arcs: list[int]
+    decided_arcs: list[int]
     buildable_converters: list[int]
     node_commodities: list[tuple[str, str]]
     arcs_in: dict[tuple[str, str], list[int]] = field(default_factory=dict)
@@ -70,7 +70,7 @@ def build_index(problem: Problem) -> Index:
     return Index(
         slices=list(range(len(problem.slices))),
         arc_commodities=arc_commodities,
-        candidate_arcs=[a for a, arc in enumerate(problem.arcs) if not arc.existing],
+        decided_arcs=decided_arcs(problem),
         buildable_converters=[c for c, cv in enumerate(problem.converters) if not cv.existing],
         node_commodities=list(pairs),
         arcs_in=dict(arcs_in),
@@ -79,6 +79,32 @@ def build_index(problem: Problem) -> Index:
         demand_at=demand_at,
         converters_at=dict(converters_at),
     )
+
+
+def decided_arcs(problem: Problem) -> list[int]:
+    """The candidate arcs that need a build decision ``y[a]``, in arc order.
+
+    A candidate arc costs nothing to build when it has no fixed cost, no capacity to size, no
+    investment a budget counts, and no cap on new links counts it; nor is it required or
+    forbidden.  Building it then changes nothing but what it may carry, so it behaves as an
+    existing arc: no binary, its flows bounded by their data-derived bounds (13 of Dunkirk's
+    25 candidate arcs are such).  The tables report it built when it carries flow.
+    """
+    counted = {a for _, _, arcs in problem.new_link_groups() for a in arcs}
+    budget = problem.investment_budget is not None
+
+    def needs(a: int) -> bool:
+        arc = problem.arcs[a]
+        return (
+            arc.fixed_cost != 0
+            or arc.sized
+            or arc.required
+            or arc.forbidden
+            or (budget and arc.investment != 0)
+            or a in counted
+        )
+
+    return [a for a, arc in enumerate(problem.arcs) if not arc.existing and needs(a)]
 
 
 def stored(problem: Problem, pairs: list[tuple[str, str]]) -> list[int]:
@@ -134,11 +160,10 @@ class Formulation:
         self.index = build_index(problem)
         self.loss_charge = loss_charges(problem)
         b, ix = self.bounds, self.index
-        # B[a,k,t] and U[a,t] of models.bounds, computed once.
+        # B[a,k,t] (local when the bounds hold them) and U[a,t] of models.bounds, computed once.
+        bound = flow_bounds(problem, b).tolist()
         self.flow_bound = {
-            (a, k, t): b.arc_commodity(problem, problem.arcs[a], k, t)
-            for a, k in ix.arc_commodities
-            for t in ix.slices
+            (a, k, t): bound[i][t] for i, (a, k) in enumerate(ix.arc_commodities) for t in ix.slices
         }
         self.arc_bound = {
             (a, t): min(
@@ -171,7 +196,8 @@ class Formulation:
             domain=pyo.NonNegativeReals,
             bounds=flow_bounds,
         )
-        m.y = pyo.Var(ix.candidate_arcs, domain=pyo.Binary)
+        m.y = pyo.Var(ix.decided_arcs, domain=pyo.Binary)
+        self.decided = set(ix.decided_arcs)
         m.u = pyo.Var(
             [(s, t) for s in range(len(p.supplies)) for t in ix.slices],
             domain=pyo.NonNegativeReals,
@@ -190,7 +216,7 @@ class Formulation:
         )
         m.w = pyo.Var(ix.buildable_converters, domain=pyo.Binary)
         # The capacity chosen for each sized candidate arc (link_sizing).
-        self.sized = [a for a in ix.candidate_arcs if p.arcs[a].sized]
+        self.sized = [a for a in ix.decided_arcs if p.arcs[a].sized]
         m.k = pyo.Var(self.sized, domain=pyo.NonNegativeReals)
         # The stock of each storage at the end of each slice (seasonal_storage).
         self.stored = stored(p, ix.node_commodities)
@@ -201,8 +227,8 @@ class Formulation:
         m.slack = pyo.Var(pyo.Any, dense=False, domain=pyo.NonNegativeReals)
 
     def _built(self, a: int) -> float | pyo.Var:
-        """``y[a]`` for a candidate arc, 1 for an existing one."""
-        return 1.0 if self.problem.arcs[a].existing else self.model.y[a]
+        """``y[a]`` for an arc with a build decision, 1 for an existing or a free one."""
+        return self.model.y[a] if a in self.decided else 1.0
 
     def _slack(self, key: tuple[str, int, int]) -> float | pyo.Var:
         return self.model.slack[key] if self.elastic else 0.0
@@ -269,7 +295,7 @@ class Formulation:
     def arc_capacity(self) -> None:
         """Shared capacity and fixed-charge linking of every arc a and slice t::
 
-            sum_k x[a,k,t] <= U[a,t] * y[a]      (y[a] = 1 for an existing arc)
+            sum_k x[a,k,t] <= U[a,t] * y[a]      (y[a] = 1 for an existing or free arc)
 
         with ``U[a,t] = min(capacity_a * share_t, sum_k B[a,k,t])``, the tight bound.
         """
@@ -278,7 +304,7 @@ class Formulation:
             (a, t)
             for a, arc in enumerate(p.arcs)
             for t in ix.slices
-            if not arc.existing or arc.capacity < float("inf")
+            if a in self.decided or arc.capacity < float("inf")
         ]
         if not rows:
             return
@@ -302,7 +328,7 @@ class Formulation:
         rows = [
             (a, k, t)
             for a, k in ix.arc_commodities
-            if not p.arcs[a].existing and len(p.arcs[a].commodities) > 1
+            if a in self.decided and len(p.arcs[a].commodities) > 1
             for t in ix.slices
         ]
         if not rows:
@@ -390,7 +416,7 @@ class Formulation:
         w[c] = 1  (c required)     w[c] = 0  (c forbidden)
         """
         m, p, ix = self.model, self.problem, self.index
-        rows = [("arc", a) for a in ix.candidate_arcs if p.arcs[a].required or p.arcs[a].forbidden]
+        rows = [("arc", a) for a in ix.decided_arcs if p.arcs[a].required or p.arcs[a].forbidden]
         rows += [
             ("converter", c)
             for c in ix.buildable_converters
@@ -415,7 +441,7 @@ class Formulation:
         if p.investment_budget is None:
             return
         spent = sum(
-            p.arcs[a].investment * m.y[a] for a in ix.candidate_arcs if p.arcs[a].investment
+            p.arcs[a].investment * m.y[a] for a in ix.decided_arcs if p.arcs[a].investment
         )
         spent += sum(
             p.converters[c].investment * m.w[c]
@@ -587,7 +613,7 @@ class Formulation:
         )
         m.fixed_cost = pyo.Expression(
             expr=sum(
-                p.arcs[a].fixed_cost * m.y[a] for a in ix.candidate_arcs if p.arcs[a].fixed_cost
+                p.arcs[a].fixed_cost * m.y[a] for a in ix.decided_arcs if p.arcs[a].fixed_cost
             )
             + sum(
                 p.converters[c].fixed_cost * m.w[c]
