@@ -134,7 +134,7 @@ def _run_case(case: Case, options: SolveOptions, solve_floor: bool) -> dict[str,
         summary = problem.summary()
         row |= {k: summary[k] for k in ("nodes", "arcs", "commodities")}
 
-        result = solve(problem, Objective.COST, options)
+        result = solve(problem, Objective.COST, options, backend="pyomo")
         row |= _result_columns(result, case.expected)
         row |= {f"{phase}_s": result.timings.get(phase) for phase in _PHASES}
 
@@ -212,7 +212,7 @@ def _warm_up() -> None:
         name="warm_up",
     )
     Formulation(problem, Objective.COST)
-    solve(problem, Objective.COST, SolveOptions(time_limit=10, diagnose=False))
+    solve(problem, Objective.COST, SolveOptions(time_limit=10, diagnose=False), backend="pyomo")
     solve_direct(problem, Objective.COST, SolveOptions(time_limit=10, diagnose=False))
 
 
