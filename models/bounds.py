@@ -93,12 +93,13 @@ def compute_bounds(problem: Problem, local: bool = True) -> Bounds:
         problem, base_available, base_absorbable
     )
     bounds = Bounds(available, absorbable, activity)
-    errors = _unbounded(problem, bounds)
+    flow = global_flow_bounds(problem, bounds)
+    errors = _unbounded(problem, bounds, flow)
     if errors:
         raise ProblemError(errors)
     if not local:
         return bounds
-    return Bounds(available, absorbable, activity, local_flow_bounds(problem, bounds))
+    return Bounds(available, absorbable, activity, local_flow_bounds(problem, bounds, flow))
 
 
 def _base_totals(
@@ -175,17 +176,19 @@ def _tighten_activity(
     return changed
 
 
-def _unbounded(problem: Problem, bounds: Bounds) -> list[str]:
-    """The candidate arcs and buildable converters left without a finite bound."""
+def _unbounded(problem: Problem, bounds: Bounds, flow: np.ndarray) -> list[str]:
+    """The candidate arcs and buildable converters left without a finite bound.
+
+    ``flow`` holds the global flow bounds (:func:`global_flow_bounds`).
+    """
     errors: list[str] = []
-    n = len(problem.slices)
-    for a in problem.arcs:
-        if not a.existing and any(
-            not math.isfinite(bounds.arc_total(problem, a, t)) for t in range(n)
-        ):
+    total = arc_totals(problem, flow)
+    for a in np.flatnonzero(~np.isfinite(total).all(axis=1)).tolist():
+        arc = problem.arcs[a]
+        if not arc.existing:
             errors.append(
-                f"arcs[{a.tail}->{a.head}:{a.mode}].capacity: no finite bound can be derived "
-                "for this candidate arc; give it a capacity"
+                f"arcs[{arc.tail}->{arc.head}:{arc.mode}].capacity: no finite bound can be "
+                "derived for this candidate arc; give it a capacity"
             )
     for c in problem.converters:
         if not c.existing and any(not math.isfinite(v) for v in bounds.activity[c.name]):
@@ -209,25 +212,44 @@ def flow_bounds(problem: Problem, bounds: Bounds) -> np.ndarray:
 def global_flow_bounds(problem: Problem, bounds: Bounds) -> np.ndarray:
     """``min(capacity_a share_t, capacity_ak share_t, available_kt, absorbable_kt)`` per pair."""
     share = np.array([s.share for s in problem.slices], dtype=np.float64)
-    rows = [
-        [
-            min(
-                arc.capacity * sh,
-                arc.commodity_capacity.get(k, math.inf) * sh,
-                bounds.available[k][t],
-                bounds.absorbable[k][t],
-            )
-            for t, sh in enumerate(share.tolist())
-        ]
-        for arc in problem.arcs
-        for k in arc.commodities
-    ]
-    return np.array(rows, dtype=np.float64).reshape(len(rows), share.size)
+    per_arc = [len(arc.commodities) for arc in problem.arcs]
+    capacity = np.repeat(np.array([a.capacity for a in problem.arcs], dtype=np.float64), per_arc)
+    # most arcs have no per-commodity capacity: look it up only where there is one
+    own = np.full(capacity.size, math.inf)
+    start = 0
+    for arc, n in zip(problem.arcs, per_arc, strict=True):
+        if arc.commodity_capacity:
+            own[start : start + n] = [
+                arc.commodity_capacity.get(k, math.inf) for k in arc.commodities
+            ]
+        start += n
+    com = {k: i for i, k in enumerate(problem.commodities)}
+    k_of = np.fromiter(
+        (com[k] for arc in problem.arcs for k in arc.commodities), np.int64, capacity.size
+    )
+    totals = np.minimum(
+        np.array([bounds.available[k] for k in problem.commodities], dtype=np.float64),
+        np.array([bounds.absorbable[k] for k in problem.commodities], dtype=np.float64),
+    ).reshape(len(problem.commodities), share.size)
+    return np.minimum(np.minimum(capacity, own)[:, None] * share, totals[k_of])
 
 
-def local_flow_bounds(problem: Problem, bounds: Bounds) -> np.ndarray:
-    """The local bound of every flow (module docstring), from the global ones."""
-    B = global_flow_bounds(problem, bounds)
+def arc_totals(problem: Problem, flow: np.ndarray) -> np.ndarray:
+    """``U[a,t] = min(capacity_a share_t, sum_k B[a,k,t])``: what each arc carries in all."""
+    share = np.array([s.share for s in problem.slices], dtype=np.float64)
+    capacity = np.array([a.capacity for a in problem.arcs], dtype=np.float64)
+    per_arc = np.array([len(a.commodities) for a in problem.arcs], dtype=np.int64)
+    first = np.concatenate(([0], np.cumsum(per_arc)[:-1])).astype(np.int64)
+    if not problem.arcs:
+        return np.zeros((0, share.size))
+    return np.minimum(capacity[:, None] * share, np.add.reduceat(flow, first, axis=0))
+
+
+def local_flow_bounds(
+    problem: Problem, bounds: Bounds, flow: np.ndarray | None = None
+) -> np.ndarray:
+    """The local bound of every flow (module docstring), from the global ones (``flow``)."""
+    B = global_flow_bounds(problem, bounds) if flow is None else flow
     if B.size == 0:
         return B
     ends = _flow_ends(problem, bounds.activity)
