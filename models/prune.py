@@ -40,7 +40,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from models.bounds import Bounds, compute_bounds, flow_bounds
+from models.bounds import Bounds, arc_totals, compute_bounds, flow_bounds
 from models.problem import Problem
 from models.result import Objective
 
@@ -80,21 +80,30 @@ def unpayable_links(
     ]
     if not costly:
         return []
-    B = flow_bounds(problem, bounds or compute_bounds(problem))
+    earned = most_earned(problem, flow_bounds(problem, bounds or compute_bounds(problem)))
+    fixed = np.array([problem.arcs[a].fixed_cost for a in costly], dtype=np.float64)
+    unpaid = fixed > earned[costly] * (1 + TOLERANCE) + TOLERANCE
+    return [a for a, drop in zip(costly, unpaid.tolist(), strict=True) if drop]
+
+
+def most_earned(problem: Problem, flow: np.ndarray) -> np.ndarray:
+    """``E_a`` of every arc: the most the paths through it can earn in a year.
+
+    ``flow`` holds the bounds ``B[a,k,t]`` of the flows (:func:`models.bounds.flow_bounds`).
+    """
+    if not problem.arcs:
+        return np.zeros(0)
+    per_arc = np.array([len(arc.commodities) for arc in problem.arcs], dtype=np.int64)
+    first = np.concatenate(([0], np.cumsum(per_arc)[:-1])).astype(np.int64)
+    total = arc_totals(problem, flow)  # U[a,t]
+    # a candidate's total is finite (models.bounds): so is every flow once clipped to it
+    clipped = np.minimum(flow, np.repeat(total, per_arc, axis=0))
     margin = _margins(problem)
-    share = np.array([s.share for s in problem.slices], dtype=np.float64)
-    first = np.concatenate(([0], np.cumsum([len(arc.commodities) for arc in problem.arcs])))
-    dropped = []
-    for a in costly:
-        arc = problem.arcs[a]
-        pairs = slice(int(first[a]), int(first[a + 1]))
-        m, b = margin[pairs], B[pairs]
-        total = np.minimum(arc.capacity * share, b.sum(axis=0))
-        b = np.minimum(b, total)  # finite: a candidate arc's total is (models.bounds)
-        earned = float(np.minimum(m @ b, total * m.max()).sum())
-        if arc.fixed_cost > earned * (1 + TOLERANCE) + TOLERANCE:
-            dropped.append(a)
-    return dropped
+    best = np.maximum.reduceat(margin, first)
+    with np.errstate(invalid="ignore"):  # 0 * inf on an existing uncapacitated arc: nan
+        by_commodity = np.add.reduceat(margin[:, None] * clipped, first, axis=0)
+        earned = np.minimum(by_commodity, total * best[:, None]).sum(axis=1)
+    return np.nan_to_num(earned, nan=np.inf)
 
 
 def plain_commodities(problem: Problem) -> set[str]:
