@@ -19,18 +19,22 @@ import math
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from benchmarks.cases import Case, select
-from models.direct import build_arrays, solve_direct
+from models.direct import build_arrays
 from models.formulation import Formulation
 from models.problem import Arc, Demand, Problem, Supply
 from models.result import Objective, Result, Status
 from models.session import pass_to_highs
 from models.solve import SolveOptions, solve
+
+solve_direct = partial(solve, backend="arrays")
+"""The array backend through the one pipeline, :func:`models.solve.solve`."""
 
 FLOOR_REPEATS = 3
 """The floor's build and hand-over take milliseconds: time them this often, keep the median."""
@@ -130,7 +134,7 @@ def _run_case(case: Case, options: SolveOptions, solve_floor: bool) -> dict[str,
         summary = problem.summary()
         row |= {k: summary[k] for k in ("nodes", "arcs", "commodities")}
 
-        result = solve(problem, Objective.COST, options)
+        result = solve(problem, Objective.COST, options, backend="pyomo")
         row |= _result_columns(result, case.expected)
         row |= {f"{phase}_s": result.timings.get(phase) for phase in _PHASES}
 
@@ -208,7 +212,7 @@ def _warm_up() -> None:
         name="warm_up",
     )
     Formulation(problem, Objective.COST)
-    solve(problem, Objective.COST, SolveOptions(time_limit=10, diagnose=False))
+    solve(problem, Objective.COST, SolveOptions(time_limit=10, diagnose=False), backend="pyomo")
     solve_direct(problem, Objective.COST, SolveOptions(time_limit=10, diagnose=False))
 
 

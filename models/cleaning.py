@@ -11,7 +11,8 @@ the cleaned values:
 * a flow, supply use, delivery or converter activity below the tolerance is zero (and the
   quantities are clipped to their bounds, ``0 <= u <= q``, ``0 <= v <= q``);
 * a build decision is rounded; an arc that carries flow is built, a converter that runs is
-  built, and their fixed cost is counted.
+  built, and their fixed cost is counted.  A free candidate arc has no decision in the model
+  (:func:`models.formulation.decided_arcs`): it is built when it carries flow.
 
 The totals reported are those of the cleaned solution; they may differ from the solver's own
 objective by the tolerances (never by more, unless a binary was fractional within tolerance
@@ -58,5 +59,6 @@ def clean_solution(problem: Problem, values: Values, tolerance: float = TOLERANC
     carrying = {a for a, _, _ in x}
     running = {c for (c, _), q in z.items() if q > 0}
     y = {a: 1.0 if a in carrying or b > 0.5 else 0.0 for a, b in values.y.items()}
+    y.update((a, 1.0) for a in carrying if not problem.arcs[a].existing)
     w = {c: 1.0 if c in running or b > 0.5 else 0.0 for c, b in values.w.items()}
     return Values(x=x, y=y, u=u, v=v, z=z, w=w)

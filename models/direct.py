@@ -11,7 +11,7 @@ Column layout (``T`` slices; ``ak`` runs over the (arc, commodity) pairs in the 
 ``problem.arcs`` and then of ``arc.commodities``)::
 
     x[a,k,t]  at  columns["x"].start + ak*T + t
-    y[a]      one per candidate arc, in arc order           (y_arc maps back)
+    y[a]      one per arc with a build decision, in arc order  (y_arc maps back)
     u[s,t]    at  columns["u"].start + s*T + t
     v[d,t]    at  columns["v"].start + d*T + t
     z[c,t]    at  columns["z"].start + c*T + t
@@ -25,28 +25,27 @@ The flow-balance row of (node, commodity) pair ``p`` and slice ``t`` is
 ``rows["flow_balance"].start + p*T + t`` with ``pairs[p]`` the pair, in the order in which
 the Pyomo formulation meets them.
 
-``solve_direct`` maps HiGHS's outcome onto :class:`~models.result.Result` by the same rules as
-:func:`models.solve.solve` (statuses, bound, gap, the elastic re-solve naming what makes a
+``solve(problem, backend="arrays")`` (:func:`models.solve.solve`) solves through it by the same
+pipeline as the Pyomo backend (statuses, bound, gap, the elastic re-solve naming what makes a
 problem infeasible), so the two backends can stand in for each other.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
-from models.bounds import Bounds, compute_bounds
+from models.bounds import Bounds, compute_bounds, flow_bounds
 from models.cleaning import Values, clean_solution
-from models.formulation import Formulation, stored
+from models.formulation import Formulation, decided_arcs, stored
 from models.losses import loss_charges
 from models.problem import Arc, Problem
 from models.result import PARTS, Objective, Result
-from models.session import MatrixForm, SolveOptions, run_backend
+from models.session import MatrixForm
 from models.tables import EPS, build_tables
 
 log = logging.getLogger(__name__)
@@ -236,7 +235,6 @@ class _Assembly:
         share = np.array([s.share for s in p.slices], dtype=np.float64)
         self.com_id = {k: i for i, k in enumerate(p.commodities)}
         self.node_id = {n: i for i, n in enumerate(p.nodes)}
-        K = len(p.commodities)
 
         # -- arcs and (arc, commodity) pairs ------------------------------------------------
         A = len(p.arcs)
@@ -247,22 +245,11 @@ class _Assembly:
             (self.com_id[k] for a in p.arcs for k in a.commodities), np.int64, AK
         )
         self.capacity = np.array([a.capacity for a in p.arcs], dtype=np.float64)
-        self.existing = np.array([a.existing for a in p.arcs], dtype=bool)
         self.loss = _per_pair(p.arcs, "loss", 0.0, AK)
-        commodity_capacity = _per_pair(p.arcs, "commodity_capacity", math.inf, AK)
 
-        # B[ak,t] and U[a,t] for all pairs and slices at once, by the rules of models.bounds.
-        available = np.array([bounds.available[k] for k in p.commodities], dtype=np.float64)
-        absorbable = np.array([bounds.absorbable[k] for k in p.commodities], dtype=np.float64)
+        # B[ak,t] (local when the bounds hold them) and U[a,t], by the rules of models.bounds.
         arc_share = self.capacity[:, None] * share
-        self.B = np.minimum.reduce(
-            [
-                arc_share[self.x_arc],
-                commodity_capacity[:, None] * share,
-                available.reshape(K, T)[self.x_com],
-                absorbable.reshape(K, T)[self.x_com],
-            ]
-        )
+        self.B = flow_bounds(p, bounds).reshape(AK, T)
         first_pair = np.concatenate(([0], np.cumsum(self.per_arc)[:-1])).astype(np.int64)
         self.U = (
             np.minimum(arc_share, np.add.reduceat(self.B, first_pair, axis=0))
@@ -281,7 +268,10 @@ class _Assembly:
         self.conv_existing = np.array([c.existing for c in p.converters], dtype=bool)
 
         # -- columns ------------------------------------------------------------------------
-        self.y_arc = np.flatnonzero(~self.existing)
+        self.y_arc = np.array(decided_arcs(p), dtype=np.int64)
+        # an arc with a build decision; an existing or free arc has none (y = 1)
+        self.decided = np.zeros(A, dtype=bool)
+        self.decided[self.y_arc] = True
         self.w_converter = np.flatnonzero(~self.conv_existing)
         self.k_arc = np.array([a for a in self.y_arc.tolist() if p.arcs[a].sized], dtype=np.int64)
         self._pairs()  # the storages need to know which (node, commodity) pairs occur
@@ -443,15 +433,15 @@ class _Assembly:
     def arc_capacity(self) -> None:
         """Shared capacity and fixed-charge linking of every arc a and slice t::
 
-        sum_k x[a,k,t] - U[a,t] y[a] <= 0     (candidate arc)
-        sum_k x[a,k,t] <= U[a,t]              (existing arc with a finite capacity)
+        sum_k x[a,k,t] - U[a,t] y[a] <= 0     (arc with a build decision)
+        sum_k x[a,k,t] <= U[a,t]              (existing or free arc with a finite capacity)
         """
-        arcs = np.flatnonzero(~self.existing | np.isfinite(self.capacity))
+        arcs = np.flatnonzero(self.decided | np.isfinite(self.capacity))
         if arcs.size == 0:
             return
         T, tt = self.T, self.tt
         bound = self.U[arcs]
-        candidate = ~self.existing[arcs]
+        candidate = self.decided[arcs]
         upper = np.where(candidate[:, None], 0.0, bound)
         r0 = self._open("arc_capacity", np.full(upper.size, -np.inf), upper)
         first_row = np.full(len(self.problem.arcs), -1, dtype=np.int64)
@@ -466,7 +456,7 @@ class _Assembly:
 
         x[a,k,t] - B[a,k,t] y[a] <= 0
         """
-        linked = np.flatnonzero(~self.existing[self.x_arc] & (self.per_arc[self.x_arc] > 1))
+        linked = np.flatnonzero(self.decided[self.x_arc] & (self.per_arc[self.x_arc] > 1))
         if linked.size == 0:
             return
         n = linked.size * self.T
@@ -774,23 +764,6 @@ class _Assembly:
         )
 
 
-def solve_direct(
-    problem: Problem,
-    objective: Objective | str = Objective.VALORISATION,
-    options: SolveOptions | None = None,
-) -> Result:
-    """Optimise ``problem`` through the array backend; the same contract as ``models.solve``.
-
-    ``timings`` holds ``build`` (arrays), ``handover`` (``passModel``), ``solve`` (HiGHS)
-    and ``results`` (tables and totals), in seconds.
-
-    Raises:
-        ProblemError: only if the problem cannot be formulated (e.g. an unbounded candidate
-            arc); a validated problem that is infeasible returns ``Status.INFEASIBLE``.
-    """
-    return run_backend(DirectBackend(), problem, Objective(objective), options or SolveOptions())
-
-
 def _values(model: DirectModel, solution: np.ndarray) -> Values:
     """The variable values of ``solution`` by index; flows at or below ``EPS`` are left out."""
     p, T, cols = model.problem, model.slices, model.columns
@@ -849,7 +822,7 @@ def _columns(model: DirectModel, values: Values, solution: np.ndarray) -> np.nda
 
 
 class DirectBackend:
-    """The array backend of :func:`models.session.run_backend`."""
+    """The array backend of :func:`models.solve.run_backend`."""
 
     def build(
         self,
@@ -897,4 +870,4 @@ class DirectBackend:
         )
 
 
-__all__ = ["FAMILIES", "PARTS", "DirectBackend", "DirectModel", "build_arrays", "solve_direct"]
+__all__ = ["FAMILIES", "PARTS", "DirectBackend", "DirectModel", "build_arrays"]

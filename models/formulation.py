@@ -14,11 +14,14 @@ arc; ``stock[g,t]`` what storage ``g`` holds at the end of slice ``t``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
-from models.bounds import Bounds, compute_bounds
+from models.bounds import Bounds, compute_bounds, flow_bounds
 from models.losses import loss_charges
 from models.problem import Problem
 from models.result import Objective
@@ -30,7 +33,7 @@ class Index:
 
     slices: list[int]
     arc_commodities: list[tuple[int, str]]
-    candidate_arcs: list[int]
+    decided_arcs: list[int]
     buildable_converters: list[int]
     node_commodities: list[tuple[str, str]]
     arcs_in: dict[tuple[str, str], list[int]] = field(default_factory=dict)
@@ -70,7 +73,7 @@ def build_index(problem: Problem) -> Index:
     return Index(
         slices=list(range(len(problem.slices))),
         arc_commodities=arc_commodities,
-        candidate_arcs=[a for a, arc in enumerate(problem.arcs) if not arc.existing],
+        decided_arcs=decided_arcs(problem),
         buildable_converters=[c for c, cv in enumerate(problem.converters) if not cv.existing],
         node_commodities=list(pairs),
         arcs_in=dict(arcs_in),
@@ -81,12 +84,52 @@ def build_index(problem: Problem) -> Index:
     )
 
 
+def decided_arcs(problem: Problem) -> list[int]:
+    """The candidate arcs that need a build decision ``y[a]``, in arc order.
+
+    A candidate arc costs nothing to build when it has no fixed cost, no capacity to size, no
+    investment a budget counts, and no cap on new links counts it; nor is it required or
+    forbidden.  Building it then changes nothing but what it may carry, so it behaves as an
+    existing arc: no binary, its flows bounded by their data-derived bounds (13 of Dunkirk's
+    25 candidate arcs are such).  The tables report it built when it carries flow.
+    """
+    counted = {a for _, _, arcs in problem.new_link_groups() for a in arcs}
+    budget = problem.investment_budget is not None
+
+    def needs(a: int) -> bool:
+        arc = problem.arcs[a]
+        return (
+            arc.fixed_cost != 0
+            or arc.sized
+            or arc.required
+            or arc.forbidden
+            or (budget and arc.investment != 0)
+            or a in counted
+        )
+
+    return [a for a, arc in enumerate(problem.arcs) if not arc.existing and needs(a)]
+
+
 def stored(problem: Problem, pairs: list[tuple[str, str]]) -> list[int]:
     """The storages that can hold something: more than one slice, a (node, commodity) in use."""
     occurs = set(pairs)
     if len(problem.slices) < 2:
         return []
     return [g for g, st in enumerate(problem.storages) if (st.node, st.commodity) in occurs]
+
+
+def linear(terms: Iterable[tuple[float, Any]]) -> LinearExpression:
+    """``sum_i c_i v_i`` of ``(c_i, v_i)`` terms as one Pyomo ``LinearExpression``.
+
+    Built from the lists of coefficients and variables at once: no per-term operator
+    overloading, which is most of what building a Pyomo model costs.
+    """
+    coefs: list[float] = []
+    variables: list[Any] = []
+    for coef, var in terms:
+        coefs.append(coef)
+        variables.append(var)
+    return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables)
 
 
 class Formulation:
@@ -134,11 +177,10 @@ class Formulation:
         self.index = build_index(problem)
         self.loss_charge = loss_charges(problem)
         b, ix = self.bounds, self.index
-        # B[a,k,t] and U[a,t] of models.bounds, computed once.
+        # B[a,k,t] (local when the bounds hold them) and U[a,t] of models.bounds, computed once.
+        bound = flow_bounds(problem, b).tolist()
         self.flow_bound = {
-            (a, k, t): b.arc_commodity(problem, problem.arcs[a], k, t)
-            for a, k in ix.arc_commodities
-            for t in ix.slices
+            (a, k, t): bound[i][t] for i, (a, k) in enumerate(ix.arc_commodities) for t in ix.slices
         }
         self.arc_bound = {
             (a, t): min(
@@ -160,18 +202,18 @@ class Formulation:
         m, p, ix = self.model, self.problem, self.index
         m.T = pyo.Set(initialize=ix.slices, ordered=True)
 
-        def flow_bounds(
-            _m: pyo.ConcreteModel, a: int, k: str, t: int
-        ) -> tuple[float, float | None]:
-            ub = self.flow_bound[a, k, t]
-            return (0.0, ub if ub < float("inf") else None)
-
         m.x = pyo.Var(
             [(a, k, t) for a, k in ix.arc_commodities for t in ix.slices],
             domain=pyo.NonNegativeReals,
-            bounds=flow_bounds,
         )
-        m.y = pyo.Var(ix.candidate_arcs, domain=pyo.Binary)
+        # set after construction: cheaper than a bounds rule called once per flow
+        inf = float("inf")
+        for key, var in m.x.items():
+            ub = self.flow_bound[key]
+            if ub < inf:
+                var.setub(ub)
+        m.y = pyo.Var(ix.decided_arcs, domain=pyo.Binary)
+        self.decided = set(ix.decided_arcs)
         m.u = pyo.Var(
             [(s, t) for s in range(len(p.supplies)) for t in ix.slices],
             domain=pyo.NonNegativeReals,
@@ -190,7 +232,7 @@ class Formulation:
         )
         m.w = pyo.Var(ix.buildable_converters, domain=pyo.Binary)
         # The capacity chosen for each sized candidate arc (link_sizing).
-        self.sized = [a for a in ix.candidate_arcs if p.arcs[a].sized]
+        self.sized = [a for a in ix.decided_arcs if p.arcs[a].sized]
         m.k = pyo.Var(self.sized, domain=pyo.NonNegativeReals)
         # The stock of each storage at the end of each slice (seasonal_storage).
         self.stored = stored(p, ix.node_commodities)
@@ -201,8 +243,8 @@ class Formulation:
         m.slack = pyo.Var(pyo.Any, dense=False, domain=pyo.NonNegativeReals)
 
     def _built(self, a: int) -> float | pyo.Var:
-        """``y[a]`` for a candidate arc, 1 for an existing one."""
-        return 1.0 if self.problem.arcs[a].existing else self.model.y[a]
+        """``y[a]`` for an arc with a build decision, 1 for an existing or a free one."""
+        return self.model.y[a] if a in self.decided else 1.0
 
     def _slack(self, key: tuple[str, int, int]) -> float | pyo.Var:
         return self.model.slack[key] if self.elastic else 0.0
@@ -218,23 +260,21 @@ class Formulation:
         m, p, ix = self.model, self.problem, self.index
 
         def rule(_m: pyo.ConcreteModel, n: str, k: str, t: int) -> pyo.Expression:
-            lhs = 0.0
-            rhs = 0.0
+            terms: list[tuple[float, Any]] = []  # lhs - rhs
             if (n, k) in ix.supply_at:
-                lhs += m.u[ix.supply_at[(n, k)], t]
+                terms.append((1.0, m.u[ix.supply_at[(n, k)], t]))
             for a in ix.arcs_in.get((n, k), ()):
-                lhs += (1.0 - p.arcs[a].loss.get(k, 0.0)) * m.x[a, k, t]
-            for a in ix.arcs_out.get((n, k), ()):
-                rhs += m.x[a, k, t]
+                terms.append((1.0 - p.arcs[a].loss.get(k, 0.0), m.x[a, k, t]))
+            terms += [(-1.0, m.x[a, k, t]) for a in ix.arcs_out.get((n, k), ())]
             if (n, k) in ix.demand_at:
-                rhs += m.v[ix.demand_at[(n, k)], t]
+                terms.append((-1.0, m.v[ix.demand_at[(n, k)], t]))
             for c in ix.converters_at.get((n, k), ()):
                 conv = p.converters[c]
                 if k in conv.outputs:
-                    lhs += conv.outputs[k] * m.z[c, t]
+                    terms.append((conv.outputs[k], m.z[c, t]))
                 if k in conv.inputs:
-                    rhs += conv.inputs[k] * m.z[c, t]
-            return lhs == rhs
+                    terms.append((-conv.inputs[k], m.z[c, t]))
+            return linear(terms) == 0
 
         m.flow_balance = pyo.Constraint(
             [(n, k, t) for n, k in ix.node_commodities for t in ix.slices], rule=rule
@@ -269,7 +309,7 @@ class Formulation:
     def arc_capacity(self) -> None:
         """Shared capacity and fixed-charge linking of every arc a and slice t::
 
-            sum_k x[a,k,t] <= U[a,t] * y[a]      (y[a] = 1 for an existing arc)
+            sum_k x[a,k,t] <= U[a,t] * y[a]      (y[a] = 1 for an existing or free arc)
 
         with ``U[a,t] = min(capacity_a * share_t, sum_k B[a,k,t])``, the tight bound.
         """
@@ -278,15 +318,16 @@ class Formulation:
             (a, t)
             for a, arc in enumerate(p.arcs)
             for t in ix.slices
-            if not arc.existing or arc.capacity < float("inf")
+            if a in self.decided or arc.capacity < float("inf")
         ]
         if not rows:
             return
 
         def rule(_m: pyo.ConcreteModel, a: int, t: int) -> pyo.Expression:
-            arc = p.arcs[a]
-            total = sum(m.x[a, k, t] for k in arc.commodities)
-            return total <= self.arc_bound[a, t] * self._built(a)
+            terms = [(1.0, m.x[a, k, t]) for k in p.arcs[a].commodities]
+            if a in self.decided:
+                return linear([*terms, (-self.arc_bound[a, t], m.y[a])]) <= 0
+            return linear(terms) <= self.arc_bound[a, t]
 
         m.arc_capacity = pyo.Constraint(rows, rule=rule)
 
@@ -302,7 +343,7 @@ class Formulation:
         rows = [
             (a, k, t)
             for a, k in ix.arc_commodities
-            if not p.arcs[a].existing and len(p.arcs[a].commodities) > 1
+            if a in self.decided and len(p.arcs[a].commodities) > 1
             for t in ix.slices
         ]
         if not rows:
@@ -390,7 +431,7 @@ class Formulation:
         w[c] = 1  (c required)     w[c] = 0  (c forbidden)
         """
         m, p, ix = self.model, self.problem, self.index
-        rows = [("arc", a) for a in ix.candidate_arcs if p.arcs[a].required or p.arcs[a].forbidden]
+        rows = [("arc", a) for a in ix.decided_arcs if p.arcs[a].required or p.arcs[a].forbidden]
         rows += [
             ("converter", c)
             for c in ix.buildable_converters
@@ -414,9 +455,7 @@ class Formulation:
         m, p, ix = self.model, self.problem, self.index
         if p.investment_budget is None:
             return
-        spent = sum(
-            p.arcs[a].investment * m.y[a] for a in ix.candidate_arcs if p.arcs[a].investment
-        )
+        spent = sum(p.arcs[a].investment * m.y[a] for a in ix.decided_arcs if p.arcs[a].investment)
         spent += sum(
             p.converters[c].investment * m.w[c]
             for c in ix.buildable_converters
@@ -527,75 +566,36 @@ class Formulation:
         the way is disposed of, not avoided.  The fixed cost of an existing arc or converter is
         sunk and not counted.
         """
-        m, p, ix = self.model, self.problem, self.index
-        lost_cost, lost_co2 = self.loss_charge.cost, self.loss_charge.co2
-        # a store loses loss_g of its stock from one slice to the next: disposed of, like a link's
-        stock_loss = {g: p.storages[g].loss for g in self.stored}
-        u_keys = list(m.u.keys())
-        v_keys = list(m.v.keys())
-        x_keys = list(m.x.keys())
-        lossy = [(a, k, t) for a, k, t in x_keys if p.arcs[a].loss.get(k)]
-        z_keys = list(m.z.keys())
+        m, p = self.model, self.problem
         m.value = pyo.Expression(
-            expr=sum(p.demands[d].value * m.v[d, t] for d, t in v_keys if p.demands[d].value)
-        )
-        m.disposal_avoided = pyo.Expression(
-            expr=sum(
-                p.supplies[s].disposal_cost * m.u[s, t]
-                for s, t in u_keys
-                if p.supplies[s].disposal_cost
-            )
-            - sum(
-                lost_cost[k] * p.arcs[a].loss[k] * m.x[a, k, t] for a, k, t in lossy if lost_cost[k]
-            )
-            - sum(
-                stock_loss[g] * lost_cost[p.storages[g].commodity] * m.stock[g, t]
-                for g, t in m.stock
+            expr=linear(
+                (p.demands[d].value, var) for (d, _), var in m.v.items() if p.demands[d].value
             )
         )
-        m.co2_avoided = pyo.Expression(
-            expr=sum(p.demands[d].co2 * m.v[d, t] for d, t in v_keys if p.demands[d].co2)
-            + sum(
-                p.supplies[s].disposal_co2 * m.u[s, t]
-                for s, t in u_keys
-                if p.supplies[s].disposal_co2
-            )
-            - sum(
-                lost_co2[k] * p.arcs[a].loss[k] * m.x[a, k, t] for a, k, t in lossy if lost_co2[k]
-            )
-            - sum(
-                stock_loss[g] * lost_co2[p.storages[g].commodity] * m.stock[g, t]
-                for g, t in m.stock
-            )
-            - sum(p.arcs[a].co2[k] * m.x[a, k, t] for a, k, t in x_keys if p.arcs[a].co2.get(k))
-            - sum(p.converters[c].co2 * m.z[c, t] for c, t in z_keys if p.converters[c].co2)
-        )
+        m.disposal_avoided = pyo.Expression(expr=linear(self._disposal_terms()))
+        m.co2_avoided = pyo.Expression(expr=linear(self._co2_terms()))
         m.transport_cost = pyo.Expression(
-            expr=sum(
-                p.arcs[a].variable_cost[k] * m.x[a, k, t]
-                for a, k, t in x_keys
-                if p.arcs[a].variable_cost.get(k)
+            expr=linear(
+                [
+                    (p.arcs[a].variable_cost[k], var)
+                    for (a, k, _), var in m.x.items()
+                    if p.arcs[a].variable_cost.get(k)
+                ]
+                + [
+                    (p.storages[g].cost, var)
+                    for (g, _), var in m.stock.items()
+                    if p.storages[g].cost
+                ]
             )
-            + sum(p.storages[g].cost * m.stock[g, t] for g, t in m.stock if p.storages[g].cost)
         )
         m.conversion_cost = pyo.Expression(
-            expr=sum(
-                p.converters[c].variable_cost * m.z[c, t]
-                for c, t in z_keys
+            expr=linear(
+                (p.converters[c].variable_cost, var)
+                for (c, _), var in m.z.items()
                 if p.converters[c].variable_cost
             )
         )
-        m.fixed_cost = pyo.Expression(
-            expr=sum(
-                p.arcs[a].fixed_cost * m.y[a] for a in ix.candidate_arcs if p.arcs[a].fixed_cost
-            )
-            + sum(
-                p.converters[c].fixed_cost * m.w[c]
-                for c in ix.buildable_converters
-                if p.converters[c].fixed_cost
-            )
-            + sum(p.arcs[a].capacity_cost * m.k[a] for a in self.sized if p.arcs[a].capacity_cost)
-        )
+        m.fixed_cost = pyo.Expression(expr=linear(self._fixed_terms()))
         m.valorisation = pyo.Expression(
             expr=m.value
             + m.disposal_avoided
@@ -604,6 +604,64 @@ class Formulation:
             - m.conversion_cost
             - m.fixed_cost
         )
+
+    def _disposal_terms(self) -> list[tuple[float, Any]]:
+        """The terms of ``disposal_avoided``: supplies used, minus what losses give back."""
+        m, p = self.model, self.problem
+        lost = self.loss_charge.cost
+        terms = [
+            (p.supplies[s].disposal_cost, var)
+            for (s, _), var in m.u.items()
+            if p.supplies[s].disposal_cost
+        ]
+        terms += [
+            (-lost[k] * p.arcs[a].loss[k], var)
+            for (a, k, _), var in m.x.items()
+            if p.arcs[a].loss.get(k) and lost[k]
+        ]
+        # a store loses loss_g of its stock from one slice to the next: disposed of, like a link's
+        terms += [
+            (-p.storages[g].loss * lost[p.storages[g].commodity], var)
+            for (g, _), var in m.stock.items()
+        ]
+        return terms
+
+    def _co2_terms(self) -> list[tuple[float, Any]]:
+        """The terms of ``co2_avoided`` (see ``_expressions``)."""
+        m, p = self.model, self.problem
+        lost = self.loss_charge.co2
+        terms = [(p.demands[d].co2, var) for (d, _), var in m.v.items() if p.demands[d].co2]
+        terms += [
+            (p.supplies[s].disposal_co2, var)
+            for (s, _), var in m.u.items()
+            if p.supplies[s].disposal_co2
+        ]
+        terms += [
+            (-lost[k] * p.arcs[a].loss[k], var)
+            for (a, k, _), var in m.x.items()
+            if p.arcs[a].loss.get(k) and lost[k]
+        ]
+        terms += [
+            (-p.storages[g].loss * lost[p.storages[g].commodity], var)
+            for (g, _), var in m.stock.items()
+        ]
+        terms += [
+            (-p.arcs[a].co2[k], var) for (a, k, _), var in m.x.items() if p.arcs[a].co2.get(k)
+        ]
+        terms += [(-p.converters[c].co2, var) for (c, _), var in m.z.items() if p.converters[c].co2]
+        return terms
+
+    def _fixed_terms(self) -> list[tuple[float, Any]]:
+        """The terms of ``fixed_cost``: what is built, and the capacity chosen."""
+        m, p, ix = self.model, self.problem, self.index
+        terms = [(p.arcs[a].fixed_cost, m.y[a]) for a in ix.decided_arcs if p.arcs[a].fixed_cost]
+        terms += [
+            (p.converters[c].fixed_cost, m.w[c])
+            for c in ix.buildable_converters
+            if p.converters[c].fixed_cost
+        ]
+        terms += [(p.arcs[a].capacity_cost, m.k[a]) for a in self.sized if p.arcs[a].capacity_cost]
+        return terms
 
     def _objectives(self) -> None:
         m = self.model

@@ -227,9 +227,10 @@ def _capacity_duals(model: DirectModel, col_dual: np.ndarray, row_dual: np.ndarr
     p, T = model.problem, model.slices
     share = np.array([s.share for s in p.slices])
     capacity = np.array([a.capacity for a in p.arcs], dtype=np.float64)
-    existing = np.array([a.existing for a in p.arcs], dtype=bool)
+    decided = np.zeros(len(p.arcs), dtype=bool)  # the arcs with a build decision y[a]
+    decided[model.y_arc] = True
     duals = np.zeros((len(p.arcs), T))
-    first = _block_rows(model, "arc_capacity", [bool(f) for f in ~existing | np.isfinite(capacity)])
+    first = _block_rows(model, "arc_capacity", [bool(f) for f in decided | np.isfinite(capacity)])
     for a, r0 in first.items():
         duals[a] = row_dual[r0 + np.arange(T)]
     x_cols = model.columns["x"].start + np.arange(model.x_arc.size)[:, None] * T + np.arange(T)

@@ -1,10 +1,10 @@
-"""What both backends share: the matrix hand-over to HiGHS, the solve and its outcome.
+"""The HiGHS session: one matrix model handed to one HiGHS instance, solved, its outcome read.
 
-A backend (Pyomo in :mod:`models.solve`, arrays in :mod:`models.direct`) builds a model and
-turns it into a :class:`MatrixForm`; :func:`run_backend` does the rest the same way for both:
-hand-over, solve with progress and cancellation callbacks, status mapping, tables, bound and
-gap, and the elastic re-solve that names the hard requirements an infeasible problem cannot
-meet.
+Nothing here knows a backend or a problem: a backend (:mod:`models.backends`) turns its model
+into a :class:`MatrixForm`, :func:`pass_to_highs` hands it over in one ``passModel`` call, and
+:class:`HighsSession` solves it with progress and cancellation callbacks and classifies the
+outcome.  The pipeline around it (tables, bound and gap, the elastic re-solve) is
+:func:`models.solve.run_backend`.
 """
 
 from __future__ import annotations
@@ -13,17 +13,19 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Literal
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from models.problem import Problem
-from models.result import Objective, Result, Shortfall, Status
+from models.result import Status
 
 log = logging.getLogger(__name__)
+
+BackendName = Literal["pyomo", "arrays", "auto"]
+"""The backends a solve may use (see :class:`SolveOptions`)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ class SolveOptions:
         should_stop: polled during the solve; returning True interrupts it (cancellation).
         diagnose: on infeasibility, re-solve with slacks to name the failing requirements.
         log_to_console: let HiGHS print its own log.
+        backend: which backend builds the model: ``"pyomo"`` (the reference formulation),
+            ``"arrays"`` (the same model assembled as arrays), or ``"auto"``: arrays from
+            :data:`models.backends.AUTO_ARRAYS_FROM` flow columns up, Pyomo below.
+        prune: drop, before building, the candidate links that can never pay their fixed
+            cost (:mod:`models.prune`; exact: the optimum is unchanged).
     """
 
     time_limit: float | None = 60.0
@@ -60,6 +67,8 @@ class SolveOptions:
     should_stop: Callable[[], bool] | None = None
     diagnose: bool = True
     log_to_console: bool = False
+    backend: BackendName = "auto"
+    prune: bool = True
 
 
 @dataclass
@@ -219,165 +228,6 @@ class HighsSession:
             outcome.values = np.asarray(h.getSolution().col_value, dtype=np.float64)
             outcome.bound = finite_or_none(info.mip_dual_bound) if outcome.mip else None
         return outcome
-
-
-class Backend(Protocol):
-    """What a backend provides to :func:`run_backend`.
-
-    ``build`` returns the backend's own model object; the other methods take it back.
-    """
-
-    def build(
-        self, problem: Problem, objective: Objective, *, elastic: bool = False, bounds: Any = None
-    ) -> Any:
-        """Build the model of ``problem`` (``elastic``: with slacks on hard requirements)."""
-
-    def form(self, model: Any) -> MatrixForm:
-        """The model in matrix form."""
-
-    def fill(self, model: Any, result: Result, values: np.ndarray) -> None:
-        """Read a solution (one value per column) into ``result``'s tables and totals."""
-
-    def slacks(
-        self, model: Any, values: np.ndarray
-    ) -> list[tuple[tuple[str, int, int], float, float]]:
-        """``(key, requirement, slack)`` of every hard requirement of an elastic model."""
-
-    def bounds_of(self, model: Any) -> Any:
-        """The data-derived bounds the model was built with (reused by the elastic model)."""
-
-
-def run_backend(
-    backend: Backend,
-    problem: Problem,
-    objective: Objective,
-    options: SolveOptions,
-    model: Any = None,
-    build_seconds: float = 0.0,
-) -> Result:
-    """Hand over, solve and read ``problem`` through ``backend`` (build it unless given)."""
-    timings: dict[str, float] = {}
-    if model is None:
-        tick = time.perf_counter()
-        model = backend.build(problem, objective)
-        build_seconds = time.perf_counter() - tick
-    timings["build"] = build_seconds
-    tick = time.perf_counter()
-    form = backend.form(model)
-    compile_seconds = time.perf_counter() - tick
-    session = HighsSession(form, options)
-    timings["handover"] = compile_seconds + session.handover_seconds
-    outcome = session.run()
-    timings["solve"] = outcome.seconds
-    tick = time.perf_counter()
-    result = Result(
-        outcome.status,
-        objective,
-        message=outcome.message,
-        solve_seconds=outcome.seconds,
-        problem_name=problem.name,
-    )
-    if outcome.values is not None:
-        backend.fill(model, result, outcome.values)
-        result.notes.extend(unused_requirements(problem, result))
-        result.bound = outcome.bound if outcome.mip else result.objective
-        if outcome.status is Status.OPTIMAL and not outcome.mip:
-            result.gap = 0.0
-        elif result.bound is not None and result.objective is not None:
-            result.gap = abs(result.bound - result.objective) / max(abs(result.objective), 1e-9)
-    elif outcome.status is Status.INFEASIBLE and options.diagnose:
-        _diagnose(backend, model, problem, objective, options, result, outcome.maybe_unbounded)
-    timings["results"] = time.perf_counter() - tick
-    result.timings = timings
-    return result
-
-
-def _diagnose(
-    backend: Backend,
-    model: Any,
-    problem: Problem,
-    objective: Objective,
-    options: SolveOptions,
-    result: Result,
-    maybe_unbounded: bool,
-) -> None:
-    """Name the hard requirements that cannot be met, by an elastic re-solve."""
-    elastic = backend.build(problem, objective, elastic=True, bounds=backend.bounds_of(model))
-    quiet = SolveOptions(time_limit=options.time_limit, gap=options.gap, threads=options.threads)
-    outcome = HighsSession(backend.form(elastic), quiet).run()
-    if outcome.values is None:
-        result.message += " (the diagnosis found no solution in time)"
-        return
-    for (kind, i, t), need, gap in backend.slacks(elastic, outcome.values):
-        if gap <= 1e-6 * max(1.0, need):
-            continue
-        if kind == "co2_minimum":  # the planner's CO2 target is not a site's requirement
-            most = _most_co2(backend, problem, quiet)
-            short = need - most if most is not None else gap
-            result.shortfalls.append(Shortfall(kind, "", "CO2", "year", need, short))
-            continue
-        item = problem.supplies[i] if kind == "must_dispatch" else problem.demands[i]
-        result.shortfalls.append(
-            Shortfall(kind, item.node, item.commodity, problem.slices[t].name, need, gap)
-        )
-    if result.shortfalls:
-        result.message = "infeasible: " + "; ".join(s.describe() for s in result.shortfalls)
-    elif maybe_unbounded:
-        result.status = Status.UNBOUNDED
-        result.message = "the objective is unbounded: a cost or value has no limit"
-    else:
-        result.message += " (no single requirement could be named)"
-
-
-def _most_co2(backend: Backend, problem: Problem, options: SolveOptions) -> float | None:
-    """The most CO2 that can be avoided without the target (None if that fails).
-
-    The elastic re-solve names the CO2 target, but its slack, weighted by one over a target
-    of millions of tonnes, costs too little per tonne for the solver to size it exactly; the
-    shortfall is the target minus this maximum.
-    """
-    form = backend.form(backend.build(replace(problem, co2_min=None), Objective.CO2))
-    outcome = HighsSession(form, options).run()
-    if outcome.status is not Status.OPTIMAL or outcome.values is None:
-        return None
-    return float(form.col_cost @ outcome.values + form.offset)
-
-
-def unused_requirements(problem: Problem, result: Result) -> list[str]:
-    """A note for each link or converter the planner required that carries nothing.
-
-    A required candidate is built whatever it costs; when no flow can use it, the planner is
-    told so rather than left to wonder why a link is paid for and idle.
-    """
-    notes = []
-    flows = result.flows
-    for arc in problem.arcs:
-        if not arc.required:
-            continue
-        mine = (
-            flows[
-                (flows["tail"] == arc.tail)
-                & (flows["head"] == arc.head)
-                & (flows["mode"] == arc.mode)
-            ]
-            if len(flows)
-            else flows
-        )
-        if not len(mine) or float(mine["quantity"].sum()) <= 0:
-            notes.append(
-                f"required link {arc.tail}->{arc.head} ({arc.mode}) carries nothing: "
-                "no feasible use"
-            )
-    active = result.converters
-    for conv in problem.converters:
-        if not conv.required:
-            continue
-        mine = active[active["converter"] == conv.name] if len(active) else active
-        if not len(mine) or float(mine["activity"].sum()) <= 0:
-            notes.append(
-                f"required converter {conv.name} at {conv.node} runs idle: no feasible use"
-            )
-    return notes
 
 
 def finite_or_none(value: float | None) -> float | None:

@@ -1,49 +1,78 @@
-"""Solve a problem with HiGHS through Pyomo: the one pipeline every entry point calls.
+"""Solve a problem with HiGHS: the one pipeline every entry point calls.
 
-``solve`` runs: check → build (Pyomo) → hand-over (Pyomo's linear standard-form compiler, then
-one ``passModel`` to highspy) → solve → tables.  Every outcome is a
-:class:`~models.result.Result` with a status; no solver exception escapes.
+``solve`` runs: check → prune (:mod:`models.prune`) → build (by the chosen backend of
+:mod:`models.backends`) → hand-over (one ``passModel`` to highspy, :mod:`models.session`) →
+solve → tables.  Every outcome is a :class:`~models.result.Result` with a status; no solver
+exception escapes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import time
+from dataclasses import replace
+from typing import TypeVar
 
-import numpy as np
 import pyomo.environ as pyo
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from models.bounds import Bounds
-from models.cleaning import Values, clean_solution
-from models.formulation import Formulation
+from models.backends import Backend, DirectBackend, PyomoBackend, backend_name
 from models.problem import Problem, ProblemError
-from models.result import PARTS, Objective, Result, Status
-from models.session import MatrixForm, Progress, SolveOptions, run_backend
-from models.tables import build_tables
+from models.prune import prune
+from models.result import Objective, Result, Shortfall, Status
+from models.session import BackendName, HighsSession, Progress, SolveOptions
+
+ModelT = TypeVar("ModelT")
 
 
 def solve(
     problem: Problem,
     objective: Objective | str = Objective.VALORISATION,
     options: SolveOptions | None = None,
+    *,
+    backend: BackendName | None = None,
 ) -> Result:
     """Optimise ``problem`` and return its :class:`Result` (never raises on solver outcomes).
 
-    ``timings`` holds ``build`` (Pyomo model), ``handover`` (compile to matrices and pass to
-    HiGHS), ``solve`` and ``results`` (tables), in seconds.
+    ``backend`` (default: ``options.backend``) chooses who builds the model: ``"pyomo"``,
+    ``"arrays"`` or ``"auto"`` (:func:`models.backends.backend_name`); both build the same
+    model.  Unless ``options.prune`` is off, the links that can never pay their fixed cost are
+    dropped first (:func:`models.prune.prune`, exact); the result's tables then list only the
+    links kept, and a note says how many were dropped.
+
+    ``timings`` holds ``build`` (pruning and the model), ``handover`` (compile to matrices and
+    pass to HiGHS), ``solve`` and ``results`` (tables), in seconds.
 
     Raises:
         ProblemError: only if the problem cannot be formulated (e.g. an unbounded candidate
             arc); a validated problem that is infeasible returns ``Status.INFEASIBLE``.
+        ValueError: an unknown backend name.
     """
-    return run_backend(PyomoBackend(), problem, Objective(objective), options or SolveOptions())
+    options = options or SolveOptions()
+    objective = Objective(objective)
+    name = backend_name(problem, backend or options.backend)
+    tick = time.perf_counter()
+    pruned = prune(problem, objective) if options.prune else problem
+    prune_seconds = time.perf_counter() - tick
+    if name == "arrays":
+        result = run_backend(DirectBackend(), pruned, objective, options)
+    else:
+        result = run_backend(PyomoBackend(), pruned, objective, options)
+    # pruning is part of building the model
+    result.timings["build"] = result.timings.get("build", 0.0) + prune_seconds
+    dropped = len(problem.arcs) - len(pruned.arcs)
+    if dropped:
+        result.notes.append(
+            f"{dropped} candidate link(s) left out before building: none can ever pay its"
+            " fixed cost"
+        )
+    return result
 
 
 def pareto(problem: Problem, points: int = 5, options: SolveOptions | None = None) -> list[Result]:
     """The valorisation vs CO2-avoided front by the epsilon-constraint method.
 
-    The first point maximises valorisation; the last maximises CO2 avoided (with the best
+    Built with the Pyomo backend (the sweep swaps the model's objective in place) and never
+    pruned: pruning is exact for one objective, the front spans two.  The first point
+    maximises valorisation; the last maximises CO2 avoided (with the best
     valorisation at that CO2).  In between, each point maximises valorisation subject to
     ``co2_avoided >= eps`` for ``points`` evenly spaced values of eps.  Points that come back
     without a solution are returned with their status, so the caller sees every attempt.
@@ -77,111 +106,148 @@ def pareto(problem: Problem, points: int = 5, options: SolveOptions | None = Non
     return front
 
 
-class PyomoBackend:
-    """The Pyomo backend of :func:`models.session.run_backend`."""
+def run_backend(
+    backend: Backend[ModelT],
+    problem: Problem,
+    objective: Objective,
+    options: SolveOptions,
+    model: ModelT | None = None,
+    build_seconds: float = 0.0,
+) -> Result:
+    """Hand over, solve and read ``problem`` through ``backend`` (build it unless given)."""
+    timings: dict[str, float] = {}
+    if model is None:
+        tick = time.perf_counter()
+        model = backend.build(problem, objective)
+        build_seconds = time.perf_counter() - tick
+    timings["build"] = build_seconds
+    tick = time.perf_counter()
+    form = backend.form(model)
+    compile_seconds = time.perf_counter() - tick
+    session = HighsSession(form, options)
+    timings["handover"] = compile_seconds + session.handover_seconds
+    outcome = session.run()
+    timings["solve"] = outcome.seconds
+    tick = time.perf_counter()
+    result = Result(
+        outcome.status,
+        objective,
+        message=outcome.message,
+        solve_seconds=outcome.seconds,
+        problem_name=problem.name,
+    )
+    if outcome.values is not None:
+        backend.fill(model, result, outcome.values)
+        result.notes.extend(unused_requirements(problem, result))
+        result.bound = outcome.bound if outcome.mip else result.objective
+        if outcome.status is Status.OPTIMAL and not outcome.mip:
+            result.gap = 0.0
+        elif result.bound is not None and result.objective is not None:
+            result.gap = abs(result.bound - result.objective) / max(abs(result.objective), 1e-9)
+    elif outcome.status is Status.INFEASIBLE and options.diagnose:
+        _diagnose(backend, model, problem, objective, options, result, outcome.maybe_unbounded)
+    timings["results"] = time.perf_counter() - tick
+    result.timings = timings
+    return result
 
-    def __init__(self) -> None:
-        self._columns: dict[int, list[Any]] = {}
 
-    def build(
-        self,
-        problem: Problem,
-        objective: Objective,
-        *,
-        elastic: bool = False,
-        bounds: Bounds | None = None,
-    ) -> Formulation:
-        """The Pyomo model of ``problem``."""
-        return Formulation(problem, objective, elastic=elastic, bounds=bounds)
-
-    def bounds_of(self, formulation: Formulation) -> Bounds:
-        """The bounds the model was built with."""
-        return formulation.bounds
-
-    def form(self, formulation: Formulation) -> MatrixForm:
-        """Compile the model (its active objective and constraints) to matrix form."""
-        repn = LinearStandardFormCompiler().write(
-            formulation.model, mixed_form=True, set_sense=None
+def _diagnose(
+    backend: Backend[ModelT],
+    model: ModelT,
+    problem: Problem,
+    objective: Objective,
+    options: SolveOptions,
+    result: Result,
+    maybe_unbounded: bool,
+) -> None:
+    """Name the hard requirements that cannot be met, by an elastic re-solve."""
+    elastic = backend.build(problem, objective, elastic=True, bounds=backend.bounds_of(model))
+    quiet = SolveOptions(time_limit=options.time_limit, gap=options.gap, threads=options.threads)
+    outcome = HighsSession(backend.form(elastic), quiet).run()
+    if outcome.values is None:
+        result.message += " (the diagnosis found no solution in time)"
+        return
+    for (kind, i, t), need, gap in backend.slacks(elastic, outcome.values):
+        if gap <= 1e-6 * max(1.0, need):
+            continue
+        if kind == "co2_minimum":  # the planner's CO2 target is not a site's requirement
+            most = _most_co2(backend, problem, quiet)
+            short = need - most if most is not None else gap
+            result.shortfalls.append(Shortfall(kind, "", "CO2", "year", need, short))
+            continue
+        item = problem.supplies[i] if kind == "must_dispatch" else problem.demands[i]
+        result.shortfalls.append(
+            Shortfall(kind, item.node, item.commodity, problem.slices[t].name, need, gap)
         )
-        columns = list(repn.columns)
-        self._columns[id(formulation)] = columns
-        rhs = np.asarray(repn.rhs, dtype=np.float64)
-        kinds = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int8, count=len(repn.rows))
-        lower = np.where(kinds <= 0, rhs, -np.inf)
-        upper = np.where(kinds >= 0, rhs, np.inf)
-        col_lower = np.fromiter(
-            (-np.inf if v.lb is None else v.lb for v in columns), float, len(columns)
+    if result.shortfalls:
+        result.message = "infeasible: " + "; ".join(s.describe() for s in result.shortfalls)
+    elif maybe_unbounded:
+        result.status = Status.UNBOUNDED
+        result.message = "the objective is unbounded: a cost or value has no limit"
+    else:
+        result.message += " (no single requirement could be named)"
+
+
+def _most_co2(
+    backend: Backend[ModelT], problem: Problem, options: SolveOptions
+) -> float | None:
+    """The most CO2 that can be avoided without the target (None if that fails).
+
+    The elastic re-solve names the CO2 target, but its slack, weighted by one over a target
+    of millions of tonnes, costs too little per tonne for the solver to size it exactly; the
+    shortfall is the target minus this maximum.
+    """
+    form = backend.form(backend.build(replace(problem, co2_min=None), Objective.CO2))
+    outcome = HighsSession(form, options).run()
+    if outcome.status is not Status.OPTIMAL or outcome.values is None:
+        return None
+    return float(form.col_cost @ outcome.values + form.offset)
+
+
+def unused_requirements(problem: Problem, result: Result) -> list[str]:
+    """A note for each link or converter the planner required that carries nothing.
+
+    A required candidate is built whatever it costs; when no flow can use it, the planner is
+    told so rather than left to wonder why a link is paid for and idle.
+    """
+    notes = []
+    flows = result.flows
+    for arc in problem.arcs:
+        if not arc.required:
+            continue
+        mine = (
+            flows[
+                (flows["tail"] == arc.tail)
+                & (flows["head"] == arc.head)
+                & (flows["mode"] == arc.mode)
+            ]
+            if len(flows)
+            else flows
         )
-        col_upper = np.fromiter(
-            (np.inf if v.ub is None else v.ub for v in columns), float, len(columns)
-        )
-        integer = np.fromiter((v.is_integer() for v in columns), np.int32, len(columns))
-        (objective,) = repn.objectives
-        return MatrixForm(
-            matrix=repn.A,
-            col_cost=np.asarray(repn.c.toarray()[0], dtype=np.float64),
-            col_lower=col_lower,
-            col_upper=col_upper,
-            integrality=integer,
-            row_lower=lower,
-            row_upper=upper,
-            maximise=objective.sense == pyo.maximize,
-            offset=float(repn.c_offset[0]),
-        )
-
-    def columns(self, formulation: Formulation) -> list[Any]:
-        """The Pyomo variables in the order of the columns of the last ``form`` of the model."""
-        return self._columns[id(formulation)]
-
-    def _load(self, formulation: Formulation, values: np.ndarray) -> None:
-        # A variable the compiler left out appears in no row: zero is its value.
-        for var in formulation.model.component_data_objects(pyo.Var):
-            var.set_value(0.0, skip_validation=True)
-        for var, value in zip(self.columns(formulation), values.tolist(), strict=True):
-            var.set_value(value, skip_validation=True)
-
-    def fill(self, formulation: Formulation, result: Result, values: np.ndarray) -> None:
-        """Load the solution, clean it to the tolerances, then read tables and totals.
-
-        The cleaned values go back into the Pyomo variables, so the objective parts are those
-        of the solution the tables show (:mod:`models.cleaning`).
-        """
-        self._load(formulation, values)
-        m, p = formulation.model, formulation.problem
-
-        def read(var: pyo.Var) -> dict[Any, float]:
-            return {k: (vd.value or 0.0) for k, vd in var.items()}
-
-        clean = clean_solution(
-            p, Values(read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w))
-        )
-        for name in ("x", "y", "u", "v", "z", "w"):
-            table: Mapping[Any, float] = getattr(clean, name)
-            for key, vd in getattr(m, name).items():
-                vd.set_value(table.get(key, 0.0), skip_validation=True)
-        tables = build_tables(
-            p,
-            clean.x,
-            clean.y,
-            clean.u,
-            clean.v,
-            clean.z,
-            clean.w,
-            sizes=read(m.k),
-            stocks=read(m.stock),
-        )
-        parts = {name: float(pyo.value(getattr(m, name))) for name in PARTS}
-        result.set_solution(tables, parts, p.carbon_price)
-
-    def slacks(
-        self, formulation: Formulation, values: np.ndarray
-    ) -> list[tuple[tuple[str, int, int], float, float]]:
-        """The slack of every hard requirement of an elastic model."""
-        self._load(formulation, values)
-        return [
-            (key, formulation.requirement(key), var.value or 0.0)
-            for key, var in formulation.model.slack.items()
-        ]
+        if not len(mine) or float(mine["quantity"].sum()) <= 0:
+            notes.append(
+                f"required link {arc.tail}->{arc.head} ({arc.mode}) carries nothing: "
+                "no feasible use"
+            )
+    active = result.converters
+    for conv in problem.converters:
+        if not conv.required:
+            continue
+        mine = active[active["converter"] == conv.name] if len(active) else active
+        if not len(mine) or float(mine["activity"].sum()) <= 0:
+            notes.append(
+                f"required converter {conv.name} at {conv.node} runs idle: no feasible use"
+            )
+    return notes
 
 
-__all__ = ["ProblemError", "Progress", "PyomoBackend", "SolveOptions", "pareto", "solve"]
+__all__ = [
+    "ProblemError",
+    "Progress",
+    "PyomoBackend",
+    "SolveOptions",
+    "pareto",
+    "run_backend",
+    "solve",
+    "unused_requirements",
+]

@@ -108,6 +108,13 @@ def add_solve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
     parser.add_argument("--threads", type=int, help="HiGHS threads (default: HiGHS's choice)")
+    parser.add_argument(
+        "--backend",
+        choices=["pyomo", "arrays", "auto"],
+        default="auto",
+        help="who builds the model: pyomo (the reference), arrays (the same model as arrays), "
+        "or auto (arrays for large models; default)",
+    )
     parser.add_argument("--out", help="folder to write the result tables (CSV, JSON, Excel)")
     parser.add_argument("--quiet", action="store_true", help="no live progress line")
 
@@ -164,6 +171,7 @@ def solve_with_progress(problem: Problem, objective: Objective, args: argparse.N
         gap=args.gap,
         threads=args.threads,
         progress=line.update if line else None,
+        backend=getattr(args, "backend", "auto"),
     )
     try:
         return solve(problem, objective, options)

@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import highspy
 import numpy as np
 import pytest
 
-from models.direct import FAMILIES, build_arrays, solve_direct
+from models.direct import FAMILIES, build_arrays
 from models.formats import read_canad, read_fcnetlib
 from models.formulation import Formulation
 from models.problem import Arc, Converter, Demand, Problem, Storage, Supply, TimeSlice
 from models.result import Objective, Status
 from models.session import pass_to_highs
 from models.solve import PyomoBackend, SolveOptions, solve
+
+solve_direct = partial(solve, backend="arrays")
+"""The array backend through the one pipeline, :func:`models.solve.solve`."""
 
 INSTANCES = Path(__file__).resolve().parents[1] / "benchmarks" / "instances"
 EXACT = SolveOptions(gap=0.0, time_limit=60)

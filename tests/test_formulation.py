@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from functools import partial
 
 import pyomo.environ as pyo
 import pytest
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.bounds import Bounds, compute_bounds
-from models.direct import build_arrays, solve_direct
+from models.direct import build_arrays
 from models.formulation import Formulation
 from models.losses import loss_charges
 from models.problem import Arc, Converter, Demand, Problem, Supply, TimeSlice
 from models.result import Objective, Status
-from models.session import pass_to_highs, run_backend
-from models.solve import PyomoBackend, SolveOptions, pareto, solve
+from models.session import pass_to_highs
+from models.solve import PyomoBackend, SolveOptions, pareto, run_backend, solve
+
+solve_direct = partial(solve, backend="arrays")
+"""The array backend through the one pipeline, :func:`models.solve.solve`."""
 
 EXACT = SolveOptions(gap=0.0, time_limit=30)
 

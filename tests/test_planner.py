@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import highspy
 import numpy as np
 import pytest
 
-from models.direct import build_arrays, solve_direct
+from models.direct import build_arrays
 from models.formulation import Formulation
 from models.problem import (
     Arc,
@@ -31,6 +32,9 @@ from models.problem import (
 from models.result import Objective, Result, Status
 from models.session import pass_to_highs
 from models.solve import PyomoBackend, SolveOptions, solve
+
+solve_direct = partial(solve, backend="arrays")
+"""The array backend through the one pipeline, :func:`models.solve.solve`."""
 
 EXACT = SolveOptions(gap=0.0, time_limit=30)
 BACKENDS: dict[str, Callable[..., Result]] = {"pyomo": solve, "direct": solve_direct}

@@ -12,8 +12,7 @@ from models.bounds import Bounds, compute_bounds
 from models.direct import DirectBackend, build_arrays
 from models.problem import Arc, Converter, Demand, Problem, Supply, TimeSlice
 from models.result import Objective, Status
-from models.session import run_backend
-from models.solve import SolveOptions, solve
+from models.solve import SolveOptions, run_backend, solve
 
 TOL = 1e-6
 COMMODITIES = ("heat", "slag", "ggbs")

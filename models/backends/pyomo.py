@@ -1,0 +1,129 @@
+"""The Pyomo backend: :class:`models.formulation.Formulation` compiled by Pyomo.
+
+The reference: every family is written once, with its algebra, in the formulation; the
+array backend (:mod:`models.direct`) must build the same matrix, bounds and objective.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from models.bounds import Bounds
+from models.cleaning import Values, clean_solution
+from models.formulation import Formulation
+from models.problem import Problem
+from models.result import PARTS, Objective, Result
+from models.session import MatrixForm
+from models.tables import build_tables
+
+
+class PyomoBackend:
+    """The Pyomo backend: the reference formulation, compiled to matrices by Pyomo."""
+
+    def __init__(self) -> None:
+        self._columns: dict[int, list[Any]] = {}
+
+    def build(
+        self,
+        problem: Problem,
+        objective: Objective,
+        *,
+        elastic: bool = False,
+        bounds: Bounds | None = None,
+    ) -> Formulation:
+        """The Pyomo model of ``problem``."""
+        return Formulation(problem, objective, elastic=elastic, bounds=bounds)
+
+    def bounds_of(self, formulation: Formulation) -> Bounds:
+        """The bounds the model was built with."""
+        return formulation.bounds
+
+    def form(self, formulation: Formulation) -> MatrixForm:
+        """Compile the model (its active objective and constraints) to matrix form."""
+        repn = LinearStandardFormCompiler().write(
+            formulation.model, mixed_form=True, set_sense=None
+        )
+        columns = list(repn.columns)
+        self._columns[id(formulation)] = columns
+        rhs = np.asarray(repn.rhs, dtype=np.float64)
+        kinds = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int8, count=len(repn.rows))
+        lower = np.where(kinds <= 0, rhs, -np.inf)
+        upper = np.where(kinds >= 0, rhs, np.inf)
+        col_lower = np.fromiter(
+            (-np.inf if v.lb is None else v.lb for v in columns), float, len(columns)
+        )
+        col_upper = np.fromiter(
+            (np.inf if v.ub is None else v.ub for v in columns), float, len(columns)
+        )
+        integer = np.fromiter((v.is_integer() for v in columns), np.int32, len(columns))
+        (objective,) = repn.objectives
+        return MatrixForm(
+            matrix=repn.A,
+            col_cost=np.asarray(repn.c.toarray()[0], dtype=np.float64),
+            col_lower=col_lower,
+            col_upper=col_upper,
+            integrality=integer,
+            row_lower=lower,
+            row_upper=upper,
+            maximise=objective.sense == pyo.maximize,
+            offset=float(repn.c_offset[0]),
+        )
+
+    def columns(self, formulation: Formulation) -> list[Any]:
+        """The Pyomo variables in the order of the columns of the last ``form`` of the model."""
+        return self._columns[id(formulation)]
+
+    def _load(self, formulation: Formulation, values: np.ndarray) -> None:
+        # A variable the compiler left out appears in no row: zero is its value.
+        for var in formulation.model.component_data_objects(pyo.Var):
+            var.set_value(0.0, skip_validation=True)
+        for var, value in zip(self.columns(formulation), values.tolist(), strict=True):
+            var.set_value(value, skip_validation=True)
+
+    def fill(self, formulation: Formulation, result: Result, values: np.ndarray) -> None:
+        """Load the solution, clean it to the tolerances, then read tables and totals.
+
+        The cleaned values go back into the Pyomo variables, so the objective parts are those
+        of the solution the tables show (:mod:`models.cleaning`).
+        """
+        self._load(formulation, values)
+        m, p = formulation.model, formulation.problem
+
+        def read(var: pyo.Var) -> dict[Any, float]:
+            return {k: (vd.value or 0.0) for k, vd in var.items()}
+
+        clean = clean_solution(
+            p, Values(read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w))
+        )
+        for name in ("x", "y", "u", "v", "z", "w"):
+            table: Mapping[Any, float] = getattr(clean, name)
+            for key, vd in getattr(m, name).items():
+                vd.set_value(table.get(key, 0.0), skip_validation=True)
+        tables = build_tables(
+            p,
+            clean.x,
+            clean.y,
+            clean.u,
+            clean.v,
+            clean.z,
+            clean.w,
+            sizes=read(m.k),
+            stocks=read(m.stock),
+        )
+        parts = {name: float(pyo.value(getattr(m, name))) for name in PARTS}
+        result.set_solution(tables, parts, p.carbon_price)
+
+    def slacks(
+        self, formulation: Formulation, values: np.ndarray
+    ) -> list[tuple[tuple[str, int, int], float, float]]:
+        """The slack of every hard requirement of an elastic model."""
+        self._load(formulation, values)
+        return [
+            (key, formulation.requirement(key), var.value or 0.0)
+            for key, var in formulation.model.slack.items()
+        ]
