@@ -50,6 +50,8 @@ class SolveOptions:
         should_stop: polled during the solve; returning True interrupts it (cancellation).
         diagnose: on infeasibility, re-solve with slacks to name the failing requirements.
         log_to_console: let HiGHS print its own log.
+        warm_start: before the MIP, offer HiGHS the rounded-up LP relaxation as a first
+            incumbent (:mod:`models.warmstart`); costs two LP solves, pays on large models.
     """
 
     time_limit: float | None = 60.0
@@ -60,6 +62,7 @@ class SolveOptions:
     should_stop: Callable[[], bool] | None = None
     diagnose: bool = True
     log_to_console: bool = False
+    warm_start: bool = False
 
 
 @dataclass
@@ -131,6 +134,10 @@ class HighsSession:
         tick = time.perf_counter()
         self.highs = pass_to_highs(form)
         self.handover_seconds = time.perf_counter() - tick
+        self.start_objective: float | None = None
+        """The objective of the start HiGHS accepted (``warm_start``), or None."""
+        if options.warm_start:
+            self._offer_start(form)
         self._start = 0.0
         self._last_progress = 0.0
         self._interrupted = False
@@ -138,6 +145,13 @@ class HighsSession:
             self.highs.cbMipImprovingSolution.subscribe(self._on_event)
             self.highs.cbMipInterrupt.subscribe(self._on_event)
             self.highs.cbSimplexInterrupt.subscribe(self._poll_stop)
+
+    def _offer_start(self, form: MatrixForm) -> None:
+        from models.warmstart import offer_start, rounded_start
+
+        start = rounded_start(form, self.options.time_limit)
+        if start is not None and offer_start(self.highs, start):
+            self.start_objective = float(form.col_cost @ start + form.offset)
 
     def _poll_stop(self, event: highspy.HighsCallbackEvent) -> None:
         if self.options.should_stop is not None and self.options.should_stop():

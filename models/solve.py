@@ -27,17 +27,31 @@ def solve(
     problem: Problem,
     objective: Objective | str = Objective.VALORISATION,
     options: SolveOptions | None = None,
+    *,
+    decompose: str = "auto",
+    **blocks: Any,
 ) -> Result:
     """Optimise ``problem`` and return its :class:`Result` (never raises on solver outcomes).
 
     ``timings`` holds ``build`` (Pyomo model), ``handover`` (compile to matrices and pass to
     HiGHS), ``solve`` and ``results`` (tables), in seconds.
 
+    ``decompose`` (``auto``, ``on``, ``off``): solve the independent blocks of the problem
+    apart, in worker processes (:mod:`models.blocks`); ``blocks`` goes to
+    :func:`models.blocks.solve_decomposed` (``workers``, ``mapper``, ``on_block``).
+
     Raises:
         ProblemError: only if the problem cannot be formulated (e.g. an unbounded candidate
             arc); a validated problem that is infeasible returns ``Status.INFEASIBLE``.
     """
-    return run_backend(PyomoBackend(), problem, Objective(objective), options or SolveOptions())
+    from models.blocks import solve_decomposed
+
+    kind, options = Objective(objective), options or SolveOptions()
+
+    def whole() -> Result:
+        return run_backend(PyomoBackend(), problem, kind, options)
+
+    return solve_decomposed(problem, kind, options, whole, decompose=decompose, **blocks)
 
 
 def pareto(problem: Problem, points: int = 5, options: SolveOptions | None = None) -> list[Result]:

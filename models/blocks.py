@@ -1,0 +1,413 @@
+"""Independent blocks of a problem: found, solved apart (in parallel) and combined honestly.
+
+Two nodes are in the same block when an arc joins them, directly or through other nodes (the
+connected components of the arc graph, by ``scipy.sparse.csgraph``).  Everything else a
+problem holds belongs to one node: a supply, a demand, a converter, a storage; and an arc's
+shared capacity belongs to that arc, so a hub whose arcs share nothing but the hub is one block
+with all of them.  Without a family that counts across the whole problem, the MILP is then a
+sum of independent MILPs, one per block::
+
+    max sum_b c_b x_b   s.t.   A_b x_b <= r_b  (each b)     =   sum_b max { c_b x_b : A_b x_b <= r_b }
+
+so the blocks are solved apart and their answers added: objective = sum of the block
+objectives, bound = sum of the block bounds (each bound is valid for its block, so the sum is
+valid for the whole), gap = |bound - objective| / |objective| from those sums.
+
+Three planner families couple the blocks: the ``investment_budget``, the ``new_link_limit``
+caps (when a cap binds) and the ``co2_minimum`` target.  When one is active the problem is
+solved whole, and the result says so in its notes.
+
+Blocks run in worker processes (a process pool of one worker per core by default, or any
+:data:`Mapper`, e.g. :func:`symbiose.executor.dask_mapper`).  Small blocks are batched into one
+task until a task holds :data:`MIN_TASK_SIZE` elements, so a region of thousands of isolated
+pairs does not pay a process round-trip per pair.  Each task shares the overall time limit as
+a deadline, and a cancellation reaches the tasks already running.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from models.problem import Problem
+from models.result import PARTS, Objective, Result, Status
+from models.session import SolveOptions
+
+AUTO_MIN_ELEMENTS = 5_000
+"""``decompose="auto"`` splits a problem only from this many elements (arcs, converters,
+supplies, demands): below it one HiGHS run is faster than starting worker processes."""
+
+MIN_TASK_SIZE = 500
+"""Small blocks are batched until a task holds at least this many elements."""
+
+
+class Decompose(StrEnum):
+    """Whether :func:`models.solve.solve` splits a problem into its independent blocks."""
+
+    AUTO = "auto"
+    """Split when the problem is large (:data:`AUTO_MIN_ELEMENTS`) and has several blocks."""
+    ON = "on"
+    """Split whenever there are several blocks and no coupling family."""
+    OFF = "off"
+    """Always solve the problem whole."""
+
+
+BlockCallback = Callable[[int, int, Result], None]
+"""Called as ``on_block(done, total, result)`` each time a task of blocks is solved."""
+
+Mapper = Callable[
+    [Callable[["BlockTask"], Result], Sequence["BlockTask"]], Iterator[tuple[int, Result]]
+]
+"""Runs ``solve_task`` on every task, yielding ``(task.index, result)`` as each one ends."""
+
+
+@dataclass(frozen=True)
+class BlockTask:
+    """One unit of work: a sub-problem (one block or a batch of small ones) to solve."""
+
+    index: int
+    problem: Problem
+    objective: Objective
+    options: SolveOptions
+    deadline: float | None
+    """Wall-clock time (``time.time()``) by which the task must end; None for no limit."""
+    blocks: int
+
+
+def coupling_families(problem: Problem) -> list[str]:
+    """The active families that tie the blocks together (empty: the blocks are independent)."""
+    families = []
+    if problem.investment_budget is not None:
+        families.append("investment_budget")
+    if problem.new_link_groups():
+        families.append("new_link_limit")
+    if problem.co2_min is not None:
+        families.append("co2_minimum")
+    return families
+
+
+def block_labels(problem: Problem) -> tuple[int, np.ndarray]:
+    """``(count, label of each node)``: the connected components of the arc graph."""
+    index = {n: i for i, n in enumerate(problem.nodes)}
+    tails = np.fromiter((index[a.tail] for a in problem.arcs), np.int64, len(problem.arcs))
+    heads = np.fromiter((index[a.head] for a in problem.arcs), np.int64, len(problem.arcs))
+    n = len(problem.nodes)
+    graph = coo_matrix((np.ones(len(tails)), (tails, heads)), shape=(n, n))
+    count, labels = connected_components(graph, directed=False)
+    return int(count), labels
+
+
+def group_blocks(
+    problem: Problem, labels: np.ndarray, min_size: int = MIN_TASK_SIZE
+) -> list[list[int]]:
+    """The blocks (by label) gathered into tasks: large blocks alone, small ones batched.
+
+    Largest first, so the longest solves start first and the workers stay busy to the end.
+    """
+    sizes = np.bincount(labels, minlength=int(labels.max(initial=-1)) + 1).astype(np.int64)
+    index = {n: i for i, n in enumerate(problem.nodes)}
+    for nodes in (
+        [s.node for s in problem.supplies],
+        [d.node for d in problem.demands],
+        [c.node for c in problem.converters],
+    ):
+        for node in nodes:
+            sizes[labels[index[node]]] += 1
+    for arc in problem.arcs:
+        sizes[labels[index[arc.tail]]] += 1
+    groups: list[list[int]] = []
+    batch: list[int] = []
+    batch_size = 0
+    for label in np.argsort(-sizes, kind="stable").tolist():
+        if sizes[label] >= min_size:
+            groups.append([label])
+            continue
+        batch.append(label)
+        batch_size += int(sizes[label])
+        if batch_size >= min_size:
+            groups.append(batch)
+            batch, batch_size = [], 0
+    if batch:
+        groups.append(batch)
+    return groups
+
+
+def split(problem: Problem, labels: np.ndarray, groups: Sequence[Sequence[int]]) -> list[Problem]:
+    """One sub-problem per group of blocks; every element goes to the group of its node."""
+    group_of_label = {label: g for g, labels_ in enumerate(groups) for label in labels_}
+    node_group = [group_of_label[int(label)] for label in labels]
+    of = dict(zip(problem.nodes, node_group, strict=True))
+    parts: list[dict[str, list[Any]]] = [
+        {"nodes": [], "supplies": [], "demands": [], "arcs": [], "converters": [], "storages": []}
+        for _ in groups
+    ]
+    for node, g in zip(problem.nodes, node_group, strict=True):
+        parts[g]["nodes"].append(node)
+    for kind in ("supplies", "demands", "converters", "storages"):
+        for item in getattr(problem, kind):
+            parts[of[item.node]][kind].append(item)
+    for arc in problem.arcs:
+        parts[of[arc.tail]]["arcs"].append(arc)
+    return [
+        _sub_problem(problem, part, f"{problem.name} [block {g + 1}/{len(groups)}]")
+        for g, part in enumerate(parts)
+    ]
+
+
+def _sub_problem(problem: Problem, part: dict[str, list[Any]], name: str) -> Problem:
+    """The problem restricted to ``part``: same slices and prices, no coupling family."""
+    used: set[str] = {s.commodity for s in part["supplies"]}
+    used |= {d.commodity for d in part["demands"]}
+    used |= {s.commodity for s in part["storages"]}
+    for arc in part["arcs"]:
+        used.update(arc.commodities)
+    for cv in part["converters"]:
+        used.update(cv.inputs)
+        used.update(cv.outputs)
+    commodities = tuple(k for k in problem.commodities if k in used) or problem.commodities
+    return Problem(
+        nodes=tuple(part["nodes"]),
+        commodities=commodities,
+        supplies=tuple(part["supplies"]),
+        demands=tuple(part["demands"]),
+        arcs=tuple(part["arcs"]),
+        converters=tuple(part["converters"]),
+        storages=tuple(part["storages"]),
+        slices=problem.slices,
+        carbon_price=problem.carbon_price,
+        name=name,
+    )
+
+
+def elements(problem: Problem) -> int:
+    """How many arcs, converters, supplies and demands ``problem`` has (a size measure)."""
+    return (
+        len(problem.arcs) + len(problem.converters) + len(problem.supplies) + len(problem.demands)
+    )
+
+
+def solve_decomposed(
+    problem: Problem,
+    objective: Objective,
+    options: SolveOptions,
+    whole: Callable[[], Result],
+    *,
+    decompose: Decompose | str = Decompose.AUTO,
+    mapper: Mapper | None = None,
+    workers: int | None = None,
+    on_block: BlockCallback | None = None,
+) -> Result:
+    """Solve ``problem`` block by block when it splits, else by ``whole()``.
+
+    Args:
+        problem: the problem.
+        objective: what to optimise.
+        options: how to solve each block; ``time_limit`` is the limit of the whole solve.
+        whole: solves the problem in one piece (the monolithic path).
+        decompose: ``auto``, ``on`` or ``off`` (see :class:`Decompose`).
+        mapper: where tasks run; default a process pool of ``workers`` processes.
+        workers: worker processes of the default pool (default: one per core).
+        on_block: told each time a task of blocks is solved.
+    """
+    mode = Decompose(decompose)
+    if mode is Decompose.OFF:
+        return whole()
+    tick = time.perf_counter()
+    coupled = coupling_families(problem)
+    count, labels = block_labels(problem) if problem.nodes else (0, np.zeros(0, np.int64))
+    large = elements(problem) >= AUTO_MIN_ELEMENTS
+    if coupled or count < 2 or (mode is Decompose.AUTO and not large):
+        result = whole()
+        if coupled and count >= 2:
+            result.notes.append(
+                f"solved as one problem: {', '.join(coupled)} couples its {count} independent "
+                "blocks"
+            )
+        return result
+    groups = group_blocks(problem, labels)
+    subs = split(problem, labels, groups)
+    split_seconds = time.perf_counter() - tick
+    deadline = time.time() + options.time_limit if options.time_limit is not None else None
+    portable = dataclasses.replace(options, progress=None, should_stop=None)
+    tasks = [
+        BlockTask(i, sub, objective, portable, deadline, len(group))
+        for i, (sub, group) in enumerate(zip(subs, groups, strict=True))
+    ]
+    tick = time.perf_counter()
+    results = _run(tasks, options, mapper, workers, on_block)
+    wall = time.perf_counter() - tick
+    combined = combine(problem, objective, results, blocks=count)
+    combined.timings = {"split": split_seconds, **combined.timings, "solve": wall}
+    combined.solve_seconds = wall
+    return combined
+
+
+def _run(
+    tasks: Sequence[BlockTask],
+    options: SolveOptions,
+    mapper: Mapper | None,
+    workers: int | None,
+    on_block: BlockCallback | None,
+) -> list[Result]:
+    """Every task's result, in task order, reporting each as it ends."""
+    stop = _STOP_CONTEXT.Event()
+    watcher = _watch(options, stop)
+    if mapper is None:
+        n = min(workers or os.cpu_count() or 1, len(tasks))
+        mapper = process_pool(n, stop) if n > 1 else in_process
+    results: dict[int, Result] = {}
+    try:
+        for index, result in mapper(solve_task, tasks):
+            results[index] = result
+            if on_block is not None:
+                on_block(len(results), len(tasks), result)
+    finally:
+        stop.set()
+        if watcher is not None:
+            watcher.join()
+    return [results.get(t.index) or _lost(t) for t in tasks]
+
+
+_STOP_CONTEXT = multiprocessing.get_context("fork")
+_stop_event: Any = None
+"""In a pool worker: the event the parent sets to cancel the running solves."""
+
+
+def _watch(options: SolveOptions, stop: Any) -> threading.Thread | None:
+    """A thread that relays the caller's ``should_stop`` to the worker processes."""
+    should_stop = options.should_stop
+    if should_stop is None:
+        return None
+
+    def poll() -> None:
+        while not stop.wait(0.25):
+            if should_stop():
+                stop.set()
+
+    thread = threading.Thread(target=poll, name="blocks-cancel", daemon=True)
+    thread.start()
+    return thread
+
+
+def _init_worker(stop: Any) -> None:
+    global _stop_event
+    _stop_event = stop
+
+
+def solve_task(task: BlockTask) -> Result:
+    """Solve one task's sub-problem whole (runs in a worker process); never raises."""
+    from models.solve import solve
+
+    options = task.options
+    if task.deadline is not None:
+        options = dataclasses.replace(options, time_limit=max(task.deadline - time.time(), 0.01))
+    if _stop_event is not None:
+        options = dataclasses.replace(options, should_stop=_stop_event.is_set)
+    try:
+        result = solve(task.problem, task.objective, options, decompose=Decompose.OFF)
+    except Exception as exc:  # e.g. a ProblemError of this block: the block reports it
+        result = Result(Status.ERROR, task.objective, message=f"{type(exc).__name__}: {exc}")
+    return result
+
+
+def in_process(
+    fn: Callable[[BlockTask], Result], tasks: Sequence[BlockTask]
+) -> Iterator[tuple[int, Result]]:
+    """The reference mapper: every task in this process, one after the other."""
+    for task in tasks:
+        yield task.index, fn(task)
+
+
+def process_pool(workers: int, stop: Any = None) -> Mapper:
+    """A mapper on a pool of ``workers`` forked processes (HiGHS keeps one core busy each)."""
+
+    def run(
+        fn: Callable[[BlockTask], Result], tasks: Sequence[BlockTask]
+    ) -> Iterator[tuple[int, Result]]:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_STOP_CONTEXT,
+            initializer=_init_worker,
+            initargs=(stop,),
+        ) as pool:
+            futures = {pool.submit(fn, task): task for task in tasks}
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    yield task.index, future.result()
+                except Exception as exc:  # the worker died (e.g. out of memory)
+                    why = f"the worker solving it died: {type(exc).__name__}: {exc}"
+                    yield task.index, _lost(task, why)
+
+    return run
+
+
+def _lost(task: BlockTask, why: str = "no result came back") -> Result:
+    return Result(Status.ERROR, task.objective, message=why, problem_name=task.problem.name)
+
+
+_WORST_FIRST = (
+    Status.ERROR,
+    Status.INFEASIBLE,
+    Status.UNBOUNDED,
+    Status.CANCELLED,
+    Status.NO_SOLUTION,
+    Status.TIME_LIMIT,
+    Status.OPTIMAL,
+)
+
+
+def combine(
+    problem: Problem, objective: Objective, results: Sequence[Result], blocks: int
+) -> Result:
+    """One result from the results of independent parts of ``problem``.
+
+    The status is the worst of the parts (an infeasible block makes the whole infeasible);
+    tables are stacked, objective parts and bounds added, and the gap computed from the sums.
+    """
+    status = min((r.status for r in results), key=_WORST_FIRST.index)
+    failing = [r for r in results if r.status is status and r.status is not Status.OPTIMAL]
+    message = "; ".join(f"{r.problem_name}: {r.message}" for r in failing[:3]) or "optimal"
+    result = Result(status, objective, message=message, problem_name=problem.name)
+    for part in results:
+        result.shortfalls.extend(part.shortfalls)
+        result.notes.extend(part.notes)
+    result.notes.append(
+        f"solved as {blocks} independent blocks in {len(results)} tasks; objective, bound and "
+        "gap are the sums over the blocks"
+    )
+    result.timings = {
+        phase: sum(r.timings.get(phase, 0.0) for r in results)
+        for phase in ("build", "handover", "results")
+    }
+    if status in (Status.OPTIMAL, Status.TIME_LIMIT) and all(r.has_solution for r in results):
+        _stack(result, problem, results)
+    return result
+
+
+def _stack(result: Result, problem: Problem, results: Sequence[Result]) -> None:
+    """Stack the parts' tables, add their objective parts and bounds, derive the gap."""
+    tables = {
+        name: pd.concat([getattr(r, name) for r in results], ignore_index=True)
+        for name in ("flows", "built_arcs", "converters", "balances", "stocks")
+    }
+    parts = {name: sum(r.totals.get(name, 0.0) for r in results) for name in PARTS}
+    result.set_solution(tables, parts, problem.carbon_price)
+    bounds = [r.bound for r in results]
+    if any(b is None for b in bounds) or result.objective is None:
+        return
+    result.bound = float(sum(b for b in bounds if b is not None))
+    result.gap = abs(result.bound - result.objective) / max(abs(result.objective), 1e-9)
