@@ -1,0 +1,346 @@
+"""Independent blocks solved apart equal the whole; coupling families keep it whole; warm start.
+
+The hand-built instance has two blocks whose optima are worked out by hand; the synthetic ones
+are clusters of sources and grinders far apart (numeric, and through the inventory pipeline
+with ``api.examples.synthetic_inventory``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.blocks import (
+    BlockTask,
+    block_labels,
+    combine,
+    group_blocks,
+    in_process,
+    split,
+)
+from models.problem import Arc, Converter, Demand, Problem, Supply
+from models.result import Objective, Result, Status
+from models.session import HighsSession, run_backend
+from models.solve import PyomoBackend, SolveOptions, solve
+from models.warmstart import rounded_start, violation
+
+EXACT = SolveOptions(gap=0.0, time_limit=60)
+
+
+def two_pairs(**planner: object) -> Problem:
+    """Block A: a -> b, a candidate arc (fixed 10); block B: c -> d, an existing arc.
+
+    A: 100 t at a (disposal 1 EUR/t), b wants 100 t at 2 EUR/t: 100 * (1 + 2) - 10 = 290.
+    B: 50 t at c (no disposal cost), d wants 40 t at 3 EUR/t, carried at 0.5 EUR/t:
+       40 * (3 - 0.5) = 100.  Whole: 390 EUR/yr.
+    """
+    return Problem(
+        nodes=("a", "b", "c", "d"),
+        commodities=("slag", "heat"),
+        supplies=(
+            Supply("a", "slag", 100.0, disposal_cost=1.0),
+            Supply("c", "heat", 50.0),
+        ),
+        demands=(Demand("b", "slag", 100.0, value=2.0), Demand("d", "heat", 40.0, value=3.0)),
+        arcs=(
+            Arc("a", "b", "truck", ("slag",), capacity=500.0, fixed_cost=10.0),
+            Arc("c", "d", "pipe", ("heat",), existing=True, variable_cost={"heat": 0.5}),
+        ),
+        **planner,  # type: ignore[arg-type]
+    )
+
+
+def clusters(count: int, seed: int = 3) -> Problem:
+    """``count`` clusters of 3 sources, 3 grinders and a hub converter, each apart from the rest.
+
+    Every source may send slag to every grinder of its cluster by truck (no fixed cost) or by a
+    conveyor to be built (fixed cost, cheaper per tonne); a grinder turns slag into ground slag
+    that a cement works of the cluster buys.
+    """
+    rng = random.Random(seed)
+    nodes, supplies, demands, arcs, converters = [], [], [], [], []
+    for c in range(count):
+        cement = f"k{c}_cement"
+        nodes.append(cement)
+        demands.append(Demand(cement, "ground", rng.uniform(150, 400), value=rng.uniform(20, 40)))
+        for i in range(3):
+            src, snk = f"k{c}_src{i}", f"k{c}_grd{i}"
+            nodes += [src, snk]
+            supplies.append(
+                Supply(src, "slag", rng.uniform(50, 300), disposal_cost=rng.uniform(2, 12))
+            )
+            demands.append(Demand(snk, "slag", rng.uniform(50, 200), value=rng.uniform(3, 9)))
+            converters.append(
+                Converter(
+                    f"k{c}_mill{i}",
+                    snk,
+                    {"slag": 1.05},
+                    {"ground": 1.0},
+                    capacity=rng.uniform(50, 150),
+                    variable_cost=rng.uniform(1, 4),
+                )
+            )
+            arcs.append(Arc(snk, cement, "truck", ("ground",), variable_cost={"ground": 1.0}))
+        for i in range(3):
+            for j in range(3):
+                src, snk = f"k{c}_src{i}", f"k{c}_grd{j}"
+                arcs.append(
+                    Arc(src, snk, "truck", ("slag",), variable_cost={"slag": rng.uniform(1, 6)})
+                )
+                arcs.append(
+                    Arc(
+                        src,
+                        snk,
+                        "conveyor",
+                        ("slag",),
+                        capacity=rng.uniform(80, 200),
+                        fixed_cost=rng.uniform(100, 600),
+                        variable_cost={"slag": rng.uniform(0.1, 0.5)},
+                    )
+                )
+    return Problem(
+        nodes=tuple(nodes),
+        commodities=("slag", "ground"),
+        supplies=tuple(supplies),
+        demands=tuple(demands),
+        arcs=tuple(arcs),
+        converters=tuple(converters),
+        carbon_price=0.0,
+        name="clusters",
+    )
+
+
+def _sorted(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return table.sort_values(keys).reset_index(drop=True)
+
+
+def _same_flows(a: Result, b: Result) -> None:
+    keys = ["tail", "head", "mode", "commodity"]
+    left, right = _sorted(a.flows, keys), _sorted(b.flows, keys)
+    assert left[keys].equals(right[keys])
+    np.testing.assert_allclose(left["quantity"], right["quantity"], rtol=1e-6, atol=1e-6)
+
+
+def test_the_arc_graph_splits_into_its_connected_components() -> None:
+    count, labels = block_labels(two_pairs())
+    assert count == 2
+    assert labels[0] == labels[1] != labels[2] == labels[3]
+    count, _ = block_labels(clusters(4))
+    assert count == 4
+
+
+def test_hand_built_blocks_solved_apart_give_the_hand_checked_optimum() -> None:
+    whole = solve(two_pairs(), options=EXACT, decompose="off")
+    apart = solve(two_pairs(), options=EXACT, decompose="on", mapper=in_process)
+    assert whole.objective == pytest.approx(390.0)
+    assert apart.status is Status.OPTIMAL
+    assert apart.objective == pytest.approx(390.0)
+    assert apart.bound == pytest.approx(390.0)
+    assert apart.gap == pytest.approx(0.0, abs=1e-9)
+    _same_flows(whole, apart)
+    assert apart.totals == pytest.approx(whole.totals)
+    assert any("2 independent blocks" in note for note in apart.notes)
+
+
+def test_synthetic_clusters_solved_apart_in_worker_processes_equal_the_whole() -> None:
+    problem = clusters(5)
+    whole = solve(problem, options=EXACT, decompose="off")
+    # Tasks of one block each (no batching), on a pool of two worker processes.
+    count, labels = block_labels(problem)
+    assert len(group_blocks(problem, labels, min_size=1)) == count == 5
+    apart = solve(problem, options=EXACT, decompose="on", workers=2)
+    assert whole.status is apart.status is Status.OPTIMAL
+    assert apart.objective == pytest.approx(whole.objective, rel=1e-9)
+    _same_flows(whole, apart)
+    assert sorted(apart.built_arcs["tail"] + apart.built_arcs["head"]) == sorted(
+        whole.built_arcs["tail"] + whole.built_arcs["head"]
+    )
+    assert apart.recomputed_objective() == pytest.approx(apart.objective, rel=1e-9)
+
+
+def test_small_blocks_are_batched_and_every_element_lands_in_exactly_one_sub_problem() -> None:
+    problem = clusters(6)
+    count, labels = block_labels(problem)
+    groups = group_blocks(problem, labels, min_size=40)  # a cluster holds 34 elements
+    assert sorted(label for g in groups for label in g) == list(range(count))
+    assert len(groups) == 3
+    subs = split(problem, labels, groups)
+    assert sum(len(s.arcs) for s in subs) == len(problem.arcs)
+    assert sum(len(s.converters) for s in subs) == len(problem.converters)
+    assert sorted(n for s in subs for n in s.nodes) == sorted(problem.nodes)
+
+
+def test_blocks_of_a_synthetic_inventory_equal_the_whole() -> None:
+    from api.examples import synthetic_inventory
+    from symbiose.convert import to_problem
+    from symbiose.inventory.schema import Inventory
+
+    west = synthetic_inventory(4, 3, seed=2, name="West")
+    east = synthetic_inventory(3, 4, seed=7, name="East")
+    for site in east["sites"]:  # two territories 60 km apart: beyond every mode's reach
+        site["id"] = "e_" + site["id"]
+        site["longitude"] += 0.9
+    for item in east["supplies"] + east["demands"]:
+        item["site"] = "e_" + item["site"]
+    doc = dict(west, sites=west["sites"] + east["sites"])
+    doc["supplies"] = west["supplies"] + east["supplies"]
+    doc["demands"] = west["demands"] + east["demands"]
+    problem = to_problem(Inventory.model_validate(doc))
+    count, _ = block_labels(problem)
+    assert count >= 2
+    whole = solve(problem, options=EXACT, decompose="off")
+    apart = solve(problem, options=EXACT, decompose="on", mapper=in_process)
+    assert apart.objective == pytest.approx(whole.objective, rel=1e-9)
+    _same_flows(whole, apart)
+
+
+@pytest.mark.parametrize(
+    ("planner", "family"),
+    [
+        ({"investment_budget": 1e9}, "investment_budget"),
+        ({"max_new_links": 0}, "new_link_limit"),
+        ({"co2_min": 0.0}, "co2_minimum"),
+    ],
+)
+def test_a_coupling_family_forces_one_monolithic_solve(planner: dict, family: str) -> None:
+    calls: list[BlockTask] = []
+
+    def spy(fn, tasks):  # type: ignore[no-untyped-def]
+        calls.extend(tasks)
+        yield from in_process(fn, tasks)
+
+    result = solve(two_pairs(**planner), options=EXACT, decompose="on", mapper=spy)
+    assert calls == []
+    assert result.status is Status.OPTIMAL
+    assert f"{family} couples its 2 independent blocks" in " ".join(result.notes)
+
+
+def test_auto_keeps_a_small_problem_whole() -> None:
+    calls: list[BlockTask] = []
+
+    def spy(fn, tasks):  # type: ignore[no-untyped-def]
+        calls.extend(tasks)
+        yield from in_process(fn, tasks)
+
+    result = solve(two_pairs(), options=EXACT, mapper=spy)
+    assert calls == [] and result.objective == pytest.approx(390.0)
+    assert not any("independent blocks" in note for note in result.notes)
+
+
+def _part(status: Status, objective: float | None, bound: float | None, name: str) -> Result:
+    result = Result(status, Objective.VALORISATION, message=status.value, problem_name=name)
+    if objective is not None:
+        parts = dict.fromkeys(
+            (
+                "value",
+                "disposal_avoided",
+                "co2_avoided",
+                "transport_cost",
+                "conversion_cost",
+                "fixed_cost",
+            ),
+            0.0,
+        )
+        parts["valorisation"] = objective
+        empty = {k: pd.DataFrame() for k in ("flows", "built_arcs", "converters", "balances")}
+        result.set_solution(empty, parts, 0.0)
+        result.bound = bound
+    return result
+
+
+def test_gap_is_computed_from_the_sums_of_objectives_and_bounds() -> None:
+    """Block 1: 100 found, bound 110; block 2: 50, proven.  Whole: 150, bound 160, gap 1/15.
+
+    Not the mean of the block gaps (5 %) nor their largest (10 %): 10 / 150 = 6.67 %.
+    """
+    parts = [
+        _part(Status.TIME_LIMIT, 100.0, 110.0, "b1"),
+        _part(Status.OPTIMAL, 50.0, 50.0, "b2"),
+    ]
+    result = combine(two_pairs(), Objective.VALORISATION, parts, blocks=2)
+    assert result.status is Status.TIME_LIMIT
+    assert result.objective == pytest.approx(150.0)
+    assert result.bound == pytest.approx(160.0)
+    assert result.gap == pytest.approx(10.0 / 150.0)
+
+
+def test_one_infeasible_block_makes_the_whole_infeasible_and_is_named() -> None:
+    parts = [
+        _part(Status.OPTIMAL, 50.0, 50.0, "b1"),
+        _part(Status.INFEASIBLE, None, None, "b2"),
+    ]
+    result = combine(two_pairs(), Objective.VALORISATION, parts, blocks=2)
+    assert result.status is Status.INFEASIBLE
+    assert not result.has_solution and result.objective is None
+    assert "b2: infeasible" in result.message
+
+
+def test_an_infeasible_block_is_diagnosed_in_its_own_sub_problem() -> None:
+    problem = dataclasses.replace(
+        two_pairs(),
+        demands=(
+            Demand("b", "slag", 100.0, value=2.0),
+            Demand("d", "heat", 80.0, value=3.0, must_serve=True),  # c only has 50
+        ),
+    )
+    result = solve(problem, options=EXACT, decompose="on", mapper=in_process)
+    assert result.status is Status.INFEASIBLE
+    assert [(s.kind, s.node, s.commodity) for s in result.shortfalls] == [
+        ("must_serve", "d", "heat")
+    ]
+
+
+def _search_without_help(session: HighsSession) -> list[float]:
+    """Run HiGHS with no search of its own (no presolve, heuristics or branching).
+
+    Returns the objectives HiGHS reported as improving incumbents.
+    """
+    h = session.highs
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("mip_heuristic_effort", 0.0)
+    h.setOptionValue("mip_max_nodes", 0)
+    found: list[float] = []
+    h.cbMipImprovingSolution.subscribe(lambda e: found.append(e.data_out.objective_function_value))
+    h.run()
+    return found
+
+
+def test_the_rounded_lp_start_is_feasible_and_accepted_by_highs_as_its_incumbent() -> None:
+    problem = clusters(2)
+    backend = PyomoBackend()
+    form = backend.form(backend.build(problem, Objective.VALORISATION))
+    start = rounded_start(form)
+    assert start is not None
+    assert violation(form, start) <= 1e-6
+    # Without a start, HiGHS held back from its own search finds nothing ...
+    cold = HighsSession(form, EXACT)
+    assert _search_without_help(cold) == []
+    assert cold.highs.getInfo().primal_solution_status == 0
+    # ... with it, it reports the start as its incumbent and ends with it.
+    warm = HighsSession(form, dataclasses.replace(EXACT, warm_start=True))
+    assert warm.start_objective == pytest.approx(float(form.col_cost @ start + form.offset))
+    assert _search_without_help(warm) == [pytest.approx(warm.start_objective)]
+    assert warm.highs.getInfo().primal_solution_status == 2
+    assert warm.highs.getInfo().objective_function_value == pytest.approx(warm.start_objective)
+
+
+def test_warm_start_does_not_change_the_optimum() -> None:
+    problem = clusters(3)
+    cold = solve(problem, options=EXACT, decompose="off")
+    warm = run_backend(
+        PyomoBackend(), problem, Objective.VALORISATION, dataclasses.replace(EXACT, warm_start=True)
+    )
+    assert warm.status is Status.OPTIMAL
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+    _same_flows(cold, warm)
+
+
+def test_no_start_is_offered_for_a_model_without_decisions() -> None:
+    backend = PyomoBackend()
+    lp = dataclasses.replace(two_pairs(), arcs=two_pairs().arcs[1:])
+    form = backend.form(backend.build(lp, Objective.VALORISATION))
+    assert rounded_start(form) is None
