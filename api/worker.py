@@ -34,11 +34,23 @@ RUNNING, QUEUED, FINISHED, FAILED, CANCELLED = (
 )
 
 
-def worker_main(conn: Connection, database_url: str, threads: int) -> None:
-    """Entry point of a worker process: serve run ids from ``conn`` until told to stop."""
+_memory_mb = 0
+"""This worker's memory bound (``Settings.worker_memory_mb``), named in a failed run's reason."""
+
+
+def worker_main(conn: Connection, database_url: str, threads: int, memory_mb: int = 0) -> None:
+    """Entry point of a worker process: serve run ids from ``conn`` until told to stop.
+
+    ``memory_mb``: address space the process may grow by beyond its imports (0: no bound).
+    """
+    global _memory_mb
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from api import domain  # noqa: F401  (import the optimiser once, before the first run)
+
+    if memory_mb > 0:
+        cap_memory(memory_mb * 1024 * 1024)
+        _memory_mb = memory_mb
 
     engine = make_engine(database_url, pooled=False)
     conn.send(("ready", os.getpid()))
@@ -59,6 +71,21 @@ def worker_main(conn: Connection, database_url: str, threads: int) -> None:
             conn.send(outcome)
         except (EOFError, OSError):
             return
+
+
+def cap_memory(extra: int) -> None:
+    """Bound this process's address space to what it holds now plus ``extra`` bytes.
+
+    Past it an allocation fails (``MemoryError``), the run fails with that reason, and the
+    machine's other runs keep their memory.  Processes this one forks (the solve's block
+    workers) inherit the bound, each on its own.
+    """
+    import resource
+
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[0])
+    limit = pages * resource.getpagesize() + extra
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _die_with_parent() -> None:
@@ -109,6 +136,8 @@ def execute(engine: Engine, run_id: str, attempt: int, threads: int) -> str:
         )
     except domain.InventoryError as exc:
         values = {"state": FAILED, "status": "invalid", "reason": str(exc)}
+    except MemoryError:
+        values = {"state": FAILED, "status": "error", "reason": out_of_memory(_memory_mb)}
     except Exception as exc:  # the solve itself failed: the run fails with the reason
         log.exception("run %s: the optimisation raised", run_id)
         values = {"state": FAILED, "status": "error", "reason": f"{type(exc).__name__}: {exc}"}
@@ -206,3 +235,12 @@ class _Tracker:
         elif row.cancel_requested:
             self._stop = self.cancelled = True
         return self._stop
+
+
+def out_of_memory(memory_mb: int) -> str:
+    """The reason of a run that needed more memory than its worker may use."""
+    bound = f"{memory_mb} MB (setting SYMBIOSE_WORKER_MEMORY_MB)" if memory_mb else "the machine's"
+    return (
+        f"the optimisation needed more memory than a worker may use: {bound}; "
+        "solve a smaller territory, cap the candidates, or raise the limit"
+    )
