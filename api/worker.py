@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from api.db import RunResultRow, RunRow, make_engine, now
+from symbiose.progress import ProgressEvent, reporting
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +132,10 @@ def execute(engine: Engine, run_id: str, attempt: int, threads: int) -> str:
     values: dict[str, Any]
     result_row: RunResultRow | None = None
     try:
-        outcome = domain.optimise(
-            inv_json, objective, time_limit, gap, threads, tracker.progress, tracker.should_stop
-        )
+        with reporting(tracker.phase):
+            outcome = domain.optimise(
+                inv_json, objective, time_limit, gap, threads, tracker.progress, tracker.should_stop
+            )
     except domain.InventoryError as exc:
         values = {"state": FAILED, "status": "invalid", "reason": str(exc)}
     except MemoryError:
@@ -178,6 +180,7 @@ class _Tracker:
         self.cancelled = False
         self._last_write = 0.0
         self._last_poll = 0.0
+        self._last_phase = 0.0
         self._stop = False
 
     def _owned(self) -> Any:
@@ -209,6 +212,24 @@ class _Tracker:
                 session.commit()
         except Exception:  # progress is best effort; the solve goes on
             log.warning("run %s: could not store progress", self.run_id, exc_info=True)
+
+    def phase(self, event: ProgressEvent) -> None:
+        """Store the phase the run is in as its ``reason`` line while it runs.
+
+        At most once a second, and at the end of every phase.
+        """
+        tick = time.monotonic()
+        if tick - self._last_phase < 1.0 and not event.finished:
+            return
+        self._last_phase = tick
+        try:
+            with Session(self.engine) as session:
+                session.execute(
+                    update(RunRow).where(self._owned()).values(reason=event.describe()[:500])
+                )
+                session.commit()
+        except Exception:  # progress is best effort; the solve goes on
+            log.warning("run %s: could not store its phase", self.run_id, exc_info=True)
 
     def should_stop(self) -> bool:
         """Whether the run was cancelled, re-assigned, or the service went away."""

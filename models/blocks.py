@@ -33,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -67,6 +68,10 @@ class Decompose(StrEnum):
 
 BlockCallback = Callable[[int, int, Result], None]
 """Called as ``on_block(done, total, result)`` each time a task of blocks is solved."""
+
+block_progress: ContextVar[BlockCallback | None] = ContextVar("block_progress", default=None)
+"""The ``on_block`` of a solve not given one: how a caller far above (the service's run state,
+the command line's progress bars, :mod:`symbiose.progress`) follows the blocks."""
 
 Mapper = Callable[
     [Callable[["BlockTask"], Result], Sequence["BlockTask"]], Iterator[tuple[int, Result]]
@@ -269,6 +274,7 @@ def _run(
         n = min(workers or os.cpu_count() or 1, len(tasks))
         mapper = process_pool(n, stop) if n > 1 else in_process
     results: dict[int, Result] = {}
+    on_block = on_block or block_progress.get()
     try:
         for index, result in mapper(solve_task, tasks):
             results[index] = result

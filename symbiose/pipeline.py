@@ -10,10 +10,12 @@ from __future__ import annotations
 import pandas as pd
 
 from models.marginal import MARGINAL_COLUMNS, marginal_values
+from models.problem import Problem
 from models.result import Objective, Status
 from models.solve import SolveOptions, pareto, solve
 from symbiose.convert import to_network
 from symbiose.inventory.schema import Inventory
+from symbiose.progress import phase
 from symbiose.report import Report
 
 _NONE = pd.DataFrame(columns=MARGINAL_COLUMNS)
@@ -31,10 +33,20 @@ def optimise(
         ValueError: an unknown objective.
     """
     kind = _objective(objective)
-    network = to_network(inv)
-    result = solve(network.problem, kind, options)
-    marginal = marginal_values(network.problem, result) if result.status is Status.OPTIMAL else None
+    with phase("convert", detail=f"{len(inv.sites)} sites"):
+        network = to_network(inv)
+    with phase("solve", detail=_sizes(network.problem)):
+        result = solve(network.problem, kind, options)
+    with phase("marginal values"):
+        optimum = result.status is Status.OPTIMAL
+        marginal = marginal_values(network.problem, result) if optimum else None
     return Report(result, inv, network, marginal=marginal if marginal is not None else _NONE)
+
+
+def _sizes(problem: Problem) -> str:
+    """The problem's size in one line, for the progress of its solve."""
+    sizes = problem.summary()
+    return f"{sizes['arcs']} arcs, {sizes['candidate_arcs']} candidates, {sizes['nodes']} nodes"
 
 
 def optimise_front(
