@@ -284,7 +284,7 @@ def _run(
         stop.set()
         if watcher is not None:
             watcher.join()
-    return [results.get(t.index) or _lost(t) for t in tasks]
+    return [results.get(t.index) or lost(t) for t in tasks]
 
 
 _STOP_CONTEXT = multiprocessing.get_context("fork")
@@ -356,12 +356,13 @@ def process_pool(workers: int, stop: Any = None) -> Mapper:
                     yield task.index, future.result()
                 except Exception as exc:  # the worker died (e.g. out of memory)
                     why = f"the worker solving it died: {type(exc).__name__}: {exc}"
-                    yield task.index, _lost(task, why)
+                    yield task.index, lost(task, why)
 
     return run
 
 
-def _lost(task: BlockTask, why: str = "no result came back") -> Result:
+def lost(task: BlockTask, why: str = "no result came back") -> Result:
+    """The result of a task whose solve never came back (``why`` says what happened)."""
     return Result(Status.ERROR, task.objective, message=why, problem_name=task.problem.name)
 
 

@@ -20,6 +20,7 @@ from models.blocks import (
     combine,
     group_blocks,
     in_process,
+    lost,
     split,
 )
 from models.problem import Arc, Converter, Demand, Problem, Supply
@@ -344,3 +345,28 @@ def test_no_start_is_offered_for_a_model_without_decisions() -> None:
     lp = dataclasses.replace(two_pairs(), arcs=two_pairs().arcs[1:])
     form = backend.form(backend.build(lp, Objective.VALORISATION))
     assert rounded_start(form) is None
+
+
+def test_blocks_run_as_tasks_of_a_dask_cluster_with_the_same_optimum() -> None:
+    from distributed import Client
+
+    from symbiose.executor import dask_mapper
+
+    problem = clusters(3)
+    whole = solve(problem, options=EXACT, decompose="off")
+    with Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as c:
+        apart = solve(problem, options=EXACT, decompose="on", mapper=dask_mapper(c))
+    assert apart.status is Status.OPTIMAL
+    assert apart.objective == pytest.approx(whole.objective, rel=1e-9)
+    _same_flows(whole, apart)
+
+
+def test_a_block_whose_task_never_came_back_fails_the_solve_with_its_name() -> None:
+    def dying(fn, tasks):  # type: ignore[no-untyped-def]
+        for task in tasks:
+            yield task.index, lost(task, "the worker solving it died: BrokenProcessPool")
+
+    result = solve(two_pairs(), options=EXACT, decompose="on", mapper=dying)
+    assert result.status is Status.ERROR
+    assert not result.has_solution
+    assert "worker solving it died" in result.message
