@@ -1,11 +1,13 @@
 """Independent blocks of a problem: found, solved apart (in parallel) and combined honestly.
 
-Two nodes are in the same block when an arc joins them, directly or through other nodes (the
-connected components of the arc graph, by ``scipy.sparse.csgraph``).  Everything else a
-problem holds belongs to one node: a supply, a demand, a converter, a storage; and an arc's
-shared capacity belongs to that arc, so a hub whose arcs share nothing but the hub is one block
-with all of them.  Without a family that counts across the whole problem, the MILP is then a
-sum of independent MILPs, one per block::
+A block is a connected component (``scipy.sparse.csgraph``) of the graph whose vertices are
+the ``(node, commodity)`` pairs of the problem: an arc joins its tail and its head in each
+commodity it carries, and joins those commodities at its tail (they share its capacity and its
+build decision); a converter joins its inputs and outputs at its node.  A supply, a demand or a
+storage sits on one pair; nothing else ties two pairs (each balance and each reuse rule is per
+node and commodity).  So a site sending slag one way and heat another is in two blocks, and
+without a family that counts across the whole problem, the MILP is a sum of independent
+MILPs, one per block::
 
     max sum_b c_b x_b   s.t.   A_b x_b <= r_b  (each b)     =   sum_b max { c_b x_b : A_b x_b <= r_b }
 
@@ -36,6 +38,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -104,35 +107,71 @@ def coupling_families(problem: Problem) -> list[str]:
     return families
 
 
-def block_labels(problem: Problem) -> tuple[int, np.ndarray]:
-    """``(count, label of each node)``: the connected components of the arc graph."""
-    index = {n: i for i, n in enumerate(problem.nodes)}
-    tails = np.fromiter((index[a.tail] for a in problem.arcs), np.int64, len(problem.arcs))
-    heads = np.fromiter((index[a.head] for a in problem.arcs), np.int64, len(problem.arcs))
-    n = len(problem.nodes)
-    graph = coo_matrix((np.ones(len(tails)), (tails, heads)), shape=(n, n))
-    count, labels = connected_components(graph, directed=False)
-    return int(count), labels
+@dataclass(frozen=True)
+class Blocks:
+    """The independent blocks of a problem.
+
+    The vertices are the ``(node, commodity)`` pairs that occur; an arc joins its tail and head
+    in each commodity it carries, and its commodities at its tail (they share its capacity and
+    its build decision); a converter joins its inputs and outputs at its node.  A site that
+    sends slag one way and heat another is thus in two blocks, one per commodity.
+    """
+
+    count: int
+    labels: dict[str, list[int]]
+    """The block of each element, by kind (``supplies``, ``demands``, ``arcs``, ``converters``,
+    ``storages``), in the problem's order."""
+
+    def sizes(self) -> np.ndarray:
+        """How many elements each block holds."""
+        every = np.fromiter(
+            (b for kind in self.labels.values() for b in kind), np.int64, self.elements
+        )
+        return np.bincount(every, minlength=self.count)
+
+    @property
+    def elements(self) -> int:
+        """How many elements the blocks hold together."""
+        return sum(len(kind) for kind in self.labels.values())
 
 
-def group_blocks(
-    problem: Problem, labels: np.ndarray, min_size: int = MIN_TASK_SIZE
-) -> list[list[int]]:
-    """The blocks (by label) gathered into tasks: large blocks alone, small ones batched.
+def find_blocks(problem: Problem) -> Blocks:
+    """The connected components of the (node, commodity) graph (see :class:`Blocks`)."""
+    pairs: dict[tuple[str, str], int] = {}
+
+    def vertex(node: str, commodity: str) -> int:
+        return pairs.setdefault((node, commodity), len(pairs))
+
+    joins: list[tuple[int, int]] = []
+    for arc in problem.arcs:
+        tails = [vertex(arc.tail, k) for k in arc.commodities]
+        joins += [(t, vertex(arc.head, k)) for t, k in zip(tails, arc.commodities, strict=True)]
+        joins += list(pairwise(tails))
+    for cv in problem.converters:
+        ends = [vertex(cv.node, k) for k in (*cv.inputs, *cv.outputs)]
+        joins += list(pairwise(ends))
+    held = {
+        "supplies": [vertex(s.node, s.commodity) for s in problem.supplies],
+        "demands": [vertex(d.node, d.commodity) for d in problem.demands],
+        "storages": [vertex(st.node, st.commodity) for st in problem.storages],
+        "arcs": [pairs[(a.tail, a.commodities[0])] for a in problem.arcs],
+        "converters": [pairs[(c.node, next(iter(c.inputs)))] for c in problem.converters],
+    }
+    n = len(pairs)
+    rows = np.fromiter((u for u, _ in joins), np.int64, len(joins))
+    cols = np.fromiter((v for _, v in joins), np.int64, len(joins))
+    graph = coo_matrix((np.ones(len(joins)), (rows, cols)), shape=(n, n))
+    count, label = connected_components(graph, directed=False)
+    labels = {kind: label[np.asarray(ids, dtype=np.int64)].tolist() for kind, ids in held.items()}
+    return Blocks(int(count), labels)
+
+
+def group_blocks(blocks: Blocks, min_size: int = MIN_TASK_SIZE) -> list[list[int]]:
+    """The blocks gathered into tasks: large blocks alone, small ones batched.
 
     Largest first, so the longest solves start first and the workers stay busy to the end.
     """
-    sizes = np.bincount(labels, minlength=int(labels.max(initial=-1)) + 1).astype(np.int64)
-    index = {n: i for i, n in enumerate(problem.nodes)}
-    for nodes in (
-        [s.node for s in problem.supplies],
-        [d.node for d in problem.demands],
-        [c.node for c in problem.converters],
-    ):
-        for node in nodes:
-            sizes[labels[index[node]]] += 1
-    for arc in problem.arcs:
-        sizes[labels[index[arc.tail]]] += 1
+    sizes = blocks.sizes()
     groups: list[list[int]] = []
     batch: list[int] = []
     batch_size = 0
@@ -150,22 +189,16 @@ def group_blocks(
     return groups
 
 
-def split(problem: Problem, labels: np.ndarray, groups: Sequence[Sequence[int]]) -> list[Problem]:
-    """One sub-problem per group of blocks; every element goes to the group of its node."""
-    group_of_label = {label: g for g, labels_ in enumerate(groups) for label in labels_}
-    node_group = [group_of_label[int(label)] for label in labels]
-    of = dict(zip(problem.nodes, node_group, strict=True))
+def split(problem: Problem, blocks: Blocks, groups: Sequence[Sequence[int]]) -> list[Problem]:
+    """One sub-problem per group of blocks; every element goes to the group of its block."""
+    group_of = {label: g for g, labels in enumerate(groups) for label in labels}
     parts: list[dict[str, list[Any]]] = [
-        {"nodes": [], "supplies": [], "demands": [], "arcs": [], "converters": [], "storages": []}
+        {"supplies": [], "demands": [], "arcs": [], "converters": [], "storages": []}
         for _ in groups
     ]
-    for node, g in zip(problem.nodes, node_group, strict=True):
-        parts[g]["nodes"].append(node)
-    for kind in ("supplies", "demands", "converters", "storages"):
-        for item in getattr(problem, kind):
-            parts[of[item.node]][kind].append(item)
-    for arc in problem.arcs:
-        parts[of[arc.tail]]["arcs"].append(arc)
+    for kind, labels in blocks.labels.items():
+        for item, label in zip(getattr(problem, kind), labels, strict=True):
+            parts[group_of[label]][kind].append(item)
     return [
         _sub_problem(problem, part, f"{problem.name} [block {g + 1}/{len(groups)}]")
         for g, part in enumerate(parts)
@@ -183,8 +216,11 @@ def _sub_problem(problem: Problem, part: dict[str, list[Any]], name: str) -> Pro
         used.update(cv.inputs)
         used.update(cv.outputs)
     commodities = tuple(k for k in problem.commodities if k in used) or problem.commodities
+    held = {s.node for s in part["supplies"]} | {d.node for d in part["demands"]}
+    held |= {x.node for x in (*part["converters"], *part["storages"])}
+    held |= {a.tail for a in part["arcs"]} | {a.head for a in part["arcs"]}
     return Problem(
-        nodes=tuple(part["nodes"]),
+        nodes=tuple(n for n in problem.nodes if n in held),
         commodities=commodities,
         supplies=tuple(part["supplies"]),
         demands=tuple(part["demands"]),
@@ -232,7 +268,8 @@ def solve_decomposed(
         return whole()
     tick = time.perf_counter()
     coupled = coupling_families(problem)
-    count, labels = block_labels(problem) if problem.nodes else (0, np.zeros(0, np.int64))
+    blocks = find_blocks(problem)
+    count = blocks.count
     large = elements(problem) >= AUTO_MIN_ELEMENTS
     if coupled or count < 2 or (mode is Decompose.AUTO and not large):
         result = whole()
@@ -242,8 +279,8 @@ def solve_decomposed(
                 "blocks"
             )
         return result
-    groups = group_blocks(problem, labels)
-    subs = split(problem, labels, groups)
+    groups = group_blocks(blocks)
+    subs = split(problem, blocks, groups)
     split_seconds = time.perf_counter() - tick
     deadline = time.time() + options.time_limit if options.time_limit is not None else None
     portable = dataclasses.replace(options, progress=None, should_stop=None)

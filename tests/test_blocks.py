@@ -16,8 +16,8 @@ import pytest
 
 from models.blocks import (
     BlockTask,
-    block_labels,
     combine,
+    find_blocks,
     group_blocks,
     in_process,
     lost,
@@ -127,11 +127,54 @@ def _same_flows(a: Result, b: Result) -> None:
 
 
 def test_the_arc_graph_splits_into_its_connected_components() -> None:
-    count, labels = block_labels(two_pairs())
-    assert count == 2
-    assert labels[0] == labels[1] != labels[2] == labels[3]
-    count, _ = block_labels(clusters(4))
-    assert count == 4
+    blocks = find_blocks(two_pairs())
+    assert blocks.count == 2
+    assert blocks.labels["arcs"][0] == blocks.labels["supplies"][0] == blocks.labels["demands"][0]
+    assert blocks.labels["arcs"][1] == blocks.labels["supplies"][1] != blocks.labels["arcs"][0]
+    assert find_blocks(clusters(4)).count == 4
+
+
+def _one_site_two_ways(*, shared_arc: bool = False, converter: bool = False) -> Problem:
+    """Site x sends slag to y and heat to z: two blocks, unless something joins the two."""
+    arcs = [
+        Arc("x", "y", "truck", ("slag",), variable_cost={"slag": 1.0}),
+        Arc("x", "z", "pipe", ("heat",), fixed_cost=5.0),
+    ]
+    if shared_arc:  # one arc carrying both, whose capacity they share
+        arcs.append(Arc("x", "w", "barge", ("slag", "heat"), capacity=10.0))
+    converters = (Converter("boiler", "x", {"slag": 1.0}, {"heat": 0.5}),) if converter else ()
+    return Problem(
+        nodes=("x", "y", "z", "w"),
+        commodities=("slag", "heat"),
+        supplies=(Supply("x", "slag", 20.0), Supply("x", "heat", 30.0)),
+        demands=(
+            Demand("y", "slag", 20.0, value=4.0),
+            Demand("z", "heat", 30.0, value=2.0),
+            Demand("w", "heat", 5.0, value=3.0),
+            Demand("w", "slag", 5.0, value=6.0),
+        ),
+        arcs=tuple(arcs),
+        converters=converters,
+    )
+
+
+def test_one_site_in_two_commodities_is_in_two_blocks_unless_an_arc_or_converter_joins_them() -> (
+    None
+):
+    assert find_blocks(_one_site_two_ways()).count == 4  # slag x-y, heat x-z, and w's two
+    assert find_blocks(_one_site_two_ways(shared_arc=True)).count == 1
+    assert find_blocks(_one_site_two_ways(converter=True)).count == 3  # x's two joined
+
+
+@pytest.mark.parametrize(
+    "shape", [{}, {"shared_arc": True}, {"converter": True}], ids=["apart", "arc", "converter"]
+)
+def test_a_site_split_by_commodity_gives_the_whole_optimum(shape: dict) -> None:
+    problem = _one_site_two_ways(**shape)
+    whole = solve(problem, options=EXACT, decompose="off")
+    apart = solve(problem, options=EXACT, decompose="on", mapper=in_process)
+    assert apart.objective == pytest.approx(whole.objective, rel=1e-9)
+    _same_flows(whole, apart)
 
 
 def test_hand_built_blocks_solved_apart_give_the_hand_checked_optimum() -> None:
@@ -151,8 +194,7 @@ def test_synthetic_clusters_solved_apart_in_worker_processes_equal_the_whole() -
     problem = clusters(5)
     whole = solve(problem, options=EXACT, decompose="off")
     # Tasks of one block each (no batching), on a pool of two worker processes.
-    count, labels = block_labels(problem)
-    assert len(group_blocks(problem, labels, min_size=1)) == count == 5
+    assert len(group_blocks(find_blocks(problem), min_size=1)) == 5
     apart = solve(problem, options=EXACT, decompose="on", workers=2)
     assert whole.status is apart.status is Status.OPTIMAL
     assert apart.objective == pytest.approx(whole.objective, rel=1e-9)
@@ -165,11 +207,11 @@ def test_synthetic_clusters_solved_apart_in_worker_processes_equal_the_whole() -
 
 def test_small_blocks_are_batched_and_every_element_lands_in_exactly_one_sub_problem() -> None:
     problem = clusters(6)
-    count, labels = block_labels(problem)
-    groups = group_blocks(problem, labels, min_size=40)  # a cluster holds 34 elements
-    assert sorted(label for g in groups for label in g) == list(range(count))
+    blocks = find_blocks(problem)
+    groups = group_blocks(blocks, min_size=40)  # a cluster holds 31 elements
+    assert sorted(label for g in groups for label in g) == list(range(blocks.count))
     assert len(groups) == 3
-    subs = split(problem, labels, groups)
+    subs = split(problem, blocks, groups)
     assert sum(len(s.arcs) for s in subs) == len(problem.arcs)
     assert sum(len(s.converters) for s in subs) == len(problem.converters)
     assert sorted(n for s in subs for n in s.nodes) == sorted(problem.nodes)
@@ -191,8 +233,7 @@ def test_blocks_of_a_synthetic_inventory_equal_the_whole() -> None:
     doc["supplies"] = west["supplies"] + east["supplies"]
     doc["demands"] = west["demands"] + east["demands"]
     problem = to_problem(Inventory.model_validate(doc))
-    count, _ = block_labels(problem)
-    assert count >= 2
+    assert find_blocks(problem).count >= 2
     whole = solve(problem, options=EXACT, decompose="off")
     apart = solve(problem, options=EXACT, decompose="on", mapper=in_process)
     assert apart.objective == pytest.approx(whole.objective, rel=1e-9)
