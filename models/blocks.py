@@ -31,10 +31,9 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
@@ -166,12 +165,15 @@ def find_blocks(problem: Problem) -> Blocks:
     return Blocks(int(count), labels)
 
 
-def group_blocks(blocks: Blocks, min_size: int = MIN_TASK_SIZE) -> list[list[int]]:
+def group_blocks(blocks: Blocks, min_size: int | None = None) -> list[list[int]]:
     """The blocks gathered into tasks: large blocks alone, small ones batched.
+
+    ``min_size``: the least elements of a batch (default :data:`MIN_TASK_SIZE`).
 
     Largest first, so the longest solves start first and the workers stay busy to the end.
     """
     sizes = blocks.sizes()
+    min_size = MIN_TASK_SIZE if min_size is None else min_size
     groups: list[list[int]] = []
     batch: list[int] = []
     batch_size = 0
@@ -304,45 +306,44 @@ def _run(
     workers: int | None,
     on_block: BlockCallback | None,
 ) -> list[Result]:
-    """Every task's result, in task order, reporting each as it ends."""
-    stop = _STOP_CONTEXT.Event()
-    watcher = _watch(options, stop)
-    if mapper is None:
-        n = min(workers or os.cpu_count() or 1, len(tasks))
-        mapper = process_pool(n, stop) if n > 1 else in_process
-    results: dict[int, Result] = {}
+    """Every task's result, in task order, reporting each as it ends.
+
+    In this process, each task gets the caller's ``should_stop``; in the forked pool, the
+    parent polls it and sets an event the workers' solves poll.  On any mapper, a stop also
+    ends the loop: the tasks not yet back are reported as cancelled.
+    """
+    should_stop = options.should_stop
+    n = min(workers or os.cpu_count() or 1, len(tasks))
+    if mapper is None and n > 1:
+        mapper = process_pool(n, should_stop)
+    elif mapper is None or mapper is in_process:
+        mapper = in_process
+        tasks = [
+            dataclasses.replace(t, options=dataclasses.replace(t.options, should_stop=should_stop))
+            for t in tasks
+        ]
     on_block = on_block or block_progress.get()
-    try:
-        for index, result in mapper(solve_task, tasks):
-            results[index] = result
-            if on_block is not None:
-                on_block(len(results), len(tasks), result)
-    finally:
-        stop.set()
-        if watcher is not None:
-            watcher.join()
-    return [results.get(t.index) or lost(t) for t in tasks]
+    results: dict[int, Result] = {}
+    stopped = False
+    for index, result in mapper(solve_task, tasks):
+        results[index] = result
+        if on_block is not None:
+            on_block(len(results), len(tasks), result)
+        if should_stop is not None and len(results) < len(tasks) and should_stop():
+            stopped = True
+            break
+    why = "cancelled by the user" if stopped else "no result came back"
+    return [
+        results.get(t.index) or lost(t, why, Status.CANCELLED if stopped else Status.ERROR)
+        for t in tasks
+    ]
 
 
-_STOP_CONTEXT = multiprocessing.get_context("fork")
+_FORK = multiprocessing.get_context("fork")
+"""Block workers are forked: they start at once, with the problem's modules already loaded."""
+
 _stop_event: Any = None
 """In a pool worker: the event the parent sets to cancel the running solves."""
-
-
-def _watch(options: SolveOptions, stop: Any) -> threading.Thread | None:
-    """A thread that relays the caller's ``should_stop`` to the worker processes."""
-    should_stop = options.should_stop
-    if should_stop is None:
-        return None
-
-    def poll() -> None:
-        while not stop.wait(0.25):
-            if should_stop():
-                stop.set()
-
-    thread = threading.Thread(target=poll, name="blocks-cancel", daemon=True)
-    thread.start()
-    return thread
 
 
 def _init_worker(stop: Any) -> None:
@@ -351,7 +352,7 @@ def _init_worker(stop: Any) -> None:
 
 
 def solve_task(task: BlockTask) -> Result:
-    """Solve one task's sub-problem whole (runs in a worker process); never raises."""
+    """Solve one task's sub-problem whole (in a worker process or here); never raises."""
     from models.solve import solve
 
     options = task.options
@@ -360,10 +361,9 @@ def solve_task(task: BlockTask) -> Result:
     if _stop_event is not None:
         options = dataclasses.replace(options, should_stop=_stop_event.is_set)
     try:
-        result = solve(task.problem, task.objective, options, decompose=Decompose.OFF)
+        return solve(task.problem, task.objective, options, decompose=Decompose.OFF)
     except Exception as exc:  # e.g. a ProblemError of this block: the block reports it
-        result = Result(Status.ERROR, task.objective, message=f"{type(exc).__name__}: {exc}")
-    return result
+        return lost(task, f"{type(exc).__name__}: {exc}")
 
 
 def in_process(
@@ -374,33 +374,50 @@ def in_process(
         yield task.index, fn(task)
 
 
-def process_pool(workers: int, stop: Any = None) -> Mapper:
-    """A mapper on a pool of ``workers`` forked processes (HiGHS keeps one core busy each)."""
+def process_pool(workers: int, should_stop: Callable[[], bool] | None = None) -> Mapper:
+    """A mapper on a pool of ``workers`` forked processes (HiGHS keeps one core busy each).
+
+    ``should_stop`` is polled here, in the parent, every quarter second; when it answers True
+    the workers' solves are interrupted (through an event they poll).  No thread runs in the
+    parent while the pool forks.
+    """
 
     def run(
         fn: Callable[[BlockTask], Result], tasks: Sequence[BlockTask]
     ) -> Iterator[tuple[int, Result]]:
+        stop = _FORK.Event()
         with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=_STOP_CONTEXT,
-            initializer=_init_worker,
-            initargs=(stop,),
+            max_workers=workers, mp_context=_FORK, initializer=_init_worker, initargs=(stop,)
         ) as pool:
             futures = {pool.submit(fn, task): task for task in tasks}
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    yield task.index, future.result()
-                except Exception as exc:  # the worker died (e.g. out of memory)
-                    why = f"the worker solving it died: {type(exc).__name__}: {exc}"
-                    yield task.index, lost(task, why)
+            pending = set(futures)
+            try:
+                while pending:
+                    done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                    if should_stop is not None and should_stop():
+                        stop.set()
+                    for future in done:
+                        yield futures[future].index, _outcome(future, futures[future])
+            finally:
+                stop.set()  # the caller stopped early: end the running solves now
+                for future in pending:
+                    future.cancel()
 
     return run
 
 
-def lost(task: BlockTask, why: str = "no result came back") -> Result:
+def _outcome(future: Future[Result], task: BlockTask) -> Result:
+    try:
+        return future.result()
+    except Exception as exc:  # the worker died (e.g. out of memory)
+        return lost(task, f"the worker solving it died: {type(exc).__name__}: {exc}")
+
+
+def lost(
+    task: BlockTask, why: str = "no result came back", status: Status = Status.ERROR
+) -> Result:
     """The result of a task whose solve never came back (``why`` says what happened)."""
-    return Result(Status.ERROR, task.objective, message=why, problem_name=task.problem.name)
+    return Result(status, task.objective, message=why, problem_name=task.problem.name)
 
 
 _WORST_FIRST = (

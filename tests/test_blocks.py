@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import models.blocks as blocks_module
 from models.blocks import (
     BlockTask,
     combine,
@@ -190,12 +191,36 @@ def test_hand_built_blocks_solved_apart_give_the_hand_checked_optimum() -> None:
     assert any("2 independent blocks" in note for note in apart.notes)
 
 
-def test_synthetic_clusters_solved_apart_in_worker_processes_equal_the_whole() -> None:
+@pytest.fixture
+def one_block_per_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No batching: each block is a task of its own (small instances, several tasks)."""
+    monkeypatch.setattr(blocks_module, "MIN_TASK_SIZE", 1)
+
+
+def test_synthetic_clusters_solved_apart_in_worker_processes_equal_the_whole(
+    one_block_per_task: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     problem = clusters(5)
     whole = solve(problem, options=EXACT, decompose="off")
-    # Tasks of one block each (no batching), on a pool of two worker processes.
-    assert len(group_blocks(find_blocks(problem), min_size=1)) == 5
-    apart = solve(problem, options=EXACT, decompose="on", workers=2)
+    assert len(group_blocks(find_blocks(problem))) == 5
+    pools: list[int] = []
+    real_pool = blocks_module.process_pool
+
+    def counted_pool(workers: int, should_stop: object = None) -> object:
+        pools.append(workers)
+        return real_pool(workers, should_stop)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(blocks_module, "process_pool", counted_pool)
+    done: list[tuple[int, int]] = []
+    apart = solve(
+        problem,
+        options=EXACT,
+        decompose="on",
+        workers=2,
+        on_block=lambda i, n, _r: done.append((i, n)),
+    )
+    assert pools == [2]  # a pool of two forked workers ran the five tasks
+    assert done == [(i, 5) for i in range(1, 6)]
     assert whole.status is apart.status is Status.OPTIMAL
     assert apart.objective == pytest.approx(whole.objective, rel=1e-9)
     _same_flows(whole, apart)
@@ -388,7 +413,9 @@ def test_no_start_is_offered_for_a_model_without_decisions() -> None:
     assert rounded_start(form) is None
 
 
-def test_blocks_run_as_tasks_of_a_dask_cluster_with_the_same_optimum() -> None:
+def test_blocks_run_as_tasks_of_a_dask_cluster_with_the_same_optimum(
+    one_block_per_task: None,
+) -> None:
     from distributed import Client
 
     from symbiose.executor import dask_mapper
@@ -411,3 +438,30 @@ def test_a_block_whose_task_never_came_back_fails_the_solve_with_its_name() -> N
     assert result.status is Status.ERROR
     assert not result.has_solution
     assert "worker solving it died" in result.message
+
+
+def test_a_cancelled_solve_reports_the_blocks_not_yet_solved_as_cancelled(
+    one_block_per_task: None,
+) -> None:
+    asked: list[int] = []
+
+    def stop_after_the_first() -> bool:
+        asked.append(1)
+        return True
+
+    options = dataclasses.replace(EXACT, should_stop=stop_after_the_first)
+    result = solve(clusters(3), options=options, decompose="on", mapper=in_process)
+    assert asked
+    assert result.status is Status.CANCELLED
+    assert not result.has_solution
+    assert "cancelled by the user" in result.message
+
+
+def test_a_cancellation_reaches_the_forked_workers(one_block_per_task: None) -> None:
+    result = solve(
+        clusters(4),
+        options=dataclasses.replace(EXACT, should_stop=lambda: True),
+        decompose="on",
+        workers=2,
+    )
+    assert result.status is Status.CANCELLED
