@@ -266,14 +266,13 @@ def solve_decomposed(
         on_block: told each time a task of blocks is solved.
     """
     mode = Decompose(decompose)
-    if mode is Decompose.OFF:
+    if mode is Decompose.OFF or (mode is Decompose.AUTO and elements(problem) < AUTO_MIN_ELEMENTS):
         return whole()
     tick = time.perf_counter()
     coupled = coupling_families(problem)
     blocks = find_blocks(problem)
     count = blocks.count
-    large = elements(problem) >= AUTO_MIN_ELEMENTS
-    if coupled or count < 2 or (mode is Decompose.AUTO and not large):
+    if coupled or count < 2:
         result = whole()
         if coupled and count >= 2:
             result.notes.append(

@@ -298,6 +298,16 @@ def test_auto_keeps_a_small_problem_whole() -> None:
     assert not any("independent blocks" in note for note in result.notes)
 
 
+def test_auto_splits_a_problem_from_the_size_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(blocks_module, "AUTO_MIN_ELEMENTS", 10)
+    problem = clusters(3)
+    result = solve(problem, options=EXACT, mapper=in_process)
+    assert any("solved as 3 independent blocks" in note for note in result.notes)
+    assert result.objective == pytest.approx(
+        solve(problem, options=EXACT, decompose="off").objective, rel=1e-9
+    )
+
+
 def _part(status: Status, objective: float | None, bound: float | None, name: str) -> Result:
     result = Result(status, Objective.VALORISATION, message=status.value, problem_name=name)
     if objective is not None:
