@@ -21,6 +21,15 @@ GZIP_MAGIC = b"\x1f\x8b"
 _GZIP_WINDOW = 16 + zlib.MAX_WBITS
 """zlib's window argument for the gzip container (header and CRC checked)."""
 
+CHUNK = 1 << 20
+"""Bytes inflated at a time, between two checks of the bounds."""
+
+MAX_RATIO = 200.0
+"""Most an upload may inflate per compressed byte (JSON inventories inflate about 7 times)."""
+
+RATIO_FLOOR = 8 << 20
+"""Below this many inflated bytes the ratio is not checked (small files compress oddly)."""
+
 
 def is_gzip(data: bytes) -> bool:
     """Whether ``data`` starts like a gzip stream."""
@@ -47,21 +56,32 @@ def decode_content(data: bytes, encoding: str | None, limit: int) -> bytes:
     return inflate(data, limit)
 
 
-def inflate(data: bytes, limit: int) -> bytes:
+def inflate(data: bytes, limit: int, ratio: float = MAX_RATIO) -> bytes:
     """The gzip stream ``data`` inflated, refusing it once the output passes ``limit`` bytes.
 
+    Past :data:`RATIO_FLOOR` bytes of output, a stream that has inflated more than ``ratio``
+    times what it consumed is refused at once: no honest inventory compresses that well, and a
+    bomb is then stopped after a few megabytes instead of ``limit``.
+
     Raises:
-        ApiProblem: 413 when it inflates to more than ``limit`` bytes (a gzip bomb among
-            them); 400 when it is not a complete gzip stream.
+        ApiProblem: 413 when it inflates to more than ``limit`` bytes or past the ratio (a gzip
+            bomb among them); 400 when it is not a complete gzip stream.
     """
     out = bytearray()
-    rest = data
+    rest, consumed = data, 0
     try:
         while True:  # a gzip file may hold several members, one after the other
             inflater = zlib.decompressobj(_GZIP_WINDOW)
-            out += inflater.decompress(rest, limit + 1 - len(out))
-            if len(out) > limit or inflater.unconsumed_tail:
-                raise _too_large(limit)
+            pending, piece = rest, b"-"
+            while not inflater.eof and (pending or piece):
+                piece = inflater.decompress(pending, CHUNK)
+                consumed += len(pending) - len(inflater.unconsumed_tail)
+                pending = inflater.unconsumed_tail
+                out += piece
+                if len(out) > limit:
+                    raise _too_large(limit)
+                if len(out) > RATIO_FLOOR and len(out) > ratio * consumed:
+                    raise _bomb(ratio)
             if not inflater.eof:
                 raise _unreadable("the gzip stream ends early (truncated upload?)")
             rest = inflater.unused_data
@@ -69,6 +89,19 @@ def inflate(data: bytes, limit: int) -> bytes:
                 return bytes(out)
     except zlib.error as exc:
         raise _unreadable(f"not a valid gzip stream ({exc})") from None
+
+
+def _bomb(ratio: float) -> ApiProblem:
+    message = (
+        f"the compressed document inflates more than {ratio:g} times its compressed size, "
+        "which no inventory does (a gzip bomb?); send it uncompressed or compressed normally"
+    )
+    return ApiProblem(
+        413,
+        message,
+        kind="inflated-too-large",
+        errors=[FieldError(path="(document)", message=message)],
+    )
 
 
 def _too_large(limit: int) -> ApiProblem:

@@ -104,6 +104,16 @@ def test_inflation_stops_at_the_limit_and_accepts_concatenated_members() -> None
     assert truncated.value.status == 400
 
 
+def test_a_bomb_under_the_size_limit_is_refused_by_its_ratio_after_a_few_megabytes() -> None:
+    bomb = _bomb(50_000_000)  # 50 MB of zeros: under a 1 GB limit, but 1,000 times its size
+    with pytest.raises(ApiProblem, match="more than 200 times its compressed size") as refused:
+        inflate(bomb, 1 << 30)
+    assert refused.value.status == 413
+    assert refused.value.errors is not None and refused.value.errors[0].path == "(document)"
+    honest = json.dumps(synthetic_inventory(300, 300, seed=1)).encode()
+    assert inflate(gzip.compress(honest), 1 << 30) == honest
+
+
 def test_a_background_run_over_the_synchronous_limit_is_accepted_and_finishes(
     live: Live, keys: Keys
 ) -> None:
