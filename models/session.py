@@ -52,6 +52,8 @@ class SolveOptions:
         log_to_console: let HiGHS print its own log.
         warm_start: before the MIP, offer HiGHS the rounded-up LP relaxation as a first
             incumbent (:mod:`models.warmstart`); costs two LP solves, pays on large models.
+            None (the default): only for a model with at least
+            :data:`models.warmstart.AUTO_MIN_DECISIONS` integer columns.
     """
 
     time_limit: float | None = 60.0
@@ -62,7 +64,7 @@ class SolveOptions:
     should_stop: Callable[[], bool] | None = None
     diagnose: bool = True
     log_to_console: bool = False
-    warm_start: bool = False
+    warm_start: bool | None = None
 
 
 @dataclass
@@ -136,7 +138,9 @@ class HighsSession:
         self.handover_seconds = time.perf_counter() - tick
         self.start_objective: float | None = None
         """The objective of the start HiGHS accepted (``warm_start``), or None."""
-        if options.warm_start:
+        self.start_seconds = 0.0
+        """Time spent making the start; taken off the solve's time limit."""
+        if options.warm_start is not False:
             self._offer_start(form)
         self._start = 0.0
         self._last_progress = 0.0
@@ -147,9 +151,16 @@ class HighsSession:
             self.highs.cbSimplexInterrupt.subscribe(self._poll_stop)
 
     def _offer_start(self, form: MatrixForm) -> None:
-        from models.warmstart import offer_start, rounded_start
+        from models.warmstart import AUTO_MIN_DECISIONS, offer_start, rounded_start
 
-        start = rounded_start(form, self.options.time_limit)
+        decisions = int(np.count_nonzero(np.asarray(form.integrality) == 1))
+        if self.options.warm_start is None and decisions < AUTO_MIN_DECISIONS:
+            return
+        limit = self.options.time_limit
+        tick = time.perf_counter()
+        # Each of its two LPs gets a quarter of the limit: a start is worth half of it at most.
+        start = rounded_start(form, None if limit is None else limit / 4)
+        self.start_seconds = time.perf_counter() - tick
         if start is not None and offer_start(self.highs, start):
             self.start_objective = float(form.col_cost @ start + form.offset)
 
@@ -184,7 +195,7 @@ class HighsSession:
         if opts.threads is not None:
             h.setOptionValue("threads", opts.threads)
         if opts.time_limit is not None:
-            h.setOptionValue("time_limit", float(opts.time_limit))
+            h.setOptionValue("time_limit", max(float(opts.time_limit) - self.start_seconds, 0.01))
         h.setOptionValue("mip_rel_gap", float(opts.gap))
         h.setOptionValue("mip_abs_gap", 1e-9 if opts.gap == 0 else 1e-6)
 

@@ -394,7 +394,7 @@ def test_the_rounded_lp_start_is_feasible_and_accepted_by_highs_as_its_incumbent
     assert start is not None
     assert violation(form, start) <= 1e-6
     # Without a start, HiGHS held back from its own search finds nothing ...
-    cold = HighsSession(form, EXACT)
+    cold = HighsSession(form, dataclasses.replace(EXACT, warm_start=False))
     assert _search_without_help(cold) == []
     assert cold.highs.getInfo().primal_solution_status == 0
     # ... with it, it reports the start as its incumbent and ends with it.
@@ -475,3 +475,16 @@ def test_a_cancellation_reaches_the_forked_workers(one_block_per_task: None) -> 
         workers=2,
     )
     assert result.status is Status.CANCELLED
+
+
+def test_by_default_a_start_is_offered_only_to_models_with_many_decisions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import models.warmstart as warmstart
+
+    backend = PyomoBackend()
+    form = backend.form(backend.build(clusters(1), Objective.VALORISATION))
+    assert HighsSession(form, EXACT).start_objective is None  # 9 decisions < 500
+    monkeypatch.setattr(warmstart, "AUTO_MIN_DECISIONS", 9)
+    assert HighsSession(form, EXACT).start_objective is not None
+    assert HighsSession(form, dataclasses.replace(EXACT, warm_start=False)).start_objective is None
