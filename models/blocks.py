@@ -45,7 +45,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from models.problem import Problem
+from models.losses import LossCharge, loss_charges
+from models.problem import Problem, Supply
 from models.result import PARTS, Objective, Result, Status
 from models.session import SolveOptions
 
@@ -201,10 +202,56 @@ def split(problem: Problem, blocks: Blocks, groups: Sequence[Sequence[int]]) -> 
     for kind, labels in blocks.labels.items():
         for item, label in zip(getattr(problem, kind), labels, strict=True):
             parts[group_of[label]][kind].append(item)
+    charges = loss_charges(problem)
     return [
-        _sub_problem(problem, part, f"{problem.name} [block {g + 1}/{len(groups)}]")
+        _with_charges(
+            _sub_problem(problem, part, f"{problem.name} [block {g + 1}/{len(groups)}]"), charges
+        )
         for g, part in enumerate(parts)
     ]
+
+
+CHARGES_NODE = "(loss charges of the whole problem)"
+"""A node added to a block, alone, to carry the whole problem's loss charges (see
+:func:`_with_charges`); its rows are dropped from the combined tables."""
+
+
+class LossChargesCouple(Exception):
+    """A block's loss charges cannot be made those of the whole problem."""
+
+
+def _with_charges(sub: Problem, whole: LossCharge) -> Problem:
+    """``sub`` charging a lost unit what the whole problem charges it.
+
+    A unit lost on an arc or in a store is charged the largest disposal credit of its
+    commodity over *all* its supplies (:mod:`models.losses`): a block that lacks the supply
+    with the largest credit would charge less.  A supply of quantity 0 carrying the whole
+    problem's charge, at a node of its own, restores it without adding anything else.
+
+    Raises:
+        LossChargesCouple: a converter chain makes the charges differ all the same.
+    """
+    lossy = {k for a in sub.arcs for k, v in a.loss.items() if v > 0}
+    lossy |= {st.commodity for st in sub.storages if st.loss > 0}
+    mine = loss_charges(sub)
+    differ = [
+        k for k in sub.commodities if (mine.cost[k], mine.co2[k]) != (whole.cost[k], whole.co2[k])
+    ]
+    if not lossy or not differ:
+        return sub
+    if CHARGES_NODE in sub.nodes:
+        raise LossChargesCouple(sub.name)
+    carried = tuple(
+        Supply(CHARGES_NODE, k, 0.0, disposal_cost=whole.cost[k], disposal_co2=whole.co2[k])
+        for k in differ
+    )
+    fixed = dataclasses.replace(
+        sub, nodes=(*sub.nodes, CHARGES_NODE), supplies=(*sub.supplies, *carried)
+    )
+    again = loss_charges(fixed)
+    if any((again.cost[k], again.co2[k]) != (whole.cost[k], whole.co2[k]) for k in lossy):
+        raise LossChargesCouple(sub.name)
+    return fixed
 
 
 def _sub_problem(problem: Problem, part: dict[str, list[Any]], name: str) -> Problem:
@@ -281,7 +328,15 @@ def solve_decomposed(
             )
         return result
     groups = group_blocks(blocks)
-    subs = split(problem, blocks, groups)
+    try:
+        subs = split(problem, blocks, groups)
+    except LossChargesCouple:
+        result = whole()
+        result.notes.append(
+            f"solved as one problem: the loss charges of a converter chain couple its {count} "
+            "independent blocks"
+        )
+        return result
     split_seconds = time.perf_counter() - tick
     deadline = time.time() + options.time_limit if options.time_limit is not None else None
     portable = dataclasses.replace(options, progress=None, should_stop=None)
@@ -464,6 +519,9 @@ def _stack(result: Result, problem: Problem, results: Sequence[Result]) -> None:
         name: pd.concat([getattr(r, name) for r in results], ignore_index=True)
         for name in ("flows", "built_arcs", "converters", "balances", "stocks")
     }
+    balances = tables["balances"]
+    if len(balances):
+        tables["balances"] = balances[balances["node"] != CHARGES_NODE].reset_index(drop=True)
     parts = {name: sum(r.totals.get(name, 0.0) for r in results) for name in PARTS}
     result.set_solution(tables, parts, problem.carbon_price)
     bounds = [r.bound for r in results]

@@ -308,6 +308,43 @@ def test_auto_splits_a_problem_from_the_size_threshold(monkeypatch: pytest.Monke
     )
 
 
+def lossy_pairs() -> Problem:
+    """Two blocks of the same commodity, each with a lossy arc; a unit lost is charged 10.
+
+    The charge of a lost unit is the largest disposal credit of its commodity over all supplies
+    (10, at a): block B alone would charge 2, so it must carry the whole problem's charge.
+    B: 100 t at c (disposal 2), 10 % lost on the way to d (value 3, wants 100 t):
+       gain 100 * 2 + 90 * 3 - 10 * 10 = 370 (charging 2 would give 450).
+    """
+    return Problem(
+        nodes=("a", "b", "c", "d"),
+        commodities=("slag",),
+        supplies=(
+            Supply("a", "slag", 50.0, disposal_cost=10.0),
+            Supply("c", "slag", 100.0, disposal_cost=2.0),
+        ),
+        demands=(Demand("b", "slag", 50.0, value=1.0), Demand("d", "slag", 100.0, value=3.0)),
+        arcs=(
+            Arc("a", "b", "truck", ("slag",), existing=True, loss={"slag": 0.2}),
+            Arc("c", "d", "truck", ("slag",), existing=True, loss={"slag": 0.1}),
+        ),
+    )
+
+
+def test_a_block_charges_a_lost_unit_what_the_whole_problem_charges_it(
+    one_block_per_task: None,
+) -> None:
+    whole = solve(lossy_pairs(), options=EXACT, decompose="off")
+    apart = solve(lossy_pairs(), options=EXACT, decompose="on", mapper=in_process)
+    # A: 50 * 10 + 40 * 1 - 10 * 10 = 440; B: 370 (see lossy_pairs).
+    assert whole.objective == pytest.approx(440.0 + 370.0)
+    assert apart.objective == pytest.approx(whole.objective)
+    assert any("2 independent blocks" in note for note in apart.notes)
+    assert blocks_module.CHARGES_NODE not in set(apart.balances["node"])
+    _same_flows(whole, apart)
+    assert apart.recomputed_objective() == pytest.approx(apart.objective)
+
+
 def _part(status: Status, objective: float | None, bound: float | None, name: str) -> Result:
     result = Result(status, Objective.VALORISATION, message=status.value, problem_name=name)
     if objective is not None:
