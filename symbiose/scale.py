@@ -217,30 +217,41 @@ def map_geojson(report: Report, max_links: int = MAP_MAX_LINKS) -> dict[str, Any
     """Sites and links in use; beyond ``max_links`` links, links aggregated zone to zone.
 
     The aggregated map has one line per (from zone, to zone, commodity) between the zones'
-    centres (the mean position of their sites), and one point per zone for what is exchanged
-    within it; each carries the number of links and the quantity.  The collection says which
-    it is in its ``symbiose`` member.
+    centres (the mean position of their sites), carrying the number of links and the quantity
+    (as ``flow``, which the web map draws as the line's width).  What is exchanged within a
+    zone has no line: it is listed in the collection's ``symbiose`` member (``within_zones``),
+    which also says which map this is.
     """
     links = len(report.built_links)
     if links <= max_links:
         doc = report.to_geojson(aggregate=False)
         doc["symbiose"] = {"links": "each", "links_in_use": links}
         return doc
-    features = [f for f in report.to_geojson(aggregate=False, links=False)["features"]]
+    features = list(report.to_geojson(aggregate=False, links=False)["features"])
     centres = _zone_centres(report)
+    within = []
     for r in zone_exchanges(report).to_dict(orient="records"):
-        a, b = centres[r["from_zone"]], centres[r["to_zone"]]
-        geometry: dict[str, Any] = (
-            {"type": "Point", "coordinates": list(a)}
-            if r["from_zone"] == r["to_zone"]
-            else {"type": "LineString", "coordinates": [list(a), list(b)]}
+        properties = {k: _plain(v) for k, v in r.items()}
+        if r["from_zone"] == r["to_zone"]:
+            within.append(properties)
+            continue
+        line = [list(centres[r["from_zone"]]), list(centres[r["to_zone"]])]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": line},
+                "properties": {"kind": "zone_link", "flow": properties["quantity"]} | properties,
+            }
         )
-        properties = {"kind": "zone_link"} | {k: _plain(v) for k, v in r.items()}
-        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
     return {
         "type": "FeatureCollection",
         "features": features,
-        "symbiose": {"links": "zone-to-zone", "links_in_use": links, "threshold": max_links},
+        "symbiose": {
+            "links": "zone-to-zone",
+            "links_in_use": links,
+            "threshold": max_links,
+            "within_zones": within,
+        },
     }
 
 

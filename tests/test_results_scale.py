@@ -109,11 +109,12 @@ def test_the_map_aggregates_links_zone_to_zone_above_the_threshold(report: Repor
     zoned = _zoned(report, zones)
     doc = scale.map_geojson(zoned, max_links=0)
     json.dumps(doc)
-    assert doc["symbiose"] == {
+    assert {k: v for k, v in doc["symbiose"].items() if k != "within_zones"} == {
         "links": "zone-to-zone",
         "links_in_use": len(report.built_links),
         "threshold": 0,
     }
+    assert doc["symbiose"]["within_zones"] == []  # every flow goes from zone A to zone B
     kinds = [f["properties"]["kind"] for f in doc["features"]]
     assert set(kinds) == {"site", "zone_link"}
     assert kinds.count("site") == len(report.inventory.sites)
@@ -124,6 +125,17 @@ def test_the_map_aggregates_links_zone_to_zone_above_the_threshold(report: Repor
     assert sum(f["properties"]["quantity"] for f in zone_links) == pytest.approx(
         report.result.flows["quantity"].sum()
     )
+    assert all(f["properties"]["flow"] == f["properties"]["quantity"] for f in zone_links)
+
+
+def test_exchanges_within_a_zone_are_listed_not_drawn(report: Report) -> None:
+    zoned = _zoned(report, {s.id: "One" for s in report.inventory.sites})
+    doc = scale.map_geojson(zoned, max_links=0)
+    assert {f["geometry"]["type"] for f in doc["features"]} == {"Point"}
+    assert all(f["properties"]["kind"] == "site" for f in doc["features"])
+    within = doc["symbiose"]["within_zones"]
+    assert [(w["from_zone"], w["to_zone"]) for w in within] == [("One", "One")]
+    assert within[0]["quantity"] == pytest.approx(report.result.flows["quantity"].sum())
 
 
 def test_report_geojson_switches_to_zones_beyond_the_map_limit(
