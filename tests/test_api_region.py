@@ -199,3 +199,27 @@ def test_a_run_out_of_memory_fails_with_the_bound_as_its_reason_not_a_crash(
         assert row is not None
         assert row.reason == out_of_memory(512)
         assert "512 MB (setting SYMBIOSE_WORKER_MEMORY_MB)" in row.reason
+
+
+class _Pipe:
+    """Stands for the parser's pipe to its parent (what it sends is not under test)."""
+
+    def send(self, _message: object) -> None:
+        return None
+
+
+def test_an_inventory_above_check_max_sites_is_stored_after_its_schema_only() -> None:
+    from api import domain
+    from api.app import parse_budget
+    from api.sandbox import _read_inventory
+
+    budget = parse_budget(Settings(max_sites=25_000, check_max_sites=5_000))
+    assert budget.max_sites == 5_000
+    doc = synthetic_inventory(2, 2, seed=1)
+    doc["supplies"][0]["site"] = "nowhere"  # a problem of meaning, not of schema
+    data = json.dumps(doc).encode()
+    checked = replace(budget, max_sites=100)
+    with pytest.raises(domain.InventoryError, match="nowhere"):
+        _read_inventory(_Pipe(), data, "json", checked)  # type: ignore[arg-type]
+    # Above the bound: stored as read; its run reports the problem with its path.
+    assert json.loads(_read_inventory(_Pipe(), data, "json", replace(budget, max_sites=3)))  # type: ignore[arg-type]
