@@ -85,6 +85,7 @@ def start_services(settings: Settings) -> Services:
         settings.database_url,
         settings.solver_threads,
         settings.worker_max_runs,
+        settings.worker_memory_mb,
     )
     sync = WorkerPool(
         "sync",
@@ -93,6 +94,7 @@ def start_services(settings: Settings) -> Services:
         settings.database_url,
         settings.solver_threads,
         settings.worker_max_runs,
+        settings.worker_memory_mb,
     )
     dispatcher = Dispatcher(sessions, background, settings.max_attempts)
     parsers = ParserPool(settings.parse_workers, parse_budget(settings))
@@ -114,7 +116,7 @@ def parse_budget(settings: Settings) -> Budget:
         read_seconds_per_mb=settings.parse_read_seconds_per_mb,
         check_seconds=settings.parse_check_seconds,
         memory_bytes=settings.parse_memory_mb * 1024 * 1024,
-        max_sites=settings.max_sites,
+        max_sites=min(settings.max_sites, settings.check_max_sites),
         max_links=settings.max_links,
     )
 

@@ -30,10 +30,18 @@ class Settings:
     """Synchronous optimisations that may wait for a worker; beyond that, 503."""
     max_body_bytes: int = 5 * 1024 * 1024
     """Largest accepted request body (413 beyond)."""
-    max_sites: int = 500
-    """Most sites an inventory may have (422 beyond)."""
-    max_links: int = 5000
+    max_inflated_bytes: int = 256 * 1024 * 1024
+    """Most bytes a gzip upload (``Content-Encoding: gzip`` or a ``.gz`` file) may inflate to
+    (413 beyond, refused as soon as inflation passes it: a gzip bomb costs no more)."""
+    max_sites: int = 25_000
+    """Most sites a stored inventory may have, so a background run may have (422 beyond); a
+    region of 25,000 establishments fits.  Synchronous runs have their own ``sync_max_sites``."""
+    max_links: int = 50_000
     """Most explicit links an inventory may have (422 beyond)."""
+    check_max_sites: int = 5_000
+    """Largest inventory (in sites) whose meaning (units, candidates, the network) is checked
+    when it is submitted; a larger one is stored once its schema is read, and its run reports
+    any problem of meaning with its field path."""
     max_solve_seconds: float = 600.0
     """Longest time limit a run may ask for (422 beyond); also the default."""
     sync_max_sites: int = 40
@@ -46,6 +54,9 @@ class Settings:
     """Runs a worker process serves before it is replaced by a fresh one."""
     solver_threads: int = 1
     """HiGHS threads per worker process."""
+    worker_memory_mb: int = 4096
+    """Memory (address space) a run's worker process may grow by beyond its imports; a run
+    that needs more fails with that reason (0: no limit)."""
     per_territory_queue: int = 10
     """Background runs one territory may have queued or running; beyond, its POST /runs answers 429."""
     parse_workers: int = 2

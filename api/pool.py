@@ -63,6 +63,7 @@ class WorkerPool:
         database_url: str,
         threads: int = 1,
         max_runs: int = 500,
+        memory_mb: int = 0,
     ) -> None:
         self.name = name
         self.size = size
@@ -70,6 +71,7 @@ class WorkerPool:
         self.database_url = database_url
         self.threads = threads
         self.max_runs = max_runs
+        self.memory_mb = memory_mb
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()
         self._load = 0  # jobs submitted and not yet done (queued + running)
@@ -160,7 +162,7 @@ class _Slot:
         parent, child = ctx.Pipe()
         process = ctx.Process(
             target=worker_main,
-            args=(child, self.pool.database_url, self.pool.threads),
+            args=(child, self.pool.database_url, self.pool.threads, self.pool.memory_mb),
             name=f"symbiose-{self.pool.name}-{self.index}",
             daemon=True,
         )

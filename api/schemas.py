@@ -290,7 +290,8 @@ class RunPublic(BaseModel):
     elapsed: float | None = Field(description="Seconds since the solve started (or it took).")
     nodes: int | None = Field(description="Branch-and-bound nodes explored so far.")
     reason: str | None = Field(
-        description="Why it failed or was cancelled, or the solver's message."
+        description="Why it failed or was cancelled, or the solver's message; while it runs,"
+        " the phase it is in (e.g. `blocks: 3/12 (40.2 s) ...`)."
     )
     attempts: int = Field(description="Times it was started (more than 1 after a worker died).")
     cancel_requested: bool

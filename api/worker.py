@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from api.db import RunResultRow, RunRow, make_engine, now
+from symbiose.progress import ProgressEvent, reporting
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,23 @@ RUNNING, QUEUED, FINISHED, FAILED, CANCELLED = (
 )
 
 
-def worker_main(conn: Connection, database_url: str, threads: int) -> None:
-    """Entry point of a worker process: serve run ids from ``conn`` until told to stop."""
+_memory_mb = 0
+"""This worker's memory bound (``Settings.worker_memory_mb``), named in a failed run's reason."""
+
+
+def worker_main(conn: Connection, database_url: str, threads: int, memory_mb: int = 0) -> None:
+    """Entry point of a worker process: serve run ids from ``conn`` until told to stop.
+
+    ``memory_mb``: address space the process may grow by beyond its imports (0: no bound).
+    """
+    global _memory_mb
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from api import domain  # noqa: F401  (import the optimiser once, before the first run)
+
+    if memory_mb > 0:
+        cap_memory(memory_mb * 1024 * 1024)
+        _memory_mb = memory_mb
 
     engine = make_engine(database_url, pooled=False)
     conn.send(("ready", os.getpid()))
@@ -59,6 +72,21 @@ def worker_main(conn: Connection, database_url: str, threads: int) -> None:
             conn.send(outcome)
         except (EOFError, OSError):
             return
+
+
+def cap_memory(extra: int) -> None:
+    """Bound this process's address space to what it holds now plus ``extra`` bytes.
+
+    Past it an allocation fails (``MemoryError``), the run fails with that reason, and the
+    machine's other runs keep their memory.  Processes this one forks (the solve's block
+    workers) inherit the bound, each on its own.
+    """
+    import resource
+
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[0])
+    limit = pages * resource.getpagesize() + extra
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _die_with_parent() -> None:
@@ -104,11 +132,14 @@ def execute(engine: Engine, run_id: str, attempt: int, threads: int) -> str:
     values: dict[str, Any]
     result_row: RunResultRow | None = None
     try:
-        outcome = domain.optimise(
-            inv_json, objective, time_limit, gap, threads, tracker.progress, tracker.should_stop
-        )
+        with reporting(tracker.phase):
+            outcome = domain.optimise(
+                inv_json, objective, time_limit, gap, threads, tracker.progress, tracker.should_stop
+            )
     except domain.InventoryError as exc:
         values = {"state": FAILED, "status": "invalid", "reason": str(exc)}
+    except MemoryError:
+        values = {"state": FAILED, "status": "error", "reason": out_of_memory(_memory_mb)}
     except Exception as exc:  # the solve itself failed: the run fails with the reason
         log.exception("run %s: the optimisation raised", run_id)
         values = {"state": FAILED, "status": "error", "reason": f"{type(exc).__name__}: {exc}"}
@@ -149,6 +180,7 @@ class _Tracker:
         self.cancelled = False
         self._last_write = 0.0
         self._last_poll = 0.0
+        self._last_phase = 0.0
         self._stop = False
 
     def _owned(self) -> Any:
@@ -181,6 +213,24 @@ class _Tracker:
         except Exception:  # progress is best effort; the solve goes on
             log.warning("run %s: could not store progress", self.run_id, exc_info=True)
 
+    def phase(self, event: ProgressEvent) -> None:
+        """Store the phase the run is in as its ``reason`` line while it runs.
+
+        At most once a second, and at the end of every phase.
+        """
+        tick = time.monotonic()
+        if tick - self._last_phase < 1.0 and not event.finished:
+            return
+        self._last_phase = tick
+        try:
+            with Session(self.engine) as session:
+                session.execute(
+                    update(RunRow).where(self._owned()).values(reason=event.describe()[:500])
+                )
+                session.commit()
+        except Exception:  # progress is best effort; the solve goes on
+            log.warning("run %s: could not store its phase", self.run_id, exc_info=True)
+
     def should_stop(self) -> bool:
         """Whether the run was cancelled, re-assigned, or the service went away."""
         if self._stop:
@@ -206,3 +256,12 @@ class _Tracker:
         elif row.cancel_requested:
             self._stop = self.cancelled = True
         return self._stop
+
+
+def out_of_memory(memory_mb: int) -> str:
+    """The reason of a run that needed more memory than its worker may use."""
+    bound = f"{memory_mb} MB (setting SYMBIOSE_WORKER_MEMORY_MB)" if memory_mb else "the machine's"
+    return (
+        f"the optimisation needed more memory than a worker may use: {bound}; "
+        "solve a smaller territory, cap the candidates, or raise the limit"
+    )

@@ -57,6 +57,10 @@ class SolveOptions:
             :data:`models.backends.AUTO_ARRAYS_FROM` flow columns up, Pyomo below.
         prune: drop, before building, the candidate links that can never pay their fixed
             cost (:mod:`models.prune`; exact: the optimum is unchanged).
+        warm_start: before the MIP, offer HiGHS the rounded-up LP relaxation as a first
+            incumbent (:mod:`models.warmstart`); costs two LP solves, pays on large models.
+            None (the default): only for a model with at least
+            :data:`models.warmstart.AUTO_MIN_DECISIONS` integer columns.
     """
 
     time_limit: float | None = 60.0
@@ -69,6 +73,7 @@ class SolveOptions:
     log_to_console: bool = False
     backend: BackendName = "auto"
     prune: bool = True
+    warm_start: bool | None = None
 
 
 @dataclass
@@ -140,6 +145,12 @@ class HighsSession:
         tick = time.perf_counter()
         self.highs = pass_to_highs(form)
         self.handover_seconds = time.perf_counter() - tick
+        self.start_objective: float | None = None
+        """The objective of the start HiGHS accepted (``warm_start``), or None."""
+        self.start_seconds = 0.0
+        """Time spent making the start; taken off the solve's time limit."""
+        if options.warm_start is not False:
+            self._offer_start(form)
         self._start = 0.0
         self._last_progress = 0.0
         self._interrupted = False
@@ -147,6 +158,20 @@ class HighsSession:
             self.highs.cbMipImprovingSolution.subscribe(self._on_event)
             self.highs.cbMipInterrupt.subscribe(self._on_event)
             self.highs.cbSimplexInterrupt.subscribe(self._poll_stop)
+
+    def _offer_start(self, form: MatrixForm) -> None:
+        from models.warmstart import AUTO_MIN_DECISIONS, offer_start, rounded_start
+
+        decisions = int(np.count_nonzero(np.asarray(form.integrality) == 1))
+        if self.options.warm_start is None and decisions < AUTO_MIN_DECISIONS:
+            return
+        limit = self.options.time_limit
+        tick = time.perf_counter()
+        # Each of its two LPs gets a quarter of the limit: a start is worth half of it at most.
+        start = rounded_start(form, None if limit is None else limit / 4)
+        self.start_seconds = time.perf_counter() - tick
+        if start is not None and offer_start(self.highs, start):
+            self.start_objective = float(form.col_cost @ start + form.offset)
 
     def _poll_stop(self, event: highspy.HighsCallbackEvent) -> None:
         if self.options.should_stop is not None and self.options.should_stop():
@@ -179,7 +204,7 @@ class HighsSession:
         if opts.threads is not None:
             h.setOptionValue("threads", opts.threads)
         if opts.time_limit is not None:
-            h.setOptionValue("time_limit", float(opts.time_limit))
+            h.setOptionValue("time_limit", max(float(opts.time_limit) - self.start_seconds, 0.01))
         h.setOptionValue("mip_rel_gap", float(opts.gap))
         h.setOptionValue("mip_abs_gap", 1e-9 if opts.gap == 0 else 1e-6)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pyomo.environ as pyo
 
@@ -29,6 +29,8 @@ def solve(
     options: SolveOptions | None = None,
     *,
     backend: BackendName | None = None,
+    decompose: str = "auto",
+    **blocks: Any,
 ) -> Result:
     """Optimise ``problem`` and return its :class:`Result` (never raises on solver outcomes).
 
@@ -41,21 +43,30 @@ def solve(
     ``timings`` holds ``build`` (pruning and the model), ``handover`` (compile to matrices and
     pass to HiGHS), ``solve`` and ``results`` (tables), in seconds.
 
+    ``decompose`` (``auto``, ``on``, ``off``): solve the independent blocks of the problem
+    apart, in worker processes (:mod:`models.blocks`); ``blocks`` goes to
+    :func:`models.blocks.solve_decomposed` (``workers``, ``mapper``, ``on_block``).
+
     Raises:
         ProblemError: only if the problem cannot be formulated (e.g. an unbounded candidate
             arc); a validated problem that is infeasible returns ``Status.INFEASIBLE``.
         ValueError: an unknown backend name.
     """
+    from models.blocks import solve_decomposed
+
     options = options or SolveOptions()
-    objective = Objective(objective)
+    kind = Objective(objective)
     name = backend_name(problem, backend or options.backend)
     tick = time.perf_counter()
-    pruned = prune(problem, objective) if options.prune else problem
+    pruned = prune(problem, kind) if options.prune else problem
     prune_seconds = time.perf_counter() - tick
-    if name == "arrays":
-        result = run_backend(DirectBackend(), pruned, objective, options)
-    else:
-        result = run_backend(PyomoBackend(), pruned, objective, options)
+
+    def whole() -> Result:
+        if name == "arrays":
+            return run_backend(DirectBackend(), pruned, kind, options)
+        return run_backend(PyomoBackend(), pruned, kind, options)
+
+    result = solve_decomposed(pruned, kind, options, whole, decompose=decompose, **blocks)
     # pruning is part of building the model
     result.timings["build"] = result.timings.get("build", 0.0) + prune_seconds
     dropped = len(problem.arcs) - len(pruned.arcs)

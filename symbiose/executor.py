@@ -146,3 +146,44 @@ def _record_of(future: Any, draw: Draw) -> Record:
             "error": f"the task could not run: {type(exc).__name__}: {exc}",
         }
     return record
+
+
+# -- the blocks of one solve ---------------------------------------------------------------------
+
+
+@contextmanager
+def block_mapper(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """A :data:`models.blocks.Mapper` on Dask: the blocks of a solve as tasks of a cluster.
+
+    The same cluster rules as a sweep: an existing scheduler, Dask's configured one, or a
+    ``LocalCluster`` of ``workers`` processes (closed on leaving).  Pass it to
+    ``solve(..., decompose="on", mapper=...)``.  A cancellation of the solve stops the tasks
+    not yet started; the running ones end at the time limit (a Dask worker cannot be told).
+    """
+    with _client(scheduler, workers) as client:
+        yield dask_mapper(client)
+
+
+def dask_mapper(client: Any) -> Any:
+    """A :data:`models.blocks.Mapper` that submits each task of blocks to ``client``."""
+    from models.blocks import BlockTask, lost
+
+    def run(fn: Callable[[BlockTask], Any], tasks: Sequence[BlockTask]) -> Iterator[Any]:
+        from distributed import as_completed
+
+        token = uuid.uuid4().hex[:8]
+        futures = {
+            client.submit(fn, task, key=f"symbiose-block-{token}-{task.index}", pure=False): task
+            for task in tasks
+        }
+        try:
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    yield task.index, future.result()
+                except Exception as exc:  # e.g. KilledWorker: that block fails, not the solve
+                    yield task.index, lost(task, f"the task could not run: {type(exc).__name__}")
+        finally:
+            client.cancel(list(futures))
+
+    return run

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from symbiose.convert import Network, compile_inventory
 from symbiose.inventory.errors import InventoryError
 from symbiose.inventory.schema import Inventory
+from symbiose.progress import phase
 
 if TYPE_CHECKING:
     from models.problem import Problem
@@ -77,15 +78,26 @@ def optimise(
     from symbiose.report import Report
 
     kind = _objective(objective)
-    checked = check(inv)
+    sites = len(inv.inventory.sites if isinstance(inv, CheckedInventory) else inv.sites)
+    with phase("convert", detail=f"{sites} sites"):
+        checked = check(inv)
     network = checked.network
-    result = solve(network.problem, kind, options)
-    marginal = marginal_values(network.problem, result) if result.status is Status.OPTIMAL else None
+    with phase("solve", detail=_sizes(network.problem)):
+        result = solve(network.problem, kind, options)
+    with phase("marginal values"):
+        optimum = result.status is Status.OPTIMAL
+        marginal = marginal_values(network.problem, result) if optimum else None
     if marginal is None:
         import pandas as pd
 
         marginal = pd.DataFrame(columns=MARGINAL_COLUMNS)
     return Report(result, checked.inventory, network, marginal=marginal)
+
+
+def _sizes(problem: Problem) -> str:
+    """The problem's size in one line, for the progress of its solve."""
+    sizes = problem.summary()
+    return f"{sizes['arcs']} arcs, {sizes['candidate_arcs']} candidates, {sizes['nodes']} nodes"
 
 
 def optimise_front(

@@ -577,8 +577,17 @@ class Report:
             "stocks": self.stocks,
         }
 
-    def to_geojson(self) -> dict[str, Any]:
-        """Sites (points) and links in use (lines) as a GeoJSON FeatureCollection."""
+    def to_geojson(self, *, aggregate: bool = True, links: bool = True) -> dict[str, Any]:
+        """Sites (points) and links in use (lines) as a GeoJSON FeatureCollection.
+
+        With more than :data:`symbiose.scale.MAP_MAX_LINKS` links in use (and ``aggregate``),
+        links are drawn zone to zone per commodity (:func:`symbiose.scale.map_geojson`).
+        ``links=False``: the sites only.
+        """
+        from symbiose import scale
+
+        if aggregate and len(self.built_links) > scale.MAP_MAX_LINKS:
+            return scale.map_geojson(self, scale.MAP_MAX_LINKS)
         features: list[dict[str, Any]] = []
         gains = dict(zip(self.site_gains["site_id"], self.site_gains["gain_eur"], strict=True))
         for s in self.inventory.sites:
@@ -598,7 +607,7 @@ class Report:
                 }
             )
         sites = {s.id: s for s in self.inventory.sites}
-        for link in self.built_links.to_dict(orient="records"):
+        for link in self.built_links.to_dict(orient="records") if links else []:
             a, b = sites[link["from_id"]], sites[link["to_id"]]
             features.append(
                 {
@@ -629,9 +638,15 @@ class Report:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
-        unknown = set(formats) - {"csv", "json", "xlsx", "geojson"}
+        unknown = set(formats) - {"csv", "json", "xlsx", "geojson", "parquet"}
         if unknown:
-            raise ValueError(f"unknown formats {sorted(unknown)} (csv, json, xlsx, geojson)")
+            raise ValueError(
+                f"unknown formats {sorted(unknown)} (csv, json, xlsx, geojson, parquet)"
+            )
+        if "parquet" in formats:  # the flows streamed, for tables too long for a workbook
+            from symbiose.scale import write_flows
+
+            written.append(write_flows(self, out / "flows.parquet"))
         if "json" in formats:
             path = out / "report.json"
             path.write_text(self.to_json(), encoding="utf-8")
@@ -646,8 +661,11 @@ class Report:
             ["message", self.result.message],
             *[[k, v] for k, v in self.totals().items()],
         ]
+        from symbiose.scale import zone_exchanges, zone_summary
+
+        tables = self.tables() | {"zones": zone_summary(self), "zone_exchanges": zone_exchanges(self)}
         written += exports.write_tables(
-            self.tables(),
+            tables,
             out,
             formats,
             dialect=exports.dialect_of(self.inventory),

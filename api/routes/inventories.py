@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import domain, store
+from api.compression import decode_content, inflate, is_gzip
 from api.config import Settings
 from api.db import InventoryRow, InventoryVersionRow
 from api.deps import ParsersDep, PrincipalDep, SessionDep, SettingsDep, WriterDep
@@ -81,16 +82,44 @@ IF_MATCH = Annotated[
 ]
 
 
-async def _read_body(request: Request) -> tuple[bytes, str]:
-    """The raw inventory and its format, from the Content-Type (JSON when none is given)."""
+async def _read_body(request: Request, settings: Settings) -> tuple[bytes, str]:
+    """The inventory and its format, from the Content-Type (JSON when none is given).
+
+    A body sent with ``Content-Encoding: gzip`` is inflated, within ``max_inflated_bytes``.
+    """
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if media in _YAML_TYPES:
-        return await request.body(), "yaml"
-    if media in _JSON_TYPES or media.endswith("+json") or media == "":
-        return await request.body(), "json"
-    raise ApiProblem(
-        415, f"send the inventory as application/json or application/yaml, not {media!r}"
+        fmt = "yaml"
+    elif media in _JSON_TYPES or media.endswith("+json") or media == "":
+        fmt = "json"
+    else:
+        raise ApiProblem(
+            415, f"send the inventory as application/json or application/yaml, not {media!r}"
+        )
+    data = await request.body()
+    encoding = request.headers.get("content-encoding")
+    if encoding:
+        data = await run_in_threadpool(decode_content, data, encoding, settings.max_inflated_bytes)
+    return data, fmt
+
+
+def _uploaded(data: bytes, filename: str | None, settings: Settings) -> tuple[bytes, str]:
+    """An uploaded file and its format: a ``.gz`` file is inflated and named by what it holds.
+
+    ``region.json.gz`` holds JSON, ``region.yaml.gz`` YAML, anything else the workbook.
+    """
+    name = (filename or "").lower()
+    if not (name.endswith(".gz") or is_gzip(data)):
+        return data, "xlsx"
+    inner = name.removesuffix(".gz")
+    fmt = (
+        "json"
+        if inner.endswith(".json")
+        else "yaml"
+        if inner.endswith((".yaml", ".yml"))
+        else "xlsx"
     )
+    return inflate(data, settings.max_inflated_bytes), fmt
 
 
 def _created(
@@ -106,7 +135,7 @@ def _created(
     status_code=status.HTTP_201_CREATED,
     summary="Submit a new inventory (JSON or YAML)",
     openapi_extra=INVENTORY_BODY,
-    responses=responses(401, 403, 413, 415, 422, 503),
+    responses=responses(400, 401, 403, 413, 415, 422, 503),
 )
 async def create_inventory(
     request: Request,
@@ -126,7 +155,7 @@ async def create_inventory(
     ] = None,
 ) -> InventoryPublic:
     """Store an inventory as version 1 of a new inventory; answers its id and ETag."""
-    data, fmt = await _read_body(request)
+    data, fmt = await _read_body(request, settings)
     inv = await run_in_threadpool(store.read_inventory, parsers, data, fmt, settings)
     row = store.create_inventory(session, who, name or inv.territory.name, inv, fmt, settings)
     return _created(response, row, store.inventory_public(session, row), inv)
@@ -152,9 +181,9 @@ def upload_inventory(
     ] = None,
 ) -> InventoryPublic:
     """Store a spreadsheet (the project's template) as version 1 of a new inventory."""
-    data = file.file.read()
-    inv = store.read_inventory(parsers, data, "xlsx", settings)
-    row = store.create_inventory(session, who, name or inv.territory.name, inv, "xlsx", settings)
+    data, fmt = _uploaded(file.file.read(), file.filename, settings)
+    inv = store.read_inventory(parsers, data, fmt, settings)
+    row = store.create_inventory(session, who, name or inv.territory.name, inv, fmt, settings)
     return _created(response, row, store.inventory_public(session, row), inv)
 
 
@@ -242,7 +271,7 @@ async def replace_inventory(
 ) -> InventoryPublic:
     """Store a whole new content as the next version; If-Match must be the latest ETag."""
     row, current = _latest_if_match(session, who, inventory_id, if_match)
-    data, fmt = await _read_body(request)
+    data, fmt = await _read_body(request, settings)
     inv = await run_in_threadpool(store.read_inventory, parsers, data, fmt, settings)
     return _store_next(session, who, row, current, inv, fmt, "replace", settings, response)
 
@@ -265,8 +294,9 @@ def replace_inventory_upload(
 ) -> InventoryPublic:
     """Store a filled-in template as the next version; If-Match must be the latest ETag."""
     row, current = _latest_if_match(session, who, inventory_id, if_match)
-    inv = store.read_inventory(parsers, file.file.read(), "xlsx", settings)
-    return _store_next(session, who, row, current, inv, "xlsx", "replace", settings, response)
+    data, fmt = _uploaded(file.file.read(), file.filename, settings)
+    inv = store.read_inventory(parsers, data, fmt, settings)
+    return _store_next(session, who, row, current, inv, fmt, "replace", settings, response)
 
 
 @router.patch(
