@@ -347,7 +347,9 @@ class Formulation:
             return
         m.arc_commodity_link = pyo.Constraint(
             rows,
-            rule=lambda _m, a, k, t: m.x[a, k, t] <= self.flow_bound[a, k, t] * m.y[a],
+            rule=lambda _m, a, k, t: (
+                linear([(1.0, m.x[a, k, t]), (-self.flow_bound[a, k, t], m.y[a])]) <= 0
+            ),
         )
 
     def converter_capacity(self) -> None:
