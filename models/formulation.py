@@ -197,7 +197,6 @@ class Formulation:
     # -- variables ----------------------------------------------------------------------
     def _variables(self) -> None:
         m, p, ix = self.model, self.problem, self.index
-        m.T = pyo.Set(initialize=ix.slices, ordered=True)
 
         m.x = pyo.Var(
             [(a, k, t) for a, k in ix.arc_commodities for t in ix.slices],
