@@ -153,3 +153,27 @@ def test_an_unknown_backend_is_refused_with_the_choices() -> None:
         ValueError, match="backend: 'gurobi' is not one of 'pyomo', 'arrays', 'auto'"
     ):
         solve(SMALL["plant"](), backend="gurobi")  # type: ignore[arg-type]
+
+
+def test_the_command_line_solves_with_the_backend_asked_for(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``symbiose solve --backend arrays`` reaches ``solve`` as ``SolveOptions.backend``."""
+    import models.solve
+    from symbiose import cli
+
+    seen: list[str] = []
+    real = models.solve.solve
+
+    def spy(problem: Problem, objective: Objective, options: object = None, **kw: object) -> object:
+        seen.append(options.backend)  # type: ignore[union-attr]
+        return real(problem, objective, options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "solve", spy)
+    instance = Path(__file__).parents[1] / "benchmarks" / "instances" / "fcnetlib" / "k10x90"
+    for choice in ("arrays", "pyomo"):
+        assert cli.main(["solve", str(instance), "--backend", choice, "--quiet"]) == 0
+    assert seen == ["arrays", "pyomo"]
+    assert "568" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main(["solve", str(instance), "--backend", "gurobi"])
