@@ -306,7 +306,7 @@ def _flow_ends(problem: Problem, activity: dict[str, list[float]]) -> _FlowEnds:
     )
     has, wants = np.zeros((keys.size, T)), np.zeros((keys.size, T))
 
-    def add(into: np.ndarray, items: list[tuple[str, str, Sequence[float]]]) -> None:
+    def add(into: np.ndarray, items: Sequence[tuple[str, str, Sequence[float]]]) -> None:
         """Add each item's per-slice quantity to its pair, when a flow touches that pair."""
         if not items:
             return
