@@ -37,6 +37,7 @@ tightens the LP relaxation.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -287,47 +288,57 @@ class _FlowEnds:
 
 def _flow_ends(problem: Problem, activity: dict[str, list[float]]) -> _FlowEnds:
     """Index the pairs at the ends of the flows and what each holds (see :class:`_FlowEnds`)."""
-    pair: dict[tuple[str, str], int] = {}
+    node = {n: i for i, n in enumerate(problem.nodes)}
+    com = {k: i for i, k in enumerate(problem.commodities)}
+    K, T = len(com), len(problem.slices)
 
-    def at(node: str, k: str) -> int:
-        return pair.setdefault((node, k), len(pair))
+    def key(n: str, k: str) -> int:
+        return node[n] * K + com[k]
 
-    flows = [(arc, k) for arc in problem.arcs for k in arc.commodities]
-    tail = np.array([at(arc.tail, k) for arc, k in flows], dtype=np.int64)
-    head = np.array([at(arc.head, k) for arc, k in flows], dtype=np.int64)
-    loss = np.array([arc.loss.get(k, 0.0) for arc, k in flows], dtype=np.float64)
-    T = len(problem.slices)
-    has = np.zeros((len(pair), T))
-    wants = np.zeros((len(pair), T))
-    for s in problem.supplies:
-        if (s.node, s.commodity) in pair:
-            has[pair[s.node, s.commodity]] += s.quantities
-    for d in problem.demands:
-        if (d.node, d.commodity) in pair:
-            wants[pair[d.node, d.commodity]] += d.quantities
-    _add_converters(problem, activity, pair, has, wants)
-    for st in problem.storages if T > 1 else ():
-        if (st.node, st.commodity) in pair:
-            has[pair[st.node, st.commodity]] += st.capacity
-            wants[pair[st.node, st.commodity]] += st.capacity
-    n, flows_n = len(pair), tail.size
+    ends = np.array(
+        [(key(arc.tail, k), key(arc.head, k)) for arc in problem.arcs for k in arc.commodities],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    keys, inverse = np.unique(ends, return_inverse=True)
+    tail, head = inverse.reshape(-1, 2).T
+    loss = np.array(
+        [arc.loss.get(k, 0.0) for arc in problem.arcs for k in arc.commodities], dtype=np.float64
+    )
+    has, wants = np.zeros((keys.size, T)), np.zeros((keys.size, T))
+
+    def add(into: np.ndarray, items: Sequence[tuple[str, str, Sequence[float]]]) -> None:
+        """Add each item's per-slice quantity to its pair, when a flow touches that pair."""
+        if not items:
+            return
+        at = np.array([key(n, k) for n, k, _ in items], dtype=np.int64)
+        quantity = np.array([q for _, _, q in items], dtype=np.float64).reshape(len(items), T)
+        pos = np.minimum(np.searchsorted(keys, at), keys.size - 1)
+        touched = keys[pos] == at
+        np.add.at(into, pos[touched], quantity[touched])
+
+    add(has, [(s.node, s.commodity, s.quantities) for s in problem.supplies])
+    add(wants, [(d.node, d.commodity, d.quantities) for d in problem.demands])
+    made, taken = _converter_terms(problem, activity)
+    add(has, made)
+    add(wants, taken)
+    held = [(st.node, st.commodity, [st.capacity] * T) for st in problem.storages] if T > 1 else []
+    add(has, held)
+    add(wants, held)
+    n, flows_n = keys.size, tail.size
     ones = np.ones(flows_n)
     into = sp.csr_matrix((ones, (head, np.arange(flows_n))), shape=(n, flows_n))
     out_of = sp.csr_matrix((ones, (tail, np.arange(flows_n))), shape=(n, flows_n))
     return _FlowEnds(tail, head, loss, has, wants, into, out_of)
 
 
-def _add_converters(
-    problem: Problem,
-    activity: dict[str, list[float]],
-    pair: dict[tuple[str, str], int],
-    has: np.ndarray,
-    wants: np.ndarray,
-) -> None:
-    """What converters can make (``has``) and consume (``wants``) at each pair: yield × Z."""
+def _converter_terms(
+    problem: Problem, activity: dict[str, list[float]]
+) -> tuple[list[tuple[str, str, Sequence[float]]], list[tuple[str, str, Sequence[float]]]]:
+    """What each converter can make and take of each commodity per slice: yield × Z."""
+    made: list[tuple[str, str, Sequence[float]]] = []
+    taken: list[tuple[str, str, Sequence[float]]] = []
     for c in problem.converters:
-        limit = np.asarray(activity[c.name], dtype=np.float64)
-        for table, into in ((c.outputs, has), (c.inputs, wants)):
-            for k, y in table.items():
-                if (c.node, k) in pair:
-                    into[pair[c.node, k]] += y * limit
+        limit = activity[c.name]
+        made += [(c.node, k, [y * z for z in limit]) for k, y in c.outputs.items()]
+        taken += [(c.node, k, [y * z for z in limit]) for k, y in c.inputs.items()]
+    return made, taken

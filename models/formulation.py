@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.bounds import Bounds, compute_bounds, flow_bounds
 from models.losses import loss_charges
@@ -121,15 +121,12 @@ def stored(problem: Problem, pairs: list[tuple[str, str]]) -> list[int]:
 def linear(terms: Iterable[tuple[float, Any]]) -> LinearExpression:
     """``sum_i c_i v_i`` of ``(c_i, v_i)`` terms as one Pyomo ``LinearExpression``.
 
-    Built from the lists of coefficients and variables at once: no per-term operator
-    overloading, which is most of what building a Pyomo model costs.
+    Built from the list of terms at once: no per-term operator overloading, which is most of
+    what building a Pyomo model costs; a unit coefficient is the variable itself.
     """
-    coefs: list[float] = []
-    variables: list[Any] = []
-    for coef, var in terms:
-        coefs.append(coef)
-        variables.append(var)
-    return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables)
+    return LinearExpression(
+        [var if coef == 1.0 else MonomialTermExpression((coef, var)) for coef, var in terms]
+    )
 
 
 class Formulation:
@@ -200,7 +197,6 @@ class Formulation:
     # -- variables ----------------------------------------------------------------------
     def _variables(self) -> None:
         m, p, ix = self.model, self.problem, self.index
-        m.T = pyo.Set(initialize=ix.slices, ordered=True)
 
         m.x = pyo.Var(
             [(a, k, t) for a, k in ix.arc_commodities for t in ix.slices],
@@ -350,7 +346,9 @@ class Formulation:
             return
         m.arc_commodity_link = pyo.Constraint(
             rows,
-            rule=lambda _m, a, k, t: m.x[a, k, t] <= self.flow_bound[a, k, t] * m.y[a],
+            rule=lambda _m, a, k, t: (
+                linear([(1.0, m.x[a, k, t]), (-self.flow_bound[a, k, t], m.y[a])]) <= 0
+            ),
         )
 
     def converter_capacity(self) -> None:

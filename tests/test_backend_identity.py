@@ -127,3 +127,53 @@ def test_the_identity_check_sees_a_changed_coefficient() -> None:
         [where[v.parent_component().name, v.index()] for v in backend.columns(formulation)]
     )
     assert _rows(pyomo, columns) != _rows(arrays.form, np.arange(arrays.num_col))
+
+
+def test_auto_builds_with_arrays_from_the_threshold_and_pyomo_below() -> None:
+    from dataclasses import replace
+
+    from models.backends import AUTO_ARRAYS_FROM, backend_name, flow_columns
+
+    small = SMALL["single_slice"]()
+    assert flow_columns(small) == 5 < AUTO_ARRAYS_FROM
+    assert backend_name(small, "auto") == "pyomo"
+    assert backend_name(small, "arrays") == "arrays"
+    arc = small.arcs[0]
+    copies = AUTO_ARRAYS_FROM  # one flow column each, one slice
+    many = replace(small, arcs=tuple(replace(arc, mode=f"m{i}") for i in range(copies)))
+    assert flow_columns(many) == AUTO_ARRAYS_FROM
+    assert backend_name(many, "auto") == "arrays"
+    assert backend_name(many, "pyomo") == "pyomo"
+
+
+def test_an_unknown_backend_is_refused_with_the_choices() -> None:
+    from models.solve import solve
+
+    with pytest.raises(
+        ValueError, match="backend: 'gurobi' is not one of 'pyomo', 'arrays', 'auto'"
+    ):
+        solve(SMALL["plant"](), backend="gurobi")  # type: ignore[arg-type]
+
+
+def test_the_command_line_solves_with_the_backend_asked_for(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``symbiose solve --backend arrays`` reaches ``solve`` as ``SolveOptions.backend``."""
+    import models.solve
+    from symbiose import cli
+
+    seen: list[str] = []
+    real = models.solve.solve
+
+    def spy(problem: Problem, objective: Objective, options: object = None, **kw: object) -> object:
+        seen.append(options.backend)  # type: ignore[union-attr]
+        return real(problem, objective, options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "solve", spy)
+    instance = Path(__file__).parents[1] / "benchmarks" / "instances" / "fcnetlib" / "k10x90"
+    for choice in ("arrays", "pyomo"):
+        assert cli.main(["solve", str(instance), "--backend", choice, "--quiet"]) == 0
+    assert seen == ["arrays", "pyomo"]
+    assert "568" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main(["solve", str(instance), "--backend", "gurobi"])

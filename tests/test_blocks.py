@@ -26,8 +26,8 @@ from models.blocks import (
 )
 from models.problem import Arc, Converter, Demand, Problem, Supply
 from models.result import Objective, Result, Status
-from models.session import HighsSession, run_backend
-from models.solve import PyomoBackend, SolveOptions, solve
+from models.session import HighsSession
+from models.solve import PyomoBackend, SolveOptions, run_backend, solve
 from models.warmstart import rounded_start, violation
 
 EXACT = SolveOptions(gap=0.0, time_limit=60)

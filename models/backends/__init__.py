@@ -10,7 +10,7 @@ Two backends build the same model (same matrix, bounds and objective; proven by
 
 ``auto`` (the default of :class:`models.session.SolveOptions`) picks arrays from
 :data:`AUTO_ARRAYS_FROM` flow columns up and Pyomo below: on a small model the reference costs
-nothing worth saving, on a regional one Pyomo's build and hand-over take 5 to 20 times the
+nothing worth saving, on a regional one Pyomo's build and hand-over take 5 to 10 times the
 array floor (``benchmarks/tightness.py`` measures the ratio by size).
 """
 
@@ -31,11 +31,13 @@ from .pyomo import PyomoBackend
 
 ModelT = TypeVar("ModelT")
 
-AUTO_ARRAYS_FROM = 20_000
+AUTO_ARRAYS_FROM = 10_000
 """``auto`` builds with arrays when the model has at least this many flow columns
-(``x[a,k,t]``: (arc, commodity) pairs times slices).  Dunkirk has 120, the FCNetLib and Canad
-benchmarks up to 6,700; a 1,000-site regional inventory about 9,000, a 3,000-site one
-about 90,000."""
+(``x[a,k,t]``: (arc, commodity) pairs times slices).  Below it Pyomo's build and hand-over
+cost well under a second of CPU and the reference formulation is used: Dunkirk has 87, the
+FCNetLib instances at most 380, Canad c33 8,892.  From it up (Canad c41 11,520 and the large
+Canad instances; a 3,000-site synthetic region about 10,700) Pyomo costs 5 to 10 times the
+array floor (``benchmarks/tightness.py``)."""
 
 
 class Backend(Protocol[ModelT]):

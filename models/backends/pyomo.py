@@ -54,13 +54,20 @@ class PyomoBackend:
         kinds = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int8, count=len(repn.rows))
         lower = np.where(kinds <= 0, rhs, -np.inf)
         upper = np.where(kinds >= 0, rhs, np.inf)
-        col_lower = np.fromiter(
-            (-np.inf if v.lb is None else v.lb for v in columns), float, len(columns)
-        )
-        col_upper = np.fromiter(
-            (np.inf if v.ub is None else v.ub for v in columns), float, len(columns)
-        )
-        integer = np.fromiter((v.is_integer() for v in columns), np.int32, len(columns))
+        # one ``bounds`` call per column reads both (``lb`` and ``ub`` each resolve both)
+        bounds = np.array(
+            [
+                (-np.inf if lb is None else lb, np.inf if ub is None else ub)
+                for lb, ub in (v.bounds for v in columns)
+            ],
+            dtype=np.float64,
+        ).reshape(len(columns), 2)
+        col_lower, col_upper = bounds[:, 0], bounds[:, 1]
+        # the model's only integer columns are its build decisions
+        decisions = {
+            id(v) for name in ("y", "w") for v in getattr(formulation.model, name).values()
+        }
+        integer = np.fromiter((id(v) in decisions for v in columns), np.int32, len(columns))
         (objective,) = repn.objectives
         return MatrixForm(
             matrix=repn.A,
