@@ -64,7 +64,9 @@ TABLES = ("totals", "flows", "built_links", "site_gains")
 
 def read_inventory(data: bytes | str | dict, fmt: str) -> Inventory:
     """Parse and check an inventory (``fmt``: json, yaml or xlsx); raises InventoryError."""
-    return parse_inventory(data, fmt=fmt)
+    inv = decode_inventory(data, fmt)
+    check_inventory(inv)
+    return inv
 
 
 def plausibility(inv: Inventory) -> list[PlausibilityWarning]:

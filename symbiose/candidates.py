@@ -5,9 +5,19 @@ makes it in a converter, or a hub handling it) is paired with every destination 
 wants it, or consumes it in a converter, or a hub) whose route length — great-circle distance
 times the detour factor — is within the mode's maximum distance.  Heat goes only where its
 temperature is enough: a source at 100 °C never feeds a sink that needs 120 °C, and heat does
-not pass through hubs (its temperature would be lost on the way).  A candidate keeps a
-commodity only if it lies on some path from an origin to a destination of that commodity,
-along candidates and explicit links alike (:func:`_prune`, with ``scipy.sparse.csgraph``).
+not pass through hubs (its temperature would be lost on the way).
+
+The pairs come from k-d trees (``scipy.spatial.cKDTree``) of 3-D unit vectors, one for the
+origins and one for the destinations of each mode and commodity: the chord between two points
+of the sphere grows with their great-circle distance, so the pairs within the chord of the
+reach are the pairs within reach, and each is then kept by its exact haversine length.  The
+origins are searched a chunk at a time, so that all the pairs of a region never sit in memory
+together.  An optional ``cap`` keeps, per mode and commodity, the nearest ``cap`` destinations of
+each origin and the nearest ``cap`` origins of each destination.
+
+A candidate keeps a commodity only if it lies on some path from an origin to a destination of
+that commodity, along candidates and explicit links alike (:func:`_prune`, two searches per
+commodity with ``scipy.sparse.csgraph``).
 """
 
 from __future__ import annotations

@@ -181,6 +181,12 @@ def read_value(value: Any, style: NumberFormat = "en") -> tuple[float, pint.Unit
         return float(value.magnitude), cast(pint.Unit, value.units)
     if not isinstance(value, str) or not value.strip():
         raise UnitProblem(f"expected a number or a quantity with its unit, got {value!r}")
+    return _read_text_once(value, style)
+
+
+@lru_cache(maxsize=65536)
+def _read_text_once(value: str, style: NumberFormat) -> tuple[float, pint.Unit | None]:
+    # a column repeats its texts ('40 EUR/t' for every site of a sector): each is read once
     return read_text(value, style)
 
 

@@ -145,3 +145,13 @@ def test_the_service_worker_converts_once(conversions: list[str]) -> None:
     outcome = domain.optimise(base, "valorisation", time_limit=30, gap=1e-4, threads=1)
     assert outcome.has_solution
     assert conversions == ["Dunkerque"]
+
+
+def test_the_service_reads_and_checks_an_inventory_with_one_conversion(
+    conversions: list[str],
+) -> None:
+    from api import domain
+
+    data = str(dump_inventory(load_inventory(DATASET, validate=False), "yaml")).encode()
+    assert domain.read_inventory(data, "yaml").territory.name == "Dunkerque"
+    assert conversions == ["Dunkerque"]

@@ -181,6 +181,8 @@ class _Sourced(_Model):
 
     @model_validator(mode="after")
     def _uncertain_figures(self) -> _Sourced:
+        if not self.uncertainty:  # the usual case: no need to list the fields of the item
+            return self
         figures = {f.alias or n for n, f in type(self).model_fields.items()} - set(NOT_FIGURES)
         unknown = sorted(set(self.uncertainty) - figures)
         if unknown:
