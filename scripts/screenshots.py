@@ -1,5 +1,6 @@
-"""Screenshots of ToileMaker's page for Dunkirk: map, region outline, Sankey (by site, by zone),
-comparison, the service's Pareto front, summary.
+"""Screenshots of ToileMaker's page for Dunkirk: map, region, Sankey, comparison, Pareto, summary.
+
+The Sankey is shot by site and by zone; the Pareto front is the one the service computes.
 
     python scripts/screenshots.py [--out out/screenshots]
 
