@@ -586,7 +586,8 @@ async function upload(event) {
 
 // -- Pareto ----------------------------------------------------------------------------------------------------
 async function renderPareto() {
-  const finished = state.runs.filter((r) => r.state === 'finished');
+  // the runs of the selected version only: a scenario is another problem, with its own front
+  const finished = state.runs.filter((r) => r.state === 'finished' && !r.scenario_id && r.version === state.version);
   await Promise.all(finished.map((r) => runResult(r.id)));
   const points = finished.map((r) => {
     const totals = state.results.get(r.id).result.totals;
@@ -607,13 +608,13 @@ async function serviceFront() {
   const front = await api.get(`/v1/pareto?inventory_id=${state.inventory.id}&version=${state.version}`);
   state.front = front;
   const done = front.points.filter((p) => p.state === 'finished' && p.valorisation_eur_per_yr !== null);
-  const status = front.computing || front.points.some((p) => !OVER.has(p.state))
-    ? t('pareto.computing', { done: done.length, total: front.points.length })
-    : front.points.length ? t('pareto.done', { total: done.length }) : '';
-  $('pareto-status').textContent = status;
-  // the front proper: the valorisation end, then the epsilon points by CO2 floor
+  // the front proper: the valorisation end, then the epsilon points by CO2 floor (the CO2 end
+  // stands in for the last one until it is solved)
   const ordered = [...done.filter((p) => p.role === 'valorisation'), ...done.filter((p) => p.role === 'epsilon')];
   if (!done.some((p) => p.role === 'epsilon')) ordered.push(...done.filter((p) => p.role === 'co2'));
+  const busy = front.computing || front.points.some((p) => !OVER.has(p.state));
+  $('pareto-status').textContent = busy ? t('pareto.computing', { done: done.length, total: front.points.length })
+    : ordered.length ? t('pareto.done', { total: ordered.length }) : '';
   if (front.computing && !state.frontPolling) {
     state.frontPolling = setTimeout(async () => { state.frontPolling = null; await refreshRuns(); if (state.tab === 'pareto') await renderPareto(); }, 1000);
   }
