@@ -107,6 +107,8 @@ def test_a_point_of_the_services_front_shows_its_toile_on_the_map(page: Page, se
     epsilon = [p for p in front if p["role"] == "epsilon" and p["state"] == "finished"]
     assert len(epsilon) == 2, front
     target = epsilon[-1]
+    label = page.page.inner_text(f"#runs li[data-run='{target['run_id']}'] strong").replace("\xa0", " ")
+    assert label.startswith("Dunkerque v1 · CO2 avoided ≥ 3.55 Mt/yr"), label
     x, y = page.js(
         """(p) => { const c = window.toile.chart('pareto');
         const xy = c.convertToPixel({ seriesIndex: 2 }, [p.co2_avoided_t_per_yr, p.valorisation_eur_per_yr]);

@@ -131,6 +131,8 @@ function renderTargets() {
 
 // -- runs ------------------------------------------------------------------------------------------
 function runLabel(run) {
+  const point = state.front?.points.find((p) => p.run_id === run.id && p.role === 'epsilon');
+  if (point) return `${t('runs.version', { name: state.inventory?.name || '', version: run.version })} · ${t('pareto.epsilon', { floor: tonnes(point.epsilon) })}`;
   if (run.scenario_id) {
     const s = state.scenarios.find((x) => x.id === run.scenario_id);
     return t('runs.scenario', { name: s ? s.name : run.scenario_id.slice(0, 8) });
@@ -607,6 +609,7 @@ async function serviceFront() {
   if (!state.inventory) return [];
   const front = await api.get(`/v1/pareto?inventory_id=${state.inventory.id}&version=${state.version}`);
   state.front = front;
+  renderRuns(); // the runs of the front are labelled by their CO2 floor
   const done = front.points.filter((p) => p.state === 'finished' && p.valorisation_eur_per_yr !== null);
   // the front proper: the valorisation end, then the epsilon points by CO2 floor (the CO2 end
   // stands in for the last one until it is solved)
