@@ -1,4 +1,6 @@
-"""Screenshots of ToileMaker's page for Dunkirk: the map, the Sankey, the comparison, the summary.
+"""Screenshots of ToileMaker's page for Dunkirk: map, region, Sankey, comparison, Pareto, summary.
+
+The Sankey is shot by site and by zone; the Pareto front is the one the service computes.
 
     python scripts/screenshots.py [--out out/screenshots]
 
@@ -59,6 +61,14 @@ def _shoot(svc: Service, out: Path, language: str) -> list[Path]:
             written.append(path)
 
         shot("map")
+        # the whole region: the outline of Hauts-de-France from the shipped boundary file
+        page.evaluate("() => window.toile.map.map.jumpTo({ center: [2.8, 49.95], zoom: 6.6 })")
+        page.wait_for_function(idle)
+        page.wait_for_timeout(800)
+        shot("region")
+        page.click("#runs li:last-child button")
+        page.wait_for_function(idle)
+        page.wait_for_timeout(800)
         page.select_option("#site-jump", "am_dunkerque")
         page.wait_for_timeout(800)
         shot("site-panel")
@@ -66,6 +76,12 @@ def _shoot(svc: Service, out: Path, language: str) -> list[Path]:
         page.wait_for_function("() => window.toile.sankey")
         page.wait_for_timeout(800)
         shot("sankey")
+        page.select_option("#sankey-group", "zone")
+        page.wait_for_function("() => window.toile.sankey.grouping === 'zone'")
+        page.wait_for_timeout(800)
+        shot("sankey-zone")
+        page.select_option("#sankey-group", "auto")
+        page.wait_for_function("() => window.toile.sankey.grouping !== 'zone'")
         page.click("#tab-compare")
         for box in page.locator("#compare-runs input").all():
             box.check()
@@ -76,6 +92,19 @@ def _shoot(svc: Service, out: Path, language: str) -> list[Path]:
         page.wait_for_function(idle)
         page.wait_for_timeout(800)
         shot("comparison-map")
+        page.click("#tab-pareto")
+        page.fill("#pareto-points", "4")
+        page.click("#pareto-compute")
+        page.wait_for_function(
+            "() => window.toile.front && !window.toile.front.computing"
+            " && window.toile.front.points.length >= 5"
+            " && window.toile.front.points.every(p => p.state === 'finished')",
+            timeout=300_000,
+        )
+        page.click("#tab-map")
+        page.click("#tab-pareto")  # drawn again with every point finished
+        page.wait_for_timeout(800)
+        shot("pareto")
         page.click("#tab-summary")
         page.emulate_media(media="print")
         shot("summary-print")

@@ -76,3 +76,20 @@ def plot_front(table: pd.DataFrame, path: str | Path, title: str = "") -> Path:
     fig.savefig(out)
     plt.close(fig)
     return out
+
+
+def epsilon_targets(low: float, high: float, points: int) -> list[float]:
+    """The CO2 floors (t/yr) of a front's points beyond its valorisation end.
+
+    ``low`` is the CO2 avoided at the best valorisation, ``high`` the most CO2 that can be
+    avoided; the front has ``points`` points evenly spaced between them, the first being the
+    valorisation optimum itself.  Each floor steps back by a millionth so that the last one
+    (``high``) is not cut off by the solver's round-off, as :func:`models.solve.pareto` does.
+    """
+    if points < 2:
+        raise ValueError("points: at least 2 points are needed for a front")
+    targets = []
+    for i in range(1, points):
+        target = low + (high - low) * i / (points - 1)
+        targets.append(target - 1e-6 * max(1.0, abs(target)))
+    return targets

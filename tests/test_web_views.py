@@ -135,7 +135,7 @@ def test_the_sankey_of_dunkirk_runs_through_the_co2_hub_for_a_viewer(
     assert c.get(f"/v1/runs/{dunkirk_run}/sankey?group=sector", headers=keys.viewer).json()["grouping"] == "sector"
     assert c.get(f"/v1/runs/{dunkirk_run}/sankey", headers=other.viewer).status_code == 404
     assert c.get(f"/v1/runs/{dunkirk_run}/sankey").status_code == 401
-    bad = c.get(f"/v1/runs/{dunkirk_run}/sankey?group=zone", headers=keys.viewer)
+    bad = c.get(f"/v1/runs/{dunkirk_run}/sankey?group=canton", headers=keys.viewer)
     assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "group"
 
 

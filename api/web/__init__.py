@@ -13,10 +13,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.config import Settings
-from api.web import pages, views
+from api.web import pages, pareto, views
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the page, its assets and its JSON views to ``app``."""
     app.include_router(views.router)
+    app.include_router(pareto.router)
     pages.mount(app, settings)

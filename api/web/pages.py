@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.config import Settings
+from api.web.zones import BOUNDARIES
 
 CHECKOUT_WEB = Path(__file__).resolve().parents[2] / "web"
 """The ``web/`` folder of a checkout: ``app/`` (ours) and ``node_modules/`` (installed)."""
@@ -77,6 +78,8 @@ def mount(app: FastAPI, settings: Settings) -> None:
 
     # check_dir=False: a service without the page's files still starts (the index says why).
     app.mount("/ui/app", StaticFiles(directory=root / "app", check_dir=False), name="ui-app")
+    # The region's outline (IGN ADMIN EXPRESS, Licence Ouverte), shipped with the service.
+    app.mount("/ui/geo", StaticFiles(directory=BOUNDARIES.parent), name="ui-geo")
     for name, sub in VENDOR.items():
         folder = root / "node_modules" / sub
         app.mount(f"/ui/vendor/{name}", StaticFiles(directory=folder, check_dir=False), name=name)

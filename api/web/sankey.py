@@ -8,7 +8,9 @@ When exchanges loop (a hub sending back to its supplier), the layout falls back 
 columns (senders, commodities, receivers), which is always acyclic.
 
 Too many sites make an unreadable diagram: beyond ``max_nodes`` nodes the sites are grouped
-by sector.  Widths are the exchanges' yearly value in euros (their ``indicative_value_eur``,
+by sector; ``group="zone"`` groups them by zone (the site's own ``zone`` when its GeoJSON
+carries one, else the canton of the shipped Hauts-de-France boundary file that holds it, see
+``api.web.zones``).  Widths are the exchanges' yearly value in euros (their ``indicative_value_eur``,
 taken in absolute value because a Sankey cannot draw a negative width) — the one unit in
 which heat, slag and CO2 add up; the yearly quantities (time slices already weighted by their
 share of the year) travel with each link for the tooltip.
@@ -23,7 +25,10 @@ from typing import Any, Literal
 
 import networkx as nx
 
-Grouping = Literal["auto", "site", "sector"]
+from api.web.zones import OUTSIDE, zone_of
+
+Grouping = Literal["auto", "site", "sector", "zone"]
+Grouped = Literal["site", "sector", "zone"]
 
 MIN_SHARE = 0.01
 """Smallest width, as a share of the largest link, so that no exchange disappears."""
@@ -37,13 +42,17 @@ class SiteInfo:
     sector: str
     hub: bool = False
     converter: bool = False
+    zone: str = ""
+    """The site's own zone, when its GeoJSON names one (else found from ``point``)."""
+    point: tuple[float, float] | None = None
+    """Longitude and latitude."""
 
 
 @dataclass
 class Sankey:
     """Nodes and links ready for a Sankey chart, and how the sites were grouped."""
 
-    grouping: Literal["site", "sector"]
+    grouping: Grouped
     layout: Literal["chain", "columns"]
     nodes: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
@@ -73,6 +82,8 @@ def sites_from(geojson: dict[str, Any], converters: Iterable[dict[str, Any]]) ->
             sector=str(props.get("sector") or "—"),
             hub=bool(props.get("hub")),
             converter=sid in hosts,
+            zone=str(props.get("zone") or ""),
+            point=_point(feature.get("geometry")),
         )
     return sites
 
@@ -85,7 +96,7 @@ def build_sankey(
 ) -> Sankey:
     """The Sankey of ``flows`` (rows of the result's ``flows`` table)."""
     flows = [f for f in flows if float(f.get("delivered") or f.get("quantity") or 0.0) > 0.0]
-    grouping: Literal["site", "sector"] = "sector" if group == "sector" else "site"
+    grouping: Grouped = "site" if group == "auto" else group
     if group == "auto":
         involved = {f["from_id"] for f in flows} | {f["to_id"] for f in flows}
         commodities = {f["commodity"] for f in flows}
@@ -119,17 +130,35 @@ def _exchanges(
     return out
 
 
+def _point(geometry: dict[str, Any] | None) -> tuple[float, float] | None:
+    if not geometry or geometry.get("type") != "Point":
+        return None
+    longitude, latitude = geometry["coordinates"][:2]
+    return float(longitude), float(latitude)
+
+
+def _zone(info: SiteInfo | None) -> str:
+    """The site's own zone, else the canton holding its point (found only when asked for)."""
+    if info is None:
+        return OUTSIDE
+    if info.zone:
+        return info.zone
+    return zone_of(*info.point) if info.point else OUTSIDE
+
+
 def _member(site_id: str, sites: dict[str, SiteInfo], grouping: str) -> str:
+    info = sites.get(site_id)
     if grouping == "sector":
-        info = sites.get(site_id)
         return f"sector:{info.sector if info else '—'}"
+    if grouping == "zone":
+        return f"zone:{_zone(info)}"
     return f"site:{site_id}"
 
 
 def _node(member: str, sites: dict[str, SiteInfo], depth: int, prefix: str = "") -> dict[str, Any]:
     kind, _, key = member.partition(":")
-    if kind == "sector":
-        return {"id": prefix + member, "label": key, "kind": "sector", "depth": depth}
+    if kind in ("sector", "zone"):
+        return {"id": prefix + member, "label": key, "kind": kind, "depth": depth}
     info = sites.get(key, SiteInfo(name=key, sector="—"))
     role = "hub" if info.hub else "converter" if info.converter else "site"
     return {

@@ -31,7 +31,11 @@ def get_sankey(
     who: PrincipalDep,
     session: SessionDep,
     group: Annotated[
-        Grouping, Query(description="site, sector, or auto (sectors beyond max_nodes).")
+        Grouping,
+        Query(
+            description="site, sector, zone (the canton of Hauts-de-France holding each site, or"
+            " the site's own zone), or auto (sites, by sector beyond max_nodes)."
+        ),
     ] = "auto",
     max_nodes: Annotated[
         int, Query(ge=4, le=500, description="Most nodes before sites are grouped by sector.")

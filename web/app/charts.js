@@ -55,8 +55,12 @@ export function drawSankey(element, data) {
   return instance;
 }
 
-/** The runs as points (CO2 avoided, valorisation); the non-dominated ones joined as the front. */
-export function drawPareto(element, points, onPick) {
+/**
+ * The runs as points (CO2 avoided, valorisation); the non-dominated ones joined as the front.
+ * `computed` are the points of the service's epsilon-constraint front (GET /v1/pareto), drawn
+ * as diamonds joined in order of their CO2 floor.
+ */
+export function drawPareto(element, points, onPick, computed = []) {
   const front = points
     .filter((p) => !points.some((q) => q !== p && q.co2 >= p.co2 && q.value >= p.value && (q.co2 > p.co2 || q.value > p.value)))
     .sort((a, b) => a.co2 - b.co2);
@@ -65,7 +69,7 @@ export function drawPareto(element, points, onPick) {
     animation: false,
     grid: { left: 110, right: 30, top: 30, bottom: 60 },
     tooltip: { trigger: 'item', formatter: (p) => `${p.data.label}<br>${euros(p.data.value[1])}<br>${tonnes(p.data.value[0])}` },
-    legend: { data: [t('pareto.runs'), t('pareto.front')], top: 0, right: 10 },
+    legend: { data: [t('pareto.runs'), t('pareto.front'), t('pareto.service')], top: 0, right: 10 },
     xAxis: { type: 'value', name: t('pareto.x'), nameLocation: 'middle', nameGap: 35, scale: true,
       axisLabel: { formatter: (v) => scaled(v, 't', 4) } },
     yAxis: { type: 'value', name: t('pareto.y'), scale: true,
@@ -75,6 +79,9 @@ export function drawPareto(element, points, onPick) {
         data: points.map((p) => ({ value: [p.co2, p.value], label: p.label, id: p.id })) },
       { name: t('pareto.front'), type: 'line', step: false, itemStyle: { color: '#d62728' }, symbol: 'none',
         data: front.map((p) => ({ value: [p.co2, p.value], label: p.label, id: p.id })) },
+      { name: t('pareto.service'), type: 'line', symbol: 'diamond', symbolSize: 16, itemStyle: { color: '#b35900' },
+        lineStyle: { type: 'dashed' }, z: 5,
+        data: computed.map((p) => ({ value: [p.co2, p.value], label: p.label, id: p.id })) },
     ],
   }, true);
   instance.off('click');

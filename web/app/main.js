@@ -63,6 +63,7 @@ async function signIn(key) {
   renderWho();
   if (!state.map) {
     state.map = new ToileMap($('map'), state.config, openSite);
+    state.map.onCandidate = pickLinkOnMap;
     await state.map.ready;
   }
   await loadInventories();
@@ -130,6 +131,8 @@ function renderTargets() {
 
 // -- runs ------------------------------------------------------------------------------------------
 function runLabel(run) {
+  const point = state.front?.points.find((p) => p.run_id === run.id && p.role === 'epsilon');
+  if (point) return `${t('runs.version', { name: state.inventory?.name || '', version: run.version })} · ${t('pareto.epsilon', { floor: tonnes(point.epsilon) })}`;
   if (run.scenario_id) {
     const s = state.scenarios.find((x) => x.id === run.scenario_id);
     return t('runs.scenario', { name: s ? s.name : run.scenario_id.slice(0, 8) });
@@ -234,6 +237,7 @@ async function showRun(id) {
   state.currentContent = await runContent(run);
   state.map.showToile(geojson);
   await updateCandidates();
+  if (state.tab === 'scenarios') await renderLinkChoices();
   renderMapTitle();
   renderLegend();
   renderSiteJump();
@@ -326,6 +330,7 @@ async function updateCandidates() {
     data = state.candidates.get(state.current);
   }
   state.map.showCandidates(data, visible);
+  if (visible) await renderLinkChoices(); // so that a candidate clicked on the map can be pinned
 }
 
 async function renderSankey() {
@@ -444,6 +449,67 @@ function renderScenarioForm() {
   $('sc-item').replaceChildren(...items);
   $('sc-remove').replaceChildren(h('option', { value: '' }, t('scenario.nothing')),
     ...(inv.sites || []).map((s) => h('option', { value: s.id }, s.name || s.id)));
+  renderChosenLinks();
+}
+
+// Pins and bans: candidate links of the run on the map, chosen from a list or on the map.
+const LIST_LINKS = 2000;
+const linkKey = (l) => `${l.from}|${l.to}|${l.mode}`;
+const linkText = (l) => `${l.fromName || l.from} → ${l.toName || l.to} (${l.mode})`;
+
+async function loadLinks() {
+  if (!state.current) return [];
+  if (!state.candidates.has(state.current)) {
+    const text = await api.get(`/v1/runs/${state.current}/candidates.geojson`);
+    state.candidates.set(state.current, typeof text === 'string' ? JSON.parse(text) : text);
+  }
+  const names = new Map((state.currentContent?.sites || state.content?.sites || []).map((x) => [x.id, x.name || x.id]));
+  return state.candidates.get(state.current).features.map((f) => ({
+    from: f.properties.from_id, to: f.properties.to_id, mode: f.properties.mode, built: f.properties.built,
+    commodities: f.properties.commodities, fromName: names.get(f.properties.from_id), toName: names.get(f.properties.to_id),
+  }));
+}
+
+async function renderLinkChoices() {
+  const links = (await loadLinks()).sort((a, b) => (b.built - a.built) || linkText(a).localeCompare(linkText(b)));
+  state.links = new Map(links.map((l) => [linkKey(l), l]));
+  const keep = $('sc-link').value;
+  // a regional inventory has tens of thousands of candidates: the list shows the built ones
+  // first and stops at LIST_LINKS; the map picks any of them
+  const listed = links.slice(0, LIST_LINKS);
+  if (state.links.has(keep) && !listed.some((l) => linkKey(l) === keep)) listed.push(state.links.get(keep));
+  $('sc-link').replaceChildren(h('option', { value: '' }, t('scenario.nothing')), ...listed.map((l) => h('option', { value: linkKey(l) },
+    `${linkText(l)} · ${l.commodities}${l.built ? ` · ${t('scenario.built')}` : ''}`)));
+  if (state.links.has(keep)) $('sc-link').value = keep;
+  renderChosenLinks();
+}
+
+function chooseLink(action) {
+  const key = $('sc-link').value;
+  if (!key) return;
+  state.linkChoices = (state.linkChoices || []).filter((c) => c.key !== key);
+  state.linkChoices.push({ key, action, link: state.links.get(key) });
+  renderChosenLinks();
+}
+
+function renderChosenLinks() {
+  const choices = state.linkChoices || [];
+  $('sc-choices').replaceChildren(...choices.map((c) => h('li', { 'data-link': c.key, 'data-action': c.action },
+    `${linkText(c.link)}: ${t(c.action === 'pin' ? 'scenario.pinned' : 'scenario.forbidden')} `,
+    h('button', { type: 'button', onclick: () => { state.linkChoices = choices.filter((x) => x !== c); renderChosenLinks(); } }, t('scenario.drop')))));
+}
+
+/** A candidate link clicked on the map becomes the scenario form's chosen link. */
+function pickLinkOnMap(props) {
+  const key = linkKey({ from: props.from_id, to: props.to_id, mode: props.mode });
+  if (!state.links?.has(key)) return;
+  if (![...$('sc-link').options].some((o) => o.value === key)) {
+    const l = state.links.get(key);
+    $('sc-link').append(h('option', { value: key }, `${linkText(l)} · ${l.commodities}`));
+  }
+  $('sc-link').value = key;
+  state.picked = key;
+  $('map-title').textContent = t('scenario.picked', { link: linkText(state.links.get(key)) });
 }
 
 function renderScenarios() {
@@ -463,7 +529,11 @@ async function createScenario(event) {
   }
   if ($('sc-remove').value) body.remove = { sites: [$('sc-remove').value] };
   if ($('sc-carbon').value.trim()) body.territory = { carbon_price: $('sc-carbon').value.trim() };
-  if (!body.update && !body.remove && !body.territory) { $('scenario-error').textContent = t('scenario.empty'); return; }
+  const choices = state.linkChoices || [];
+  const asked = (action) => choices.filter((c) => c.action === action).map((c) => ({ from: c.link.from, to: c.link.to, mode: c.link.mode }));
+  if (asked('pin').length) body.pin = asked('pin');
+  if (asked('forbid').length) body.forbid = asked('forbid');
+  if (!body.update && !body.remove && !body.territory && !body.pin && !body.forbid) { $('scenario-error').textContent = t('scenario.empty'); return; }
   try {
     const created = await api.post('/v1/scenarios', body);
     state.scenarios = await api.get(`/v1/scenarios?inventory_id=${state.inventory.id}`);
@@ -472,6 +542,8 @@ async function createScenario(event) {
     $('run-target').value = `s:${created.id}`;
     $('scenario-error').replaceChildren(h('span', { class: 'ok' }, t('scenario.created', { name: created.name })));
     $('scenario-form').reset();
+    state.linkChoices = [];
+    renderChosenLinks();
   } catch (error) {
     $('scenario-error').textContent = problemText(error);
   }
@@ -516,13 +588,59 @@ async function upload(event) {
 
 // -- Pareto ----------------------------------------------------------------------------------------------------
 async function renderPareto() {
-  const finished = state.runs.filter((r) => r.state === 'finished');
+  // the runs of the selected version only: a scenario is another problem, with its own front
+  const finished = state.runs.filter((r) => r.state === 'finished' && !r.scenario_id && r.version === state.version);
   await Promise.all(finished.map((r) => runResult(r.id)));
   const points = finished.map((r) => {
     const totals = state.results.get(r.id).result.totals;
     return { id: r.id, label: `${runLabel(r)} · ${t(`objective.${r.objective}`)}`, value: totals.valorisation_eur_per_yr, co2: totals.co2_avoided_t_per_yr };
   });
-  drawPareto($('pareto'), points, async (id) => { await showRun(id); selectTab('map'); });
+  const computed = await serviceFront();
+  drawPareto($('pareto'), points, pickParetoPoint, computed);
+}
+
+async function pickParetoPoint(id) {
+  await selectTab('map');
+  await showRun(id);
+}
+
+/** The points of the service's epsilon-constraint front of this version (GET /v1/pareto). */
+async function serviceFront() {
+  if (!state.inventory) return [];
+  const front = await api.get(`/v1/pareto?inventory_id=${state.inventory.id}&version=${state.version}`);
+  state.front = front;
+  renderRuns(); // the runs of the front are labelled by their CO2 floor
+  const done = front.points.filter((p) => p.state === 'finished' && p.valorisation_eur_per_yr !== null);
+  // the front proper: the valorisation end, then the epsilon points by CO2 floor (the CO2 end
+  // stands in for the last one until it is solved)
+  const ordered = [...done.filter((p) => p.role === 'valorisation'), ...done.filter((p) => p.role === 'epsilon')];
+  if (!done.some((p) => p.role === 'epsilon')) ordered.push(...done.filter((p) => p.role === 'co2'));
+  const busy = front.computing || front.points.some((p) => !OVER.has(p.state));
+  $('pareto-status').textContent = busy ? t('pareto.computing', { done: done.length, total: front.points.length })
+    : ordered.length ? t('pareto.done', { total: ordered.length }) : '';
+  if (front.computing && !state.frontPolling) {
+    state.frontPolling = setTimeout(async () => { state.frontPolling = null; await refreshRuns(); if (state.tab === 'pareto') await renderPareto(); }, 1000);
+  }
+  return ordered.map((p) => ({
+    id: p.run_id,
+    value: p.valorisation_eur_per_yr,
+    co2: p.co2_avoided_t_per_yr,
+    label: p.role === 'epsilon' ? t('pareto.epsilon', { floor: tonnes(p.epsilon) }) : t(`pareto.end.${p.role}`),
+  }));
+}
+
+async function computeFront(event) {
+  event.preventDefault();
+  showError('pareto-error', null);
+  const points = Number($('pareto-points').value) || 5;
+  try {
+    await api.post('/v1/pareto', { inventory_id: state.inventory.id, version: state.version, points });
+  } catch (error) {
+    showError('pareto-error', error);
+    return;
+  }
+  await refreshRuns();
+  await renderPareto();
 }
 
 async function optimiseEnds() {
@@ -614,6 +732,7 @@ async function selectTab(name, focus = false) {
   if (name === 'sankey') await renderSankey();
   if (name === 'pareto') await renderPareto();
   if (name === 'sweeps') await refreshSweeps();
+  if (name === 'scenarios') await renderLinkChoices();
   if (name !== 'map' && state.map) state.map.showRobust(null, false);
   resizeAll();
 }
@@ -667,8 +786,11 @@ function wire() {
   $('sankey-group').addEventListener('change', renderSankey);
   $('compare-go').addEventListener('click', compare);
   $('scenario-form').addEventListener('submit', createScenario);
+  $('sc-pin').addEventListener('click', () => chooseLink('pin'));
+  $('sc-forbid').addEventListener('click', () => chooseLink('forbid'));
   $('upload-form').addEventListener('submit', upload);
   $('pareto-ends').addEventListener('click', optimiseEnds);
+  $('pareto-form').addEventListener('submit', computeFront);
   $('sweep-form').addEventListener('submit', startSweep);
   $('sweep-map').addEventListener('click', showSweepOnMap);
   $('print').addEventListener('click', () => window.print());

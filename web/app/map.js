@@ -1,7 +1,9 @@
 // The WebGL map (MapLibre GL JS): sites by sector, hubs, the optimum's links (width by quantity,
 // colour by commodity), candidate links on a toggle, a comparison's differences.  Without a
 // background tile URL it draws the coastline and borders of Natural Earth (world-atlas, ISC /
-// public domain) and the dashed extent of the sites, so it needs no internet.
+// public domain), the outline of Hauts-de-France with its départements and cantons (IGN ADMIN
+// EXPRESS, Licence Ouverte, shipped at /ui/geo/) and the dashed extent of the sites, so it
+// needs no internet.
 import * as maplibregl from '/ui/vendor/maplibre-gl/maplibre-gl.mjs';
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf',
@@ -9,6 +11,9 @@ export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '
 const CHANGE = { appears: '#0d7a34', disappears: '#c0001a', changes: '#d98200' };
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const NEIGHBOURS = new Set(['250', '056', '826', '528', '276', '442']);
+const REGION = '/ui/geo/hauts-de-france.geo.json';
+const ATTRIBUTION = '<a href="/ui/vendor/world-atlas/README.md">Natural Earth</a> via world-atlas (<a href="/ui/vendor/world-atlas/LICENSE">ISC</a>)'
+  + ' · <a href="/ui/geo/LICENCE.md">IGN ADMIN EXPRESS 2018</a> (Licence Ouverte)';
 
 /** A colour per name, stable for a given list of names. */
 export function colours(names) {
@@ -36,7 +41,7 @@ export class ToileMap {
     this.onSite = onSite;
     this.map = new maplibregl.Map({
       container, style: style(config), center: [2.25, 51.03], zoom: 10,
-      attributionControl: { compact: true, customAttribution: '<a href="/ui/vendor/world-atlas/README.md">Natural Earth</a> via world-atlas (<a href="/ui/vendor/world-atlas/LICENSE">ISC</a>)' },
+      attributionControl: { compact: true, customAttribution: ATTRIBUTION },
       fadeDuration: 0,
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
@@ -48,12 +53,21 @@ export class ToileMap {
 
   addLayers() {
     const m = this.map;
-    for (const id of ['outline', 'extent', 'candidates', 'links', 'diff', 'robust', 'sites']) m.addSource(id, { type: 'geojson', data: EMPTY });
+    for (const id of ['outline', 'region', 'extent', 'candidates', 'links', 'diff', 'robust', 'sites']) m.addSource(id, { type: 'geojson', data: EMPTY });
     m.addLayer({ id: 'land', type: 'fill', source: 'outline', paint: { 'fill-color': '#f7f5ee', 'fill-opacity': 0.9 } });
     m.addLayer({ id: 'borders', type: 'line', source: 'outline', paint: { 'line-color': '#7a7a7a', 'line-width': 1 } });
+    // the region (pale fill, dark outline), its départements, its cantons (the Sankey's zones) when zoomed in
+    m.addLayer({ id: 'region-fill', type: 'fill', source: 'region', filter: ['==', ['get', 'level'], 'region'],
+      paint: { 'fill-color': '#fbf8ec', 'fill-opacity': 0.9 } });
+    m.addLayer({ id: 'region-cantons', type: 'line', source: 'region', minzoom: 8, filter: ['==', ['get', 'level'], 'canton'],
+      paint: { 'line-color': '#b5b0a0', 'line-width': 0.6, 'line-dasharray': [2, 2] } });
+    m.addLayer({ id: 'region-departements', type: 'line', source: 'region', filter: ['==', ['get', 'level'], 'departement'],
+      paint: { 'line-color': '#8a8470', 'line-width': 1 } });
+    m.addLayer({ id: 'region-outline', type: 'line', source: 'region', filter: ['==', ['get', 'level'], 'region'],
+      paint: { 'line-color': '#3d3a30', 'line-width': 2 } });
     m.addLayer({ id: 'extent', type: 'line', source: 'extent', paint: { 'line-color': '#0b5c7a', 'line-width': 1.5, 'line-dasharray': [3, 2] } });
     m.addLayer({ id: 'candidates', type: 'line', source: 'candidates', layout: { visibility: 'none' },
-      paint: { 'line-color': '#6b6b6b', 'line-width': 1, 'line-dasharray': [2, 2], 'line-opacity': 0.8 } });
+      paint: { 'line-color': '#6b6b6b', 'line-width': 2, 'line-dasharray': [2, 2], 'line-opacity': 0.8 } });
     m.addLayer({ id: 'links', type: 'line', source: 'links',
       paint: { 'line-color': '#555', 'line-width': ['get', 'w'], 'line-opacity': 0.85 } });
     m.addLayer({ id: 'diff', type: 'line', source: 'diff', layout: { visibility: 'none', 'line-cap': 'round' },
@@ -69,12 +83,19 @@ export class ToileMap {
       'circle-stroke-width': ['case', ['get', 'hub'], 2.5, 1],
     } });
     m.on('click', 'sites', (e) => this.onSite(e.features[0].properties.id));
+    // a candidate link picked on the map, for the scenario form's pin / forbid
+    m.on('click', 'candidates', (e) => { if (this.onCandidate) this.onCandidate(e.features[0].properties); });
+    m.on('mouseenter', 'candidates', () => { m.getCanvas().style.cursor = 'pointer'; });
+    m.on('mouseleave', 'candidates', () => { m.getCanvas().style.cursor = ''; });
     m.on('mouseenter', 'sites', () => { m.getCanvas().style.cursor = 'pointer'; });
     m.on('mouseleave', 'sites', () => { m.getCanvas().style.cursor = ''; });
     this.loadOutline();
   }
 
   async loadOutline() {
+    // Hauts-de-France, its départements and cantons: the shipped open-licensed boundary file.
+    this.region = await (await fetch(REGION)).json();
+    this.map.getSource('region').setData(this.region);
     // Natural Earth 1:50m countries: the coast and borders around the territory.
     const topo = await (await fetch('/ui/vendor/world-atlas/countries-50m.json')).json();
     const all = window.topojson.feature(topo, topo.objects.countries);
