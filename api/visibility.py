@@ -210,8 +210,42 @@ def warnings_view(
     return kept
 
 
-def _own_path(path: str, document: dict[str, Any], site: str) -> str | None:
-    """``path`` in the member's view of ``document``; None if it points at another site's item."""
+def problem_view(who: Principal, problem: ApiProblem, document: dict[str, Any]) -> ApiProblem:
+    """A 422 about a member's patch, its field paths renumbered to the member's own view.
+
+    ``document`` is the whole inventory the patch was applied to; the problems' paths index
+    the inventory after the patch, whose added items come after ``document``'s (all of them the
+    member's own).  A problem about another site's item is not shown, only counted.
+    """
+    if not who.is_member or not problem.errors:
+        return problem
+    site = _site(who)
+    kept, hidden = [], 0
+    for error in problem.errors:
+        path = _own_path(error.path, document, site, added_are_own=True)
+        if path is None and not error.path.startswith(("update.", "add.", "remove.")):
+            hidden += 1
+            continue
+        kept.append(error.model_copy(update={"path": path or error.path}))
+    if hidden:
+        kept.append(
+            FieldError(
+                path="(document)",
+                message=f"{hidden} more problem(s) in other sites' items: ask your coordinator",
+            )
+        )
+    problem.errors = kept
+    return problem
+
+
+def _own_path(
+    path: str, document: dict[str, Any], site: str, *, added_are_own: bool = False
+) -> str | None:
+    """``path`` in the member's view of ``document``; None if it points at another site's item.
+
+    With ``added_are_own``, an index past the end of a section is an item the member's patch
+    added (it may add only its own).
+    """
     found = _ITEM_PATH.match(path)
     if found is None:
         return path if path.split(".")[0] in ("territory", *INVENTORY_SHARED) else None
@@ -219,6 +253,9 @@ def _own_path(path: str, document: dict[str, Any], site: str) -> str | None:
     items = document.get(section, [])
     if section in INVENTORY_SHARED:
         return path
+    if added_are_own and index >= len(items) and section in MEMBER_EDITABLE:
+        own = sum(1 for item in items if _owner(section, item) == site) + index - len(items)
+        return f"{section}[{own}]{found['rest']}"
     if index >= len(items) or _owner(section, items[index]) != site:
         return None
     own = sum(1 for item in items[:index] if _owner(section, item) == site)

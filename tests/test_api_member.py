@@ -672,3 +672,24 @@ def test_warnings_about_other_sites_are_dropped_and_own_paths_renumbered() -> No
         ("sites[0].latitude", "grinder latitude"),
         ("territory.carbon_price", "carbon"),
     ]
+
+
+def test_a_members_invalid_patch_names_the_fields_of_its_own_view(
+    live: Live, world: World
+) -> None:
+    c, w = live.client, world
+    url = f"/v1/inventories/{w.inventory['id']}"
+    etag = {"If-Match": w.inventory["etag"]}
+    # The heating network's want is demands[1] of the whole inventory, demands[0] of its view.
+    wrong_unit = {"update": {"demands": [{"site": "heating", "commodity": "waste_heat",
+                                          "quantity": "5 t/yr"}]}}  # fmt: skip
+    body = problem(c.patch(url, json=wrong_unit, headers=w.heating | etag), 422)
+    assert [e["path"] for e in body["errors"]] == ["demands[0].quantity"], body
+    # A have it adds is supplies[2] of the whole, supplies[0] of its view.
+    no_temperature = {"add": {"supplies": [{"site": "heating", "commodity": "waste_heat",
+                                            "quantity": "5 GWh/yr"}]}}  # fmt: skip
+    body = problem(c.patch(url, json=no_temperature, headers=w.heating | etag), 422)
+    assert [e["path"] for e in body["errors"]] == ["supplies[0].temperature"], body
+    # A coordinator reads the paths of the whole inventory.
+    body = problem(c.patch(url, json=wrong_unit, headers=w.keys.coordinator | etag), 422)
+    assert [e["path"] for e in body["errors"]] == ["demands[1].quantity"], body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import (
@@ -303,7 +304,10 @@ def patch_inventory(
     visibility.check_patch(who, patch)
     row, current = _latest_if_match(session, who, inventory_id, if_match)
     overrides = {"name": "patch", **patch.model_dump(exclude_defaults=True)}
-    inv = store.apply_overrides(parsers, settings, current.content, overrides)
+    try:
+        inv = store.apply_overrides(parsers, settings, current.content, overrides)
+    except ApiProblem as exc:  # a member reads paths of its own view, not of the whole
+        raise visibility.problem_view(who, exc, json.loads(current.content)) from None
     return _store_next(session, who, row, current, inv, "patch", "patch", settings, response)
 
 
