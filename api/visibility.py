@@ -81,11 +81,6 @@ HIDDEN_TABLES = ("commodities",)
 FAILED_FOR_MEMBER = "the run failed; its reason names other sites: ask your coordinator"
 
 
-def is_member(who: Principal) -> bool:
-    """Whether ``who`` sees only what concerns its site."""
-    return who.is_member
-
-
 def _site(who: Principal) -> str:
     assert who.site is not None, "a member key is always bound to a site"
     return who.site

@@ -157,7 +157,7 @@ def list_scenarios(
     ] = None,
 ) -> list[ScenarioPublic]:
     """Every scenario of the caller's territory, newest first (none for a member key)."""
-    if visibility.is_member(who):
+    if who.is_member:
         return []
     query = select(ScenarioRow).where(ScenarioRow.territory_id == who.territory)
     if inventory_id is not None:

@@ -90,7 +90,7 @@ def list_sweeps(
     ] = 100,
 ) -> list[SweepPublic]:
     """The caller's sweeps, newest first (none for a member key: draws name others' figures)."""
-    if visibility.is_member(who):
+    if who.is_member:
         return []
     rows = session.scalars(
         select(SweepRow)
