@@ -29,13 +29,13 @@ from sqlalchemy import inspect, text
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from api import visibility
+from api import store, visibility
 from api.commands import run_keys_create
-from api.db import SweepRow, make_engine
+from api.db import RunRow, SweepRow, make_engine, now
 from api.deps import PrincipalDep
 from api.keys import Principal, Role, create_key
 from api.migrate import upgrade
-from api.schemas import FieldWarning, RunPublic
+from api.schemas import FieldWarning
 
 __all__ = ["live"]  # fixture used by name
 
@@ -644,11 +644,10 @@ def test_scenarios_and_sweeps_are_hidden_from_members_as_from_other_territories(
 
 
 def test_a_failed_runs_reason_naming_other_sites_is_withheld_from_members() -> None:
-    failed = RunPublic.model_validate(
-        {"id": "r", "state": "failed", "kind": "background", "objective": "valorisation",
-         "time_limit": 1.0, "gap_target": 0.0, "attempts": 1, "cancel_requested": False,
-         "created_at": "2026-01-01T00:00:00Z", "links": {},
-         "reason": "infeasible: District heating: must serve of waste_heat cannot be met"}
+    failed = store.run_public(
+        RunRow(id="r", state="failed", kind="background", objective="valorisation",
+               time_limit=1.0, rel_gap=0.0, attempt=1, cancel_requested=False, created_at=now(),
+               reason="infeasible: District heating: must serve of waste_heat cannot be met")
     )  # fmt: skip
     member = Principal("k", "t", Role.MEMBER, "grinder")
     coordinator = Principal("k", "t", Role.COORDINATOR)
