@@ -34,10 +34,12 @@ DESCRIPTION = """\
 **ToileMaker** — the web service of Symbiose, the industrial-symbiosis optimiser.
 
 A territory's coordinator submits flow inventories (JSON, YAML or the spreadsheet template),
-defines what-if scenarios, starts optimisation runs and reads their results; viewers read.
+defines what-if scenarios, starts optimisation runs and reads their results; viewers read;
+a member key (a company, bound to one site) sees and edits only what concerns its site.
 Every request carries an API key (`Authorization: Bearer sym_...` or `X-API-Key`), created with
-`symbiose keys create --territory T --role coordinator|viewer`.  Objects of other territories
-answer 404.  Errors are RFC 9457 problem details with field paths.
+`symbiose keys create --territory T --role coordinator|viewer|member [--site ID]`.  Objects of
+other territories, and other members' data, answer 404.  Errors are RFC 9457 problem details
+with field paths.
 """
 
 

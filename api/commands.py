@@ -18,7 +18,13 @@ def register(subparsers: Any) -> None:
     create = keys_sub.add_parser("create", help="create an API key (shown once, stored hashed)")
     create.add_argument("--territory", required=True, help="territory slug, e.g. dunkerque")
     create.add_argument(
-        "--role", required=True, choices=["coordinator", "viewer"], help="what the key may do"
+        "--role",
+        required=True,
+        choices=["coordinator", "viewer", "member"],
+        help="what the key may do (a member sees and edits only its own site's data)",
+    )
+    create.add_argument(
+        "--site", help="the site id a member key is bound to (required with --role member)"
     )
     create.add_argument("--label", default="", help="a note to recognise the key by")
     create.add_argument(
@@ -78,15 +84,23 @@ def run_keys_create(args: argparse.Namespace) -> int:
     settings.ensure_sqlite_folder()
     engine = make_engine(settings.database_url, pooled=False)
     upgrade(engine)
-    with session_factory(engine)() as session:
-        key = create_key(session, args.territory, args.role, args.label)
-    engine.dispose()
+    try:
+        with session_factory(engine)() as session:
+            key = create_key(
+                session, args.territory, args.role, args.label, getattr(args, "site", None)
+            )
+    except ValueError as exc:
+        print(f"symbiose: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
     if getattr(args, "out", None):
         write_secret(Path(args.out), key.secret)
     else:
         print(key.secret)
+    bound = f" bound to site {key.site!r}" if key.site else ""
     print(
-        f"# {key.role.value} key {key.id} of territory {key.territory!r}: shown once, "
+        f"# {key.role.value} key {key.id} of territory {key.territory!r}{bound}: shown once, "
         "stored hashed; send it as 'Authorization: Bearer <key>'",
         file=sys.stderr,
     )
@@ -120,14 +134,15 @@ def _sessions(args: argparse.Namespace) -> Any:
 
 
 def run_keys_list(args: argparse.Namespace) -> int:
-    """Print one line per key: id, territory, role, prefix, created, revoked."""
+    """Print one line per key: id, territory, role, site, prefix, created, revoked."""
     from api.keys import list_keys
 
     with _sessions(args)() as session:
         for key in list_keys(session, args.territory):
             revoked = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live"
             print(
-                f"{key.id}  {key.territory_id:<20} {key.role:<12} {key.prefix}...  "
+                f"{key.id}  {key.territory_id:<20} {key.role:<12} {key.site_id or '-':<16} "
+                f"{key.prefix}...  "
                 f"{key.created_at:%Y-%m-%d}  {revoked}  {key.label}"
             )
     return 0

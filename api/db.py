@@ -59,6 +59,8 @@ class ApiKey(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     territory_id: Mapped[str] = mapped_column(ForeignKey("territories.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))
+    site_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    """The site a ``member`` key is bound to (null for the other roles)."""
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     label: Mapped[str] = mapped_column(String(200), default="")

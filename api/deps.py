@@ -70,12 +70,12 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer sym_.
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Or `X-API-Key: sym_...`")
 
 
-def get_principal(
+def get_caller(
     services: ServicesDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
 ) -> Principal:
-    """The caller's key: 401 if it is missing or unknown.
+    """The caller's key, whatever its role: 401 if it is missing or unknown.
 
     The lookup uses a session of its own, closed at once: a synchronous optimisation waits for
     its worker for seconds, and must not hold a database connection meanwhile.
@@ -94,14 +94,50 @@ def get_principal(
     return principal
 
 
+CallerDep = Annotated[Principal, Depends(get_caller)]
+
+
+def get_principal(request: Request, caller: CallerDep) -> Principal:
+    """The caller's key, for a route that shows the territory's data whole: 404 to a member.
+
+    A member sees only what :mod:`api.visibility` cuts to its site, so only the routes that
+    apply it take a member (:data:`ReaderDep`); every other route, including one added later,
+    answers a member 404 as if it did not exist, the answer of another territory's object.
+    """
+    if caller.is_member:
+        raise ApiProblem(404, f"{request.url.path!r} not found")
+    return caller
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
+ReaderDep = CallerDep
+"""Any key, a member's included: for the routes that cut what they answer to a member's site
+(:mod:`api.visibility`)."""
 
-def get_writer(principal: PrincipalDep) -> Principal:
-    """The caller's key, which must be a coordinator's: 403 for a viewer."""
-    if not principal.can_write:
+
+def get_writer(caller: CallerDep) -> Principal:
+    """The caller's key, which must be a coordinator's: 403 for a viewer or a member."""
+    if caller.is_member:
+        raise ApiProblem(
+            403,
+            "this key is a member's: it may read what concerns its site and change only its"
+            " own haves and wants (PATCH /v1/inventories/{id}), not do this",
+            kind="member-forbidden",
+        )
+    if not caller.can_write:
         raise ApiProblem(403, "this key is a viewer's: it can read but not write")
-    return principal
+    return caller
 
 
 WriterDep = Annotated[Principal, Depends(get_writer)]
+
+
+def get_editor(caller: CallerDep) -> Principal:
+    """A coordinator's key, or a member's (which may change only its own site's items)."""
+    if not (caller.can_write or caller.is_member):
+        raise ApiProblem(403, "this key is a viewer's: it can read but not write")
+    return caller
+
+
+EditorDep = Annotated[Principal, Depends(get_editor)]

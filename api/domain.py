@@ -254,6 +254,16 @@ def records_csv(records: list[dict[str, Any]], number_format: str = "en") -> byt
     )
 
 
+def frame_csv(frame: pd.DataFrame, number_format: str = "en") -> bytes:
+    """A table as CSV in ``number_format`` (en or fr), its header kept even when it is empty."""
+    return exports.csv_bytes(exports.frame_rows(frame), exports.dialect(number_format))
+
+
+def frames_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Tables as the sheets of one Excel workbook (text neutralised, never formulas)."""
+    return exports.xlsx_bytes({name: exports.frame_rows(frame) for name, frame in frames.items()})
+
+
 def compare_reports(reports: dict[str, Any]) -> tuple[list[dict], list[dict]]:
     """Totals and exchanges of reports side by side (``symbiose compare``), as JSON records."""
     from symbiose.compare import compare

@@ -29,6 +29,14 @@ class Role(StrEnum):
     """Reads and writes."""
     VIEWER = "viewer"
     """Reads only."""
+    MEMBER = "member"
+    """A company of the territory, bound to one site: reads what concerns that site (its own
+    haves and wants, the exchanges it takes part in, the territory's totals) and changes only
+    its own haves and wants (see :mod:`api.visibility`)."""
+
+
+SITE_RE = re.compile(r"^[^\x00-\x1f\x7f-\x9f]{1,100}$")
+"""A site id as inventories write it: 1 to 100 characters on one line."""
 
 
 @dataclass(frozen=True)
@@ -38,11 +46,18 @@ class Principal:
     key_id: str
     territory: str
     role: Role
+    site: str | None = None
+    """The site of a ``member`` key; None for the other roles."""
 
     @property
     def can_write(self) -> bool:
-        """Whether the key may create or change objects."""
+        """Whether the key may create or change objects (a member only its own site's items)."""
         return self.role is Role.COORDINATOR
+
+    @property
+    def is_member(self) -> bool:
+        """Whether the key is a member's, which sees only what concerns its site."""
+        return self.role is Role.MEMBER
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,7 @@ class NewKey:
     territory: str
     role: Role
     secret: str
+    site: str | None = None
 
 
 def hash_key(secret: str) -> str:
@@ -60,11 +76,21 @@ def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(session: Session, territory: str, role: Role | str, label: str = "") -> NewKey:
+def create_key(
+    session: Session,
+    territory: str,
+    role: Role | str,
+    label: str = "",
+    site: str | None = None,
+) -> NewKey:
     """Create a key (and the territory if it is new); commits.
 
+    A ``member`` key is bound to ``site``, a site id of the territory's inventories (the site
+    need not exist yet: an inventory may be submitted after its members' keys are handed out).
+
     Raises:
-        ValueError: the territory name is not a lowercase slug, or the role is unknown.
+        ValueError: the territory name is not a lowercase slug, the role is unknown, a member
+            key has no site or another role has one.
     """
     if not TERRITORY_RE.match(territory):
         raise ValueError(
@@ -73,7 +99,8 @@ def create_key(session: Session, territory: str, role: Role | str, label: str = 
     try:
         role = Role(role)
     except ValueError:
-        raise ValueError(f"role: {role!r} must be 'coordinator' or 'viewer'") from None
+        raise ValueError(f"role: {role!r} must be 'coordinator', 'viewer' or 'member'") from None
+    _check_site(role, site)
     if session.get(Territory, territory) is None:
         session.add(Territory(id=territory))
         session.flush()
@@ -81,13 +108,26 @@ def create_key(session: Session, territory: str, role: Role | str, label: str = 
     row = ApiKey(
         territory_id=territory,
         role=role.value,
+        site_id=site,
         key_hash=hash_key(secret),
         prefix=secret[:10],
         label=label,
     )
     session.add(row)
     session.commit()
-    return NewKey(row.id, territory, role, secret)
+    return NewKey(row.id, territory, role, secret, site)
+
+
+def _check_site(role: Role, site: str | None) -> None:
+    """A member key names exactly one site; the other roles name none."""
+    if role is Role.MEMBER:
+        if site is None or not SITE_RE.match(site):
+            raise ValueError(
+                f"site: a member key is bound to one site id (1 to 100 characters on one line),"
+                f" e.g. --site grinder; got {site!r}"
+            )
+    elif site is not None:
+        raise ValueError(f"site: only a member key is bound to a site, not a {role.value}'s")
 
 
 def authenticate(session: Session, secret: str) -> Principal | None:
@@ -97,7 +137,7 @@ def authenticate(session: Session, secret: str) -> Principal | None:
     row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(secret))).first()
     if row is None or row.revoked_at is not None:
         return None
-    return Principal(row.id, row.territory_id, Role(row.role))
+    return Principal(row.id, row.territory_id, Role(row.role), row.site_id)
 
 
 def list_keys(session: Session, territory: str | None = None) -> list[ApiKey]:

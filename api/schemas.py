@@ -54,7 +54,10 @@ class TerritoryPublic(BaseModel):
     """The caller's territory and role."""
 
     territory: str = Field(description="Territory the key belongs to.")
-    role: Literal["coordinator", "viewer"] = Field(description="What the key may do.")
+    role: Literal["coordinator", "viewer", "member"] = Field(description="What the key may do.")
+    site: str | None = Field(
+        None, description="The site a member key is bound to (absent for the other roles)."
+    )
     inventories: int = Field(description="Inventories stored for the territory.")
     scenarios: int = Field(description="Scenarios stored for the territory.")
     runs: int = Field(description="Runs of the territory, in any state.")

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Body, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import domain, store
+from api import domain, store, visibility
 from api.db import ComparisonRow, InventoryRow, RunRow, ScenarioRow
-from api.deps import PrincipalDep, SessionDep, WriterDep
+from api.deps import ReaderDep, SessionDep, WriterDep
 from api.examples import COMPARISON_EXAMPLE
 from api.problems import ApiProblem, FieldError, responses
 from api.schemas import ComparisonCreate, ComparisonPublic
@@ -85,20 +85,21 @@ def _default_labels(session: Session, runs: list[RunRow]) -> list[str]:
 
 
 @router.get("", summary="List the territory's comparisons", responses=responses(401))
-def list_comparisons(who: PrincipalDep, session: SessionDep) -> list[ComparisonPublic]:
-    """Every comparison of the caller's territory, newest first."""
+def list_comparisons(who: ReaderDep, session: SessionDep) -> list[ComparisonPublic]:
+    """Every comparison of the caller's territory, newest first (a member's: its exchanges)."""
     rows = session.scalars(
         select(ComparisonRow)
         .where(ComparisonRow.territory_id == who.territory)
         .order_by(ComparisonRow.created_at.desc())
     ).all()
-    return [store.comparison_public(r) for r in rows]
+    return [visibility.comparison_view(who, store.comparison_public(r)) for r in rows]
 
 
 @router.get("/{comparison_id}", summary="A comparison", responses=responses(401, 404))
-def get_comparison(comparison_id: str, who: PrincipalDep, session: SessionDep) -> ComparisonPublic:
-    """The totals and exchanges side by side."""
-    return store.comparison_public(store.get_comparison(session, who, comparison_id))
+def get_comparison(comparison_id: str, who: ReaderDep, session: SessionDep) -> ComparisonPublic:
+    """The totals and exchanges side by side (a member key: the exchanges of its site)."""
+    row = store.get_comparison(session, who, comparison_id)
+    return visibility.comparison_view(who, store.comparison_public(row))
 
 
 @router.get(
@@ -113,7 +114,7 @@ def get_comparison(comparison_id: str, who: PrincipalDep, session: SessionDep) -
 def get_comparison_csv(
     comparison_id: str,
     table: Literal["totals", "exchanges"],
-    who: PrincipalDep,
+    who: ReaderDep,
     session: SessionDep,
     sep: Annotated[
         Literal[",", ";"],
@@ -124,8 +125,10 @@ def get_comparison_csv(
     ] = ",",
 ) -> Response:
     """``totals`` or ``exchanges`` as CSV (the CLI's export)."""
-    row = store.get_comparison(session, who, comparison_id)
-    records = row.totals if table == "totals" else row.exchanges
+    public = visibility.comparison_view(
+        who, store.comparison_public(store.get_comparison(session, who, comparison_id))
+    )
+    records = public.totals if table == "totals" else public.exchanges
     return Response(
         domain.records_csv(records, "fr" if sep == ";" else "en"),
         media_type=domain.CSV,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import (
@@ -21,11 +22,11 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import domain, store
+from api import domain, store, visibility
 from api.compression import decode_content, inflate, is_gzip
 from api.config import Settings
 from api.db import InventoryRow, InventoryVersionRow
-from api.deps import ParsersDep, PrincipalDep, SessionDep, SettingsDep, WriterDep
+from api.deps import EditorDep, ParsersDep, ReaderDep, SessionDep, SettingsDep, WriterDep
 from api.examples import INVENTORY_EXAMPLE, INVENTORY_YAML_EXAMPLE, PATCH_EXAMPLE
 from api.keys import Principal
 from api.problems import ApiProblem, responses
@@ -188,7 +189,7 @@ def upload_inventory(
 
 
 @router.get("", summary="List the territory's inventories", responses=responses(401))
-def list_inventories(who: PrincipalDep, session: SessionDep) -> list[InventoryPublic]:
+def list_inventories(who: ReaderDep, session: SessionDep) -> list[InventoryPublic]:
     """Every inventory of the caller's territory, newest first."""
     rows = session.scalars(
         select(InventoryRow)
@@ -202,7 +203,7 @@ def list_inventories(who: PrincipalDep, session: SessionDep) -> list[InventoryPu
     "/{inventory_id}", summary="An inventory and its versions", responses=responses(401, 404)
 )
 def get_inventory(
-    inventory_id: str, response: Response, who: PrincipalDep, session: SessionDep
+    inventory_id: str, response: Response, who: ReaderDep, session: SessionDep
 ) -> InventoryPublic:
     """The inventory's versions; the ETag header is the latest version's."""
     public = store.inventory_public(session, store.get_inventory(session, who, inventory_id))
@@ -230,7 +231,7 @@ def get_inventory(
 def get_version(
     inventory_id: str,
     version: Annotated[int, Path(ge=1, le=MAX_INT, description="Version number, from 1.")],
-    who: PrincipalDep,
+    who: ReaderDep,
     session: SessionDep,
     format: Annotated[
         str,
@@ -241,10 +242,13 @@ def get_version(
         ),
     ] = "json",
 ) -> Response:
-    """One immutable version; earlier versions stay readable for ever."""
+    """One immutable version; earlier versions stay readable for ever.
+
+    A member key reads it cut to its own site (:mod:`api.visibility`), in every format.
+    """
     inv = store.get_inventory(session, who, inventory_id)
     row = store.get_version(session, inv, version)
-    body, media = domain.render_inventory(row.content, format)
+    body, media = domain.render_inventory(visibility.inventory_json(who, row.content), format)
     headers = {"ETag": row.etag}
     if format == "xlsx":
         headers["Content-Disposition"] = (
@@ -315,16 +319,25 @@ def patch_inventory(
         ),
     ],
     response: Response,
-    who: WriterDep,
+    who: EditorDep,
     session: SessionDep,
     settings: SettingsDep,
     parsers: ParsersDep,
     if_match: IF_MATCH = None,
 ) -> InventoryPublic:
-    """Apply overrides (scenario format: territory, update, add, remove) as the next version."""
+    """Apply overrides (scenario format: territory, update, add, remove) as the next version.
+
+    A member key may patch only the supplies and demands of its own site: another site's item
+    answers 404 (as a site that does not exist), any other change 403.
+    """
+    store.get_inventory(session, who, inventory_id)  # another territory's: 404 before all else
+    visibility.check_patch(who, patch)
     row, current = _latest_if_match(session, who, inventory_id, if_match)
     overrides = {"name": "patch", **patch.model_dump(exclude_defaults=True)}
-    inv = store.apply_overrides(parsers, settings, current.content, overrides)
+    try:
+        inv = store.apply_overrides(parsers, settings, current.content, overrides)
+    except ApiProblem as exc:  # a member reads paths of its own view, not of the whole
+        raise visibility.problem_view(who, exc, json.loads(current.content)) from None
     return _store_next(session, who, row, current, inv, "patch", "patch", settings, response)
 
 
@@ -351,6 +364,10 @@ def _store_next(
 ) -> InventoryPublic:
     """Store ``inv`` as the version after ``current``; the answer carries the new ETag."""
     store.add_version(session, who, row, current, inv, fmt, change, settings)
-    public = store.inventory_public(session, row)
+    public = store.with_warnings(store.inventory_public(session, row), inv)
     response.headers["ETag"] = public.etag
-    return store.with_warnings(public, inv)
+    if who.is_member:  # the warnings of the whole inventory name other sites' items
+        document = domain.inventory_document(inv)
+        found = visibility.warnings_view(who, public.warnings or [], document)
+        public = public.model_copy(update={"warnings": found})
+    return public

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api import store
 from api.db import InventoryRow, RunRow, ScenarioRow
-from api.deps import PrincipalDep, ServicesDep, SessionDep
+from api.deps import ReaderDep, ServicesDep, SessionDep
 from api.problems import responses
 from api.schemas import Health, TerritoryPublic
 
@@ -29,12 +29,16 @@ async def health(services: ServicesDep) -> Health:
 @router.get(
     "/v1/territory", summary="The caller's territory", tags=["meta"], responses=responses(401)
 )
-def territory(who: PrincipalDep, session: SessionDep) -> TerritoryPublic:
-    """Which territory the key opens, with what role, and what is stored there."""
+def territory(who: ReaderDep, session: SessionDep) -> TerritoryPublic:
+    """Which territory the key opens, with what role (and a member's site), what is stored there.
+
+    A member sees no scenario (:mod:`api.visibility`), so none is counted for it.
+    """
     return TerritoryPublic(
         territory=who.territory,
         role=who.role.value,  # type: ignore[arg-type]
+        site=who.site,
         inventories=store.count(session, InventoryRow, who.territory),
-        scenarios=store.count(session, ScenarioRow, who.territory),
+        scenarios=0 if who.is_member else store.count(session, ScenarioRow, who.territory),
         runs=store.count(session, RunRow, who.territory),
     )

@@ -11,10 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from api import domain, store
+from api import domain, store, visibility
 from api.config import Settings
-from api.db import RunRow, now
-from api.deps import PrincipalDep, Services, ServicesDep, SessionDep, SettingsDep, WriterDep
+from api.db import RunResultRow, RunRow, now
+from api.deps import ReaderDep, Services, ServicesDep, SessionDep, SettingsDep, WriterDep
 from api.examples import OPTIMISE_EXAMPLE, RUN_EXAMPLE
 from api.keys import Principal
 from api.pool import QueueFull, WorkerDied
@@ -182,7 +182,7 @@ def create_run(
 
 @router.get("/v1/runs", summary="List the territory's runs", responses=responses(401))
 def list_runs(
-    who: PrincipalDep,
+    who: ReaderDep,
     session: SessionDep,
     state: Annotated[RunState | None, Query(description="Only runs in this state.")] = None,
     limit: Annotated[
@@ -194,13 +194,13 @@ def list_runs(
     if state is not None:
         query = query.where(RunRow.state == state.value)
     rows = session.scalars(query.order_by(RunRow.created_at.desc()).limit(limit)).all()
-    return [store.run_public(r) for r in rows]
+    return [visibility.run_view(who, store.run_public(r)) for r in rows]
 
 
 @router.get("/v1/runs/{run_id}", summary="A run and its progress", responses=responses(401, 404))
-def get_run(run_id: str, who: PrincipalDep, session: SessionDep) -> RunPublic:
+def get_run(run_id: str, who: ReaderDep, session: SessionDep) -> RunPublic:
     """State, and while it runs the incumbent, bound, gap and elapsed time."""
-    return store.run_public(store.get_run(session, who, run_id))
+    return visibility.run_view(who, store.run_public(store.get_run(session, who, run_id)))
 
 
 @router.post(
@@ -248,10 +248,16 @@ def cancel_run(run_id: str, response: Response, who: WriterDep, session: Session
         **responses(401, 404, 409),
     },
 )
-def get_result(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
-    """Totals, flows, built links and per-site gains, as one JSON document."""
+def get_result(run_id: str, who: ReaderDep, session: SessionDep) -> Response:
+    """Totals, flows, built links and per-site gains, as one JSON document.
+
+    A member key reads the territory's totals and what concerns its site (:mod:`api.visibility`).
+    """
     result = store.get_result(session, store.get_run(session, who, run_id))
-    return Response(result.document, media_type="application/json")
+    if not who.is_member:
+        return Response(result.document, media_type="application/json")
+    view = visibility.result_document(who, json.loads(result.document))
+    return Response(json.dumps(view), media_type="application/json")
 
 
 @router.get(
@@ -266,10 +272,14 @@ def get_result(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
         **responses(401, 404, 409),
     },
 )
-def get_result_geojson(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
-    """A GeoJSON FeatureCollection for any map tool."""
+def get_result_geojson(run_id: str, who: ReaderDep, session: SessionDep) -> Response:
+    """A GeoJSON FeatureCollection for any map tool (a member's: its site and its exchanges)."""
     result = store.get_result(session, store.get_run(session, who, run_id))
-    return Response(result.geojson, media_type="application/geo+json")
+    if not who.is_member:
+        return Response(result.geojson, media_type="application/geo+json")
+    document = json.loads(result.document)
+    view = visibility.result_geojson(who, json.loads(result.geojson), document)
+    return Response(json.dumps(view), media_type="application/geo+json")
 
 
 XLSX = domain.XLSX
@@ -287,10 +297,15 @@ XLSX = domain.XLSX
         **responses(401, 404, 409),
     },
 )
-def get_result_xlsx(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
+def get_result_xlsx(run_id: str, who: ReaderDep, session: SessionDep) -> Response:
     """Totals, flows, built links and site gains as sheets of one workbook."""
     result = store.get_result(session, store.get_run(session, who, run_id))
-    data = domain.report_xlsx(domain.load_report(result.report))
+    if who.is_member:
+        document = json.loads(result.document)
+        frames = {name: visibility.table_frame(who, document, name) for name in domain.TABLES}
+        data = domain.frames_xlsx(frames)
+    else:
+        data = domain.report_xlsx(domain.load_report(result.report))
     return Response(
         data,
         media_type=XLSX,
@@ -316,7 +331,7 @@ def get_result_xlsx(run_id: str, who: PrincipalDep, session: SessionDep) -> Resp
 def get_result_table(
     run_id: str,
     table: TableName,
-    who: PrincipalDep,
+    who: ReaderDep,
     session: SessionDep,
     format: Annotated[Literal["json", "csv"], Query(description="json (records) or csv.")] = "json",
 ) -> Response:
@@ -325,7 +340,10 @@ def get_result_table(
     CSV follows the territory's ``number_format``: ``fr`` gives ``;`` separators, decimal
     commas and UTF-8 with a byte-order mark (what a French Excel opens by double-click).
     """
-    result = store.get_result(session, store.get_run(session, who, run_id))
+    run = store.get_run(session, who, run_id)
+    result = store.get_result(session, run)
+    if who.is_member:
+        return _member_table(who, run, result, table, format)
     report = domain.load_report(result.report)
     if format == "csv":
         return Response(
@@ -334,6 +352,20 @@ def get_result_table(
             headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
         )
     frame = domain.report_table(report, table)
+    return Response(frame.to_json(orient="records"), media_type="application/json")
+
+
+def _member_table(
+    who: Principal, run: RunRow, result: RunResultRow, table: str, format: str
+) -> Response:
+    """A result table cut to a member's site, from the stored document (never the report)."""
+    frame = visibility.table_frame(who, json.loads(result.document), table)
+    if format == "csv":
+        return Response(
+            domain.frame_csv(frame, visibility.number_format(run.input)),
+            media_type=domain.CSV,
+            headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
+        )
     return Response(frame.to_json(orient="records"), media_type="application/json")
 
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
-from api import domain, store
+from api import domain, store, visibility
 from api.db import ScenarioRow
-from api.deps import ParsersDep, PrincipalDep, SessionDep, SettingsDep, WriterDep
+from api.deps import ParsersDep, ReaderDep, SessionDep, SettingsDep, WriterDep
 from api.examples import SCENARIO_EXAMPLE, SCENARIO_FILE_EXAMPLE
 from api.problems import ApiProblem, responses
 from api.schemas import MAX_INT, ScenarioCreate, ScenarioPublic
@@ -145,7 +145,7 @@ async def create_scenario_from_file(
 
 @router.get("", summary="List the territory's scenarios", responses=responses(401))
 def list_scenarios(
-    who: PrincipalDep,
+    who: ReaderDep,
     session: SessionDep,
     inventory_id: Annotated[
         str | None,
@@ -156,7 +156,9 @@ def list_scenarios(
         ),
     ] = None,
 ) -> list[ScenarioPublic]:
-    """Every scenario of the caller's territory, newest first."""
+    """Every scenario of the caller's territory, newest first (none for a member key)."""
+    if who.is_member:
+        return []
     query = select(ScenarioRow).where(ScenarioRow.territory_id == who.territory)
     if inventory_id is not None:
         query = query.where(ScenarioRow.inventory_id == inventory_id)
@@ -165,8 +167,9 @@ def list_scenarios(
 
 
 @router.get("/{scenario_id}", summary="A scenario", responses=responses(401, 404))
-def get_scenario(scenario_id: str, who: PrincipalDep, session: SessionDep) -> ScenarioPublic:
-    """The scenario and the version it is pinned to."""
+def get_scenario(scenario_id: str, who: ReaderDep, session: SessionDep) -> ScenarioPublic:
+    """The scenario and the version it is pinned to (404 to a member key)."""
+    visibility.hidden_from_member(who, "scenario", scenario_id)
     return store.scenario_public(store.get_scenario(session, who, scenario_id))
 
 
@@ -187,13 +190,14 @@ def get_scenario(scenario_id: str, who: PrincipalDep, session: SessionDep) -> Sc
 )
 def get_scenario_inventory(
     scenario_id: str,
-    who: PrincipalDep,
+    who: ReaderDep,
     session: SessionDep,
     settings: SettingsDep,
     parsers: ParsersDep,
     format: Annotated[str, Query(pattern="^(json|yaml)$", description="json or yaml.")] = "json",
 ) -> Response:
-    """The inventory that a run of this scenario optimises."""
+    """The inventory that a run of this scenario optimises (404 to a member key)."""
+    visibility.hidden_from_member(who, "scenario", scenario_id)
     row = store.get_scenario(session, who, scenario_id)
     inv = store.scenario_inventory(session, parsers, settings, row)
     body, media = domain.render_inventory(domain.canonical_json(inv), format)

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Response, status
 from sqlalchemy import select, update
 
-from api import domain, store
+from api import domain, store, visibility
 from api.db import SweepRow
-from api.deps import PrincipalDep, ServicesDep, SessionDep, WriterDep
+from api.deps import ReaderDep, ServicesDep, SessionDep, WriterDep
 from api.examples import SWEEP_EXAMPLE
 from api.problems import ApiProblem, FieldError, responses
 from api.schemas import RunState, SweepCreate, SweepPublic
@@ -83,13 +83,15 @@ def create_sweep(
 
 @router.get("", summary="List the territory's sweeps", responses=responses(401))
 def list_sweeps(
-    who: PrincipalDep,
+    who: ReaderDep,
     session: SessionDep,
     limit: Annotated[
         int, Query(ge=1, le=500, description="At most this many, newest first.")
     ] = 100,
 ) -> list[SweepPublic]:
-    """The caller's sweeps, newest first."""
+    """The caller's sweeps, newest first (none for a member key: draws name others' figures)."""
+    if who.is_member:
+        return []
     rows = session.scalars(
         select(SweepRow)
         .where(SweepRow.territory_id == who.territory)
@@ -100,8 +102,9 @@ def list_sweeps(
 
 
 @router.get("/{sweep_id}", summary="A sweep and its progress", responses=responses(401, 404))
-def get_sweep(sweep_id: str, who: PrincipalDep, session: SessionDep) -> SweepPublic:
+def get_sweep(sweep_id: str, who: ReaderDep, session: SessionDep) -> SweepPublic:
     """The sweep: state, draws done and failed, and its summary once finished."""
+    visibility.hidden_from_member(who, "sweep", sweep_id)
     return store.sweep_public(store.get_sweep(session, who, sweep_id))
 
 
@@ -135,7 +138,7 @@ def cancel_sweep(sweep_id: str, who: WriterDep, session: SessionDep) -> SweepPub
 def sweep_table(
     sweep_id: str,
     name: SweepTable,
-    who: PrincipalDep,
+    who: ReaderDep,
     session: SessionDep,
     format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
 ) -> Any:
@@ -144,6 +147,7 @@ def sweep_table(
     ``draws`` (each draw's values and totals), ``exchanges`` (share of draws built, P10/P50/P90
     of the flow, what drives it) or ``sensitivity`` (rank correlations with the totals).
     """
+    visibility.hidden_from_member(who, "sweep", sweep_id)
     row = store.get_sweep(session, who, sweep_id)
     if row.state != RunState.FINISHED or not row.result:
         raise ApiProblem(409, f"sweep {row.id} is {row.state}: no tables yet", kind="no-result")

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api import domain, store
-from api.deps import PrincipalDep, SessionDep
+from api import domain, store, visibility
+from api.deps import ReaderDep, SessionDep
 from api.problems import responses
 from api.web.sankey import Grouping, build_sankey, sites_from
 
@@ -28,7 +28,7 @@ _JSON_OBJECT: dict[str, Any] = {"schema": {"type": "object", "additionalProperti
 )
 def get_sankey(
     run_id: str,
-    who: PrincipalDep,
+    who: ReaderDep,
     session: SessionDep,
     group: Annotated[
         Grouping,
@@ -43,9 +43,11 @@ def get_sankey(
 ) -> dict[str, Any]:
     """Suppliers → commodities (→ converters, hubs) → takers; widths in EUR/yr."""
     result = store.get_result(session, store.get_run(session, who, run_id))
-    document = json.loads(result.document)
+    whole = json.loads(result.document)
+    document = visibility.result_document(who, whole)  # a member's: its own exchanges
+    geojson = visibility.result_geojson(who, json.loads(result.geojson), whole)
     tables = document.get("tables", {})
-    sites = sites_from(json.loads(result.geojson), tables.get("converters", []))
+    sites = sites_from(geojson, tables.get("converters", []))
     return build_sankey(tables.get("flows", []), sites, group, max_nodes).as_json()
 
 
@@ -58,8 +60,12 @@ def get_sankey(
         **responses(401, 404, 409),
     },
 )
-def get_candidates(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
-    """Candidate and existing links, each with ``built`` true when the optimum uses it."""
+def get_candidates(run_id: str, who: ReaderDep, session: SessionDep) -> Response:
+    """Candidate and existing links, each with ``built`` true when the optimum uses it.
+
+    A member key reads those between its site and the sites it exchanges with.
+    """
     result = store.get_result(session, store.get_run(session, who, run_id))
     collection = domain.candidate_geojson(domain.load_report(result.report))
+    collection = visibility.candidate_geojson(who, collection, json.loads(result.document))
     return Response(json.dumps(collection), media_type="application/geo+json")

@@ -5,6 +5,7 @@ import { api, ApiError, savedKey, saveKey, forgetKey, download } from './api.js'
 import { t, setLanguage, num, euros, tonnes, quantity, percent, date, scaled, totalName } from './i18n.js';
 import { ToileMap, CHANGE_COLOURS } from './map.js';
 import { drawSankey, drawPareto, resizeAll, chartOf } from './charts.js';
+import { renderMemberEditor } from './member.js';
 
 const $ = (id) => document.getElementById(id);
 const OVER = new Set(['finished', 'failed', 'cancelled']);
@@ -71,7 +72,10 @@ async function signIn(key) {
 
 function renderWho() {
   if (!state.who) return;
-  $('who').textContent = t('who', { territory: state.who.territory, role: t(`role.${state.who.role}`) });
+  const role = t(`role.${state.who.role}`);
+  $('who').textContent = state.who.site
+    ? t('who.member', { territory: state.who.territory, role, site: state.who.site })
+    : t('who', { territory: state.who.territory, role });
 }
 
 function signOut() {
@@ -109,6 +113,7 @@ async function onVersion() {
   $('inventory-info').textContent = t('inventory.info', { sites: num(v.sites, 0), links: num(v.links, 0), date: date(v.created_at) });
   state.content = await api.get(`/v1/inventories/${inv.id}/versions/${state.version}`);
   state.scenarios = await api.get(`/v1/scenarios?inventory_id=${inv.id}`);
+  renderMember();
   renderTargets();
   renderScenarioForm();
   renderScenarios();
@@ -119,6 +124,17 @@ async function onVersion() {
     if (finished) await showRun(finished.id);
     else renderEmptyToile();
   }
+}
+
+/** A member's form to change its own haves and wants (the API refuses anything else). */
+function renderMember() {
+  if (state.who?.role !== 'member') return;
+  renderMemberEditor({
+    who: state.who,
+    inventory: state.inventory,
+    content: state.version === state.inventory.latest_version ? state.content : null,
+    onSaved: async (stored) => { state.current = null; await loadInventories(stored.id); },
+  });
 }
 
 function renderTargets() {
@@ -220,6 +236,7 @@ async function runResult(id) {
 
 async function runContent(run) {
   if (!run.scenario_id && run.version === state.version) return state.content;
+  if (run.scenario_id && state.who?.role === 'member') return state.content; // scenarios are the planners'
   const key = run.scenario_id ? `s:${run.scenario_id}` : `v:${run.version}`;
   state.contents = state.contents || new Map();
   if (!state.contents.has(key)) {
@@ -309,8 +326,9 @@ function openSite(id) {
     h('button', { type: 'button', class: 'close', 'aria-label': t('site.close'), onclick: () => { panel.hidden = true; $('site-jump').focus(); } }, '×'),
     h('h3', {}, p.name),
     h('p', {}, `${t('site.sector')}: ${p.sector}${p.hub ? ` · ${t('site.hub')}` : ''}`),
-    h('p', { class: 'gain' }, h('strong', {}, `${t('site.gain')}: `), euros(gains ? gains.gain_eur : 0), ' · ',
-      h('strong', {}, `${t('site.co2')}: `), tonnes(gains ? gains.co2_avoided_t : 0)),
+    gains || state.who?.role !== 'member' // a member does not see its counterparts' gains
+      ? h('p', { class: 'gain' }, h('strong', {}, `${t('site.gain')}: `), euros(gains ? gains.gain_eur : 0), ' · ',
+        h('strong', {}, `${t('site.co2')}: `), tonnes(gains ? gains.co2_avoided_t : 0)) : null,
     h('h4', {}, t('site.haves')), list(haves),
     h('h4', {}, t('site.wants')), list(wants),
     h('h4', {}, t('site.sends')), list(sends),
@@ -751,6 +769,7 @@ function changeLanguage(code) {
   $('lang').value = code;
   renderWho();
   if (!state.inventory) return;
+  renderMember();
   const v = state.inventory.versions.find((x) => x.version === state.version);
   if (v) $('inventory-info').textContent = t('inventory.info', { sites: num(v.sites, 0), links: num(v.links, 0), date: date(v.created_at) });
   renderTargets();
