@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from api.text import control_characters
+from models.constants import DEFAULT_GAP, DEFAULT_OBJECTIVE, DEFAULT_TIME_LIMIT, Objective
 from symbiose.inventory.schema import BuildChoice
 
 MAX_INT = 2**31 - 1
@@ -45,9 +46,6 @@ class RunState(StrEnum):
     FINISHED = "finished"
     FAILED = "failed"
     CANCELLED = "cancelled"
-
-
-Objective = Literal["valorisation", "co2", "cost"]
 
 
 class TerritoryPublic(BaseModel):
@@ -218,11 +216,11 @@ class RunCreate(_In):
         None, ge=1, le=MAX_INT, description="Its version; the latest one when omitted."
     )
     scenario_id: str | None = Field(None, max_length=64, description="Or a scenario to optimise.")
-    objective: Objective = Field("valorisation", description="What to maximise (or minimise).")
+    objective: Objective = Field(DEFAULT_OBJECTIVE, description="What to maximise (or minimise).")
     time_limit: float | None = Field(
         None, gt=0, description="Seconds the solver may spend; the service maximum when omitted."
     )
-    gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap at which to stop.")
+    gap: float = Field(DEFAULT_GAP, ge=0, le=1, description="Relative MIP gap at which to stop.")
     planner: PlannerAsk | None = Field(
         None, description="The planner's questions: a budget, a CO2 target, caps, pins, bans."
     )
@@ -247,11 +245,11 @@ class OptimiseCreate(_In):
         None, ge=1, le=MAX_INT, description="Its version; the latest when omitted."
     )
     scenario_id: str | None = Field(None, max_length=64, description="Or a stored scenario.")
-    objective: Objective = Field("valorisation", description="What to maximise (or minimise).")
+    objective: Objective = Field(DEFAULT_OBJECTIVE, description="What to maximise (or minimise).")
     time_limit: float | None = Field(
         None, gt=0, description="Seconds the solver may spend; the synchronous budget at most."
     )
-    gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap at which to stop.")
+    gap: float = Field(DEFAULT_GAP, ge=0, le=1, description="Relative MIP gap at which to stop.")
     planner: PlannerAsk | None = Field(
         None, description="The planner's questions: a budget, a CO2 target, caps, pins, bans."
     )
@@ -362,9 +360,9 @@ class SweepCreate(_In):
         0, ge=0, le=100_000, description="Monte Carlo draws of the inventory's uncertainties."
     )
     seed: int = Field(0, ge=0, le=MAX_INT, description="Seed of the Monte Carlo draws.")
-    objective: Objective = Field("valorisation", description="What each draw maximises.")
-    time_limit: float = Field(60.0, gt=0, le=3600, description="Seconds per draw's solve.")
-    gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap of each solve.")
+    objective: Objective = Field(DEFAULT_OBJECTIVE, description="What each draw maximises.")
+    time_limit: float = Field(DEFAULT_TIME_LIMIT, gt=0, le=3600, description="Seconds per draw's solve.")
+    gap: float = Field(DEFAULT_GAP, ge=0, le=1, description="Relative MIP gap of each solve.")
 
     @model_validator(mode="after")
     def _something(self) -> SweepCreate:

@@ -20,6 +20,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from models.constants import DEFAULT_GAP, DEFAULT_TIME_LIMIT
 from models.problem import Problem
 from models.result import Objective, Result, Shortfall, Status
 
@@ -52,8 +53,8 @@ class SolveOptions:
         log_to_console: let HiGHS print its own log.
     """
 
-    time_limit: float | None = 60.0
-    gap: float = 1e-4
+    time_limit: float | None = DEFAULT_TIME_LIMIT
+    gap: float = DEFAULT_GAP
     threads: int | None = None
     progress: Callable[[Progress], None] | None = None
     progress_every: float = 0.5
