@@ -122,6 +122,10 @@ def add_planner_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-__all__ = ["OBJECTIVES", "add_planner_options", "add_solve_options", "objective_of", "solve_options"]
-
-
+__all__ = [
+    "OBJECTIVES",
+    "add_planner_options",
+    "add_solve_options",
+    "objective_of",
+    "solve_options",
+]

@@ -102,7 +102,9 @@ def solve_inventory(path: Path, args: argparse.Namespace) -> int:
     report_warnings(path, inv)
     try:
         with solve_progress(args.quiet) as progress:
-            report = optimise(inv, objective_of(args, DEFAULT_OBJECTIVE), solve_options(args, progress))
+            report = optimise(
+                inv, objective_of(args, DEFAULT_OBJECTIVE), solve_options(args, progress)
+            )
     except InventoryError as exc:
         return report_issues(path, exc)
     report.name = label
