@@ -15,6 +15,15 @@ from pydantic_core import PydanticCustomError
 
 from api.text import control_characters
 from models.constants import DEFAULT_GAP, DEFAULT_OBJECTIVE, DEFAULT_TIME_LIMIT, Objective
+from symbiose.inventory.scenario import (
+    Bans,
+    ExcludedSites,
+    ItemAdditions,
+    ItemRemovals,
+    ItemUpdates,
+    Pins,
+    TerritoryChanges,
+)
 from symbiose.inventory.schema import BuildChoice
 
 MAX_INT = 2**31 - 1
@@ -104,22 +113,10 @@ class InventoryPublic(BaseModel):
 class InventoryPatch(_In):
     """A partial update, in the scenario override format: the result is a new version."""
 
-    territory: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Territory fields to change, e.g. {carbon_price: '90 EUR/t'}.",
-    )
-    update: dict[str, list[dict[str, Any]]] = Field(
-        default_factory=dict,
-        description="Items to change, by section (sites, supplies, demands, modes, links, converters...): each gives its key fields and the fields to replace.",
-    )
-    add: dict[str, list[dict[str, Any]]] = Field(
-        default_factory=dict, description="Items to add, by section, written as in an inventory."
-    )
-    remove: dict[str, list[str | dict[str, str]]] = Field(
-        default_factory=dict,
-        description="Items to remove, by section: an id, or every key field; '*' as a key field"
-        " matches every value (e.g. {site: dk6, commodity: '*'}). A partial key is refused (422).",
-    )
+    territory: TerritoryChanges
+    update: ItemUpdates
+    add: ItemAdditions
+    remove: ItemRemovals
 
     @model_validator(mode="after")
     def _not_empty(self) -> InventoryPatch:
@@ -140,30 +137,22 @@ class ScenarioCreate(_In):
         le=MAX_INT,
         description="The base version; the latest one when omitted (then pinned).",
     )
-    territory: dict[str, Any] = Field(
-        default_factory=dict, description="Territory fields to change."
-    )
-    update: dict[str, list[dict[str, Any]]] = Field(
-        default_factory=dict, description="Items to change, by section."
-    )
-    add: dict[str, list[dict[str, Any]]] = Field(
-        default_factory=dict, description="Items to add, by section."
-    )
-    remove: dict[str, list[str | dict[str, str]]] = Field(
-        default_factory=dict, description="Items to remove, by section."
-    )
-    pin: list[dict[str, str]] = Field(
-        default_factory=list,
-        description="Links ({from, to, mode}) or converters ({converter}) that must be built.",
-    )
-    forbid: list[dict[str, str]] = Field(
-        default_factory=list, description="Links or converters that must not be built."
-    )
-    exclude_sites: list[str] = Field(default_factory=list, description="Sites that take no part.")
+    territory: TerritoryChanges
+    update: ItemUpdates
+    add: ItemAdditions
+    remove: ItemRemovals
+    pin: Pins
+    forbid: Bans
+    exclude_sites: ExcludedSites
 
     def overrides(self) -> dict[str, Any]:
-        """The scenario document in the CLI's format."""
-        return self.model_dump(exclude={"inventory_id", "version"})
+        """The scenario document in the CLI's format (pins and bans as ``{from, to, mode}``)."""
+        return self.model_dump(
+            mode="json", by_alias=True, exclude={"inventory_id", "version", "pin", "forbid"}
+        ) | {
+            "pin": [c.model_dump(by_alias=True, exclude_none=True) for c in self.pin],
+            "forbid": [c.model_dump(by_alias=True, exclude_none=True) for c in self.forbid],
+        }
 
 
 class ScenarioPublic(BaseModel):
