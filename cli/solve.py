@@ -129,7 +129,9 @@ def print_result(result: Result, problem: Problem | None = None, top: int = 10) 
     for s in result.shortfalls:
         console.print(f"  cannot be met: {s.describe()}")
     if result.has_solution:
+        console.print()
         console.print(_totals_table(result))
+        console.print()
         built = (~result.built_arcs["existing"]).sum() if len(result.built_arcs) else 0
         console.print(
             f"{len(result.flows)} flows on {len(result.built_arcs)} arcs ({int(built)} built)"
@@ -171,10 +173,13 @@ def _totals_table(result: Result) -> Any:
 
 
 def _flows_table(result: Result, top: int) -> Any:
+    from pandas.api.types import is_numeric_dtype
     from rich.table import Table
 
     flows = result.flows.sort_values("quantity", ascending=False).head(top)
-    table = Table(*map(str, flows.columns), box=None, pad_edge=False)
+    table = Table(box=None, pad_edge=False)
+    for name in flows.columns:
+        table.add_column(str(name), justify="right" if is_numeric_dtype(flows[name]) else "left")
     for row in flows.itertuples(index=False):
         table.add_row(*(f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row))
     return table
