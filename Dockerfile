@@ -19,6 +19,7 @@ COPY pyproject.toml README.md ./
 COPY models ./models
 COPY symbiose ./symbiose
 COPY api ./api
+COPY cli ./cli
 COPY datasets ./datasets
 COPY web/app ./web/app
 COPY --from=web /web/node_modules ./web/node_modules

@@ -124,6 +124,8 @@ def loc_path(loc: Sequence[Any]) -> str:
             return where
     out = ""
     for part in parts:
+        if part == "[key]":
+            continue  # pydantic's mark of a refused mapping key: the path already names it
         if isinstance(part, int):
             out += f"[{part}]"
         else:

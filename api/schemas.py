@@ -14,6 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from api.text import control_characters
+from models.constants import DEFAULT_GAP, DEFAULT_OBJECTIVE, DEFAULT_TIME_LIMIT, Objective
+from symbiose.inventory.scenario import (
+    Bans,
+    ExcludedSites,
+    ItemAdditions,
+    ItemRemovals,
+    ItemUpdates,
+    Pins,
+    TerritoryChanges,
+)
 from symbiose.inventory.schema import BuildChoice
 
 MAX_INT = 2**31 - 1
@@ -45,9 +55,6 @@ class RunState(StrEnum):
     FINISHED = "finished"
     FAILED = "failed"
     CANCELLED = "cancelled"
-
-
-Objective = Literal["valorisation", "co2", "cost"]
 
 
 class TerritoryPublic(BaseModel):
@@ -109,22 +116,10 @@ class InventoryPublic(BaseModel):
 class InventoryPatch(_In):
     """A partial update, in the scenario override format: the result is a new version."""
 
-    territory: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Territory fields to change, e.g. {carbon_price: '90 EUR/t'}.",
-    )
-    update: dict[str, list[dict[str, Any]]] = Field(
-        default_factory=dict,
-        description="Items to change, by section (sites, supplies, demands, modes, links, converters...): each gives its key fields and the fields to replace.",
-    )
-    add: dict[str, list[dict[str, Any]]] = Field(
-        default_factory=dict, description="Items to add, by section, written as in an inventory."
-    )
-    remove: dict[str, list[str | dict[str, str]]] = Field(
-        default_factory=dict,
-        description="Items to remove, by section: an id, or every key field; '*' as a key field"
-        " matches every value (e.g. {site: dk6, commodity: '*'}). A partial key is refused (422).",
-    )
+    territory: TerritoryChanges
+    update: ItemUpdates
+    add: ItemAdditions
+    remove: ItemRemovals
 
     @model_validator(mode="after")
     def _not_empty(self) -> InventoryPatch:
@@ -145,30 +140,22 @@ class ScenarioCreate(_In):
         le=MAX_INT,
         description="The base version; the latest one when omitted (then pinned).",
     )
-    territory: dict[str, Any] = Field(
-        default_factory=dict, description="Territory fields to change."
-    )
-    update: dict[str, list[dict[str, Any]]] = Field(
-        default_factory=dict, description="Items to change, by section."
-    )
-    add: dict[str, list[dict[str, Any]]] = Field(
-        default_factory=dict, description="Items to add, by section."
-    )
-    remove: dict[str, list[str | dict[str, str]]] = Field(
-        default_factory=dict, description="Items to remove, by section."
-    )
-    pin: list[dict[str, str]] = Field(
-        default_factory=list,
-        description="Links ({from, to, mode}) or converters ({converter}) that must be built.",
-    )
-    forbid: list[dict[str, str]] = Field(
-        default_factory=list, description="Links or converters that must not be built."
-    )
-    exclude_sites: list[str] = Field(default_factory=list, description="Sites that take no part.")
+    territory: TerritoryChanges
+    update: ItemUpdates
+    add: ItemAdditions
+    remove: ItemRemovals
+    pin: Pins
+    forbid: Bans
+    exclude_sites: ExcludedSites
 
     def overrides(self) -> dict[str, Any]:
-        """The scenario document in the CLI's format."""
-        return self.model_dump(exclude={"inventory_id", "version"})
+        """The scenario document in the CLI's format (pins and bans as ``{from, to, mode}``)."""
+        return self.model_dump(
+            mode="json", by_alias=True, exclude={"inventory_id", "version", "pin", "forbid"}
+        ) | {
+            "pin": [c.model_dump(by_alias=True, exclude_none=True) for c in self.pin],
+            "forbid": [c.model_dump(by_alias=True, exclude_none=True) for c in self.forbid],
+        }
 
 
 class ScenarioPublic(BaseModel):
@@ -226,11 +213,11 @@ class RunCreate(_In):
         None, ge=1, le=MAX_INT, description="Its version; the latest one when omitted."
     )
     scenario_id: str | None = Field(None, max_length=64, description="Or a scenario to optimise.")
-    objective: Objective = Field("valorisation", description="What to maximise (or minimise).")
+    objective: Objective = Field(DEFAULT_OBJECTIVE, description="What to maximise (or minimise).")
     time_limit: float | None = Field(
         None, gt=0, description="Seconds the solver may spend; the service maximum when omitted."
     )
-    gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap at which to stop.")
+    gap: float = Field(DEFAULT_GAP, ge=0, le=1, description="Relative MIP gap at which to stop.")
     planner: PlannerAsk | None = Field(
         None, description="The planner's questions: a budget, a CO2 target, caps, pins, bans."
     )
@@ -255,11 +242,11 @@ class OptimiseCreate(_In):
         None, ge=1, le=MAX_INT, description="Its version; the latest when omitted."
     )
     scenario_id: str | None = Field(None, max_length=64, description="Or a stored scenario.")
-    objective: Objective = Field("valorisation", description="What to maximise (or minimise).")
+    objective: Objective = Field(DEFAULT_OBJECTIVE, description="What to maximise (or minimise).")
     time_limit: float | None = Field(
         None, gt=0, description="Seconds the solver may spend; the synchronous budget at most."
     )
-    gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap at which to stop.")
+    gap: float = Field(DEFAULT_GAP, ge=0, le=1, description="Relative MIP gap at which to stop.")
     planner: PlannerAsk | None = Field(
         None, description="The planner's questions: a budget, a CO2 target, caps, pins, bans."
     )
@@ -371,9 +358,9 @@ class SweepCreate(_In):
         0, ge=0, le=100_000, description="Monte Carlo draws of the inventory's uncertainties."
     )
     seed: int = Field(0, ge=0, le=MAX_INT, description="Seed of the Monte Carlo draws.")
-    objective: Objective = Field("valorisation", description="What each draw maximises.")
-    time_limit: float = Field(60.0, gt=0, le=3600, description="Seconds per draw's solve.")
-    gap: float = Field(1e-4, ge=0, le=1, description="Relative MIP gap of each solve.")
+    objective: Objective = Field(DEFAULT_OBJECTIVE, description="What each draw maximises.")
+    time_limit: float = Field(DEFAULT_TIME_LIMIT, gt=0, le=3600, description="Seconds per draw's solve.")
+    gap: float = Field(DEFAULT_GAP, ge=0, le=1, description="Relative MIP gap of each solve.")
 
     @model_validator(mode="after")
     def _something(self) -> SweepCreate:

@@ -1,6 +1,6 @@
 """Load benchmark of the web service (not a test): synchronous optimisations under saturation.
 
-On loopback, against the service started as a real process (``python -m api serve``, SQLite):
+On loopback, against the service started as a real process (``python -m cli serve``, SQLite):
 
 * 2 long background runs keep the background workers busy for the whole measurement;
 * ``--clients`` concurrent clients (20) optimise a ``--sites``-site synthetic inventory (20;
@@ -170,12 +170,12 @@ def main() -> int:
         "PYTHONPATH": str(ROOT),
     }
     secret = subprocess.run(
-        [sys.executable, "-m", "api", "keys", "create", "--territory", "load", "--role", "coordinator"],
+        [sys.executable, "-m", "cli", "keys", "create", "--territory", "load", "--role", "coordinator"],
         env=env, capture_output=True, text=True, check=True, timeout=120,
     ).stdout.strip()
     log = open(folder / "service.log", "wb")  # noqa: SIM115
     service = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port), "--log-level", "warning"],
         env=env, stdout=log, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"

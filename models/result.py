@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from models.constants import Objective
+
 
 class Status(StrEnum):
     """How a solve ended."""
@@ -23,22 +25,6 @@ class Status(StrEnum):
     UNBOUNDED = "unbounded"
     CANCELLED = "cancelled"
     ERROR = "error"
-
-
-class Objective(StrEnum):
-    """What the solve optimises."""
-
-    VALORISATION = "valorisation"
-    """Maximise EUR/yr gained (deliveries + disposal avoided + carbon value − costs)."""
-    CO2 = "co2"
-    """Maximise t CO2/yr avoided."""
-    COST = "cost"
-    """Minimise total cost, i.e. −valorisation (the benchmark sets' objective)."""
-
-    @property
-    def sense(self) -> str:
-        """``max`` or ``min``."""
-        return "min" if self is Objective.COST else "max"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from models.constants import DEFAULT_GAP, DEFAULT_TIME_LIMIT
 from models.result import Status
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,8 @@ class SolveOptions:
             :data:`models.warmstart.AUTO_MIN_DECISIONS` integer columns.
     """
 
-    time_limit: float | None = 60.0
-    gap: float = 1e-4
+    time_limit: float | None = DEFAULT_TIME_LIMIT
+    gap: float = DEFAULT_GAP
     threads: int | None = None
     progress: Callable[[Progress], None] | None = None
     progress_every: float = 0.5

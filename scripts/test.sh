@@ -22,6 +22,6 @@ if [ -z "${SYMBIOSE_SKIP_BROWSER:-}" ]; then
     fi
 fi
 . .venv/bin/activate
-echo "== ruff"; ruff check models symbiose api tests benchmarks
+echo "== ruff"; ruff check models symbiose api cli tests benchmarks
 echo "== mypy"; mypy
 echo "== pytest"; python -m pytest "$@"

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from models.constants import DEFAULT_GAP, DEFAULT_OBJECTIVE, DEFAULT_TIME_LIMIT
 from symbiose.inventory.schema import KEYS, NOT_FIGURES, SECTIONS, Inventory, Territory
 from symbiose.numbers import NumberFormat
 
@@ -341,9 +342,9 @@ def monte_carlo_draws(
 class SweepSettings:
     """How each draw is solved (the same for every draw, so that draws compare)."""
 
-    objective: str = "valorisation"
-    time_limit: float | None = 60.0
-    gap: float = 1e-4
+    objective: str = DEFAULT_OBJECTIVE
+    time_limit: float | None = DEFAULT_TIME_LIMIT
+    gap: float = DEFAULT_GAP
 
 
 def solve_draw(doc: dict[str, Any], draw: Draw, settings: SweepSettings) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The acceptance of the parsing budget: bombs posted to a real service process.
 
-The service runs as its own process (``python -m api serve``, default settings).  An alias bomb
+The service runs as its own process (``python -m cli serve``, default settings).  An alias bomb
 (YAML), a sparse-sheet bomb (a workbook claiming ``A1:XFD20000``) and a deflate bomb (a workbook
 whose sheet inflates to millions of rows) are each refused with a 4xx problem within seconds,
 the service process's peak resident memory stays under 500 MB, and ``/health`` keeps answering

@@ -9,12 +9,12 @@ import yaml
 from conftest_api import small_inventory, wait_for
 from fastapi.testclient import TestClient
 
-from api.__main__ import main
 from api.app import create_app
-from api.commands import seed
 from api.config import Settings
 from api.db import make_engine, session_factory
 from api.keys import authenticate
+from cli.main import main
+from cli.service import seed
 
 ROOT = Path(__file__).resolve().parents[1]
 DUNKIRK = ROOT / "datasets" / "dunkerque" / "dunkerque.yaml"

@@ -1,6 +1,6 @@
 """The fault test: a real service process, a slow run, SIGKILL, restart; nothing is lost.
 
-The service runs as a real process (``python -m api serve``) on a SQLite file.  A slow run is
+The service runs as a real process (``python -m cli serve``) on a SQLite file.  A slow run is
 started; its worker process is SIGKILLed mid-solve (the service re-queues the run on a fresh
 worker), then the whole service is SIGKILLed mid-solve too and started again: on restart the run
 is re-queued, finishes, and its result equals the result of an undisturbed run.
@@ -35,7 +35,7 @@ def _free_port() -> int:
 
 
 class Service:
-    """``python -m api serve`` in a process of its own."""
+    """``python -m cli serve`` in a process of its own."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -57,7 +57,7 @@ class Service:
             [
                 sys.executable,
                 "-m",
-                "api",
+                "cli",
                 "keys",
                 "create",
                 "--territory",
@@ -79,7 +79,7 @@ class Service:
             [
                 sys.executable,
                 "-m",
-                "api",
+                "cli",
                 "serve",
                 "--port",
                 str(self.port),

@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api import store, visibility
-from api.commands import run_keys_create
+from cli.service import run_keys_create
 from api.db import RunRow, SweepRow, make_engine, now
 from api.deps import PrincipalDep
 from api.keys import Principal, Role, create_key

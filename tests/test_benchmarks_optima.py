@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from symbiose.cli import main
+from cli.main import main
 
 INSTANCES = Path(__file__).resolve().parent.parent / "benchmarks" / "instances"
 

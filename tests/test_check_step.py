@@ -59,7 +59,7 @@ def test_check_reports_every_problem_with_its_path(conversions: list[str]) -> No
 def test_symbiose_validate_converts_once(
     conversions: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from symbiose.cli import main
+    from cli.main import main
 
     assert main(["validate", str(DATASET)]) == 0
     assert "22 generated candidates" in capsys.readouterr().out
@@ -69,7 +69,7 @@ def test_symbiose_validate_converts_once(
 def test_symbiose_validate_of_a_scenario_converts_once(
     conversions: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from symbiose.cli import main
+    from cli.main import main
 
     assert main(["validate", str(SCENARIO)]) == 0
     assert "20 sites" in capsys.readouterr().out
@@ -79,7 +79,7 @@ def test_symbiose_validate_of_a_scenario_converts_once(
 def test_symbiose_validate_of_a_wrong_inventory_converts_once(
     conversions: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from symbiose.cli import main
+    from cli.main import main
 
     assert main(["validate", str(CORPUS / "several_problems.yaml")]) == 2
     assert "supplies[0].quantity" in capsys.readouterr().err

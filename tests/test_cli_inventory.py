@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from symbiose.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).parents[1]
 DATASET = ROOT / "datasets" / "dunkerque" / "dunkerque.yaml"

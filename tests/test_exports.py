@@ -18,8 +18,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from cli.main import main
 from symbiose import exports
-from symbiose.cli import main
 from symbiose.inventory import Inventory, dump_inventory, load_inventory, parse_inventory
 from symbiose.inventory.io import dump_document
 
@@ -36,7 +36,7 @@ FAST = ["--time-limit", "20", "--gap", "1e-6", "--quiet"]
 
 def hostile_inventory() -> Inventory:
     """The example inventory whose sites carry names a spreadsheet would run."""
-    from symbiose.commands_inventory import example_inventory
+    from cli.inventory import example_inventory
 
     doc = dump_document(example_inventory())
     for site, name in zip(doc["sites"], HOSTILE, strict=False):
@@ -222,7 +222,7 @@ def test_template_from_a_scenario_file_writes_the_scenario_inventory(tmp_path: P
     dataset = Path(__file__).parents[1] / "datasets" / "dunkerque" / "scenarios" / "carbon-150.yaml"
     out = tmp_path / "scenario.xlsx"
     assert main(["template", str(out), "--from", str(dataset)]) == 0
-    from symbiose.commands_inventory import load_any
+    from cli.inventory import load_any
 
     assert load_inventory(out) == load_any(dataset)[0]
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from models.jsondoc import DocumentError, read_json
 from models.problem import Arc, Converter, Problem, ProblemError
 from models.serialise import problem_from_dict, problem_to_dict
-from symbiose.cli import main
 from symbiose.inventory import InventoryError, parse_inventory, parse_scenario
 from symbiose.inventory.documents import ALIAS_MESSAGE, read_yaml
 from symbiose.inventory.io import inventory_from_document

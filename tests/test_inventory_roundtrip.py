@@ -57,7 +57,7 @@ def test_the_shipped_template_is_a_valid_inventory() -> None:
     template = Path(__file__).parents[1] / "symbiose" / "templates" / "inventory-template.xlsx"
     inv = load_inventory(template)
     assert inv.sites and inv.supplies and inv.demands
-    from symbiose.commands_inventory import build_template
+    from cli.inventory import build_template
 
     assert parse_inventory(build_template(), "xlsx") == inv
 

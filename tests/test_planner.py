@@ -519,8 +519,8 @@ def test_cli_limits_apply_to_a_problem_json(
     """``symbiose solve problem.json --budget 8000 --max-new-links 1``: A alone, 2500."""
     import json
 
+    from cli.main import main
     from models.serialise import problem_to_dict
-    from symbiose.cli import main
 
     path = tmp_path / "three_sinks.json"
     path.write_text(json.dumps(problem_to_dict(three_sinks())))

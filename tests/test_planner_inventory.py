@@ -14,14 +14,14 @@ import pytest
 import yaml
 
 from api.examples import INVENTORY_EXAMPLE
+from cli.main import main
+from cli.planner import apply_to_inventory
 from models.result import Status
 from models.solve import SolveOptions
-from symbiose.cli import main
 from symbiose.inventory import InventoryError, load_inventory
 from symbiose.inventory.io import inventory_from_document
 from symbiose.inventory.schema import Inventory
 from symbiose.pipeline import optimise
-from symbiose.planner_options import apply_to_inventory
 from symbiose.report import Report
 
 DATASET = Path(__file__).parents[1] / "datasets" / "dunkerque" / "dunkerque.yaml"
@@ -136,7 +136,7 @@ def test_scenario_file_pins_and_forbids(tmp_path: Path) -> None:
     banned.write_text(
         yaml.safe_dump({"name": "banned", "base": "base.yaml", "forbid": [HEAT_PIPE]})
     )
-    from symbiose.commands_inventory import load_any
+    from cli.inventory import load_any
 
     inv, label = load_any(pinned)
     assert label == "pinned"

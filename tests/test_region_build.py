@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from cli.main import main as symbiose_main
 from symbiose.catalogue import BUILTIN
-from symbiose.cli import main as symbiose_main
 from symbiose.convert import compile_inventory
 from symbiose.inventory import load_inventory
 from symbiose.inventory.io import inventory_from_document
@@ -24,7 +24,6 @@ from symbiose.region import (
     read_coefficients,
     write_establishments,
 )
-from symbiose.region.cli import main as region_main
 from symbiose.region.generate import COLUMNS
 from symbiose.region.lambert import from_lambert93, to_lambert93
 from symbiose.region.tables import (
@@ -237,12 +236,12 @@ def test_the_shipped_coefficients_use_commodities_with_prices_and_modes() -> Non
 def test_the_region_verbs_generate_and_build_a_region(tmp_path: Path) -> None:
     establishments, region = tmp_path / "e.csv", tmp_path / "region.yaml"
     assert (
-        region_main(["generate", "--seed", "4", "--sites", "200", "-o", str(establishments)]) == 0
+        symbiose_main(["region", "generate", "--seed", "4", "--sites", "200", "-o", str(establishments)]) == 0
     )
-    assert region_main(["build", str(establishments), "-o", str(region)]) == 0
+    assert symbiose_main(["region", "build", str(establishments), "-o", str(region)]) == 0
     inv = load_inventory(region)  # a YAML the inventory reader accepts (no aliases)
     assert inv.sites and inv.supplies and inv.demands
-    assert region_main(["build", str(tmp_path / "missing.csv"), "-o", str(region)]) == 2
+    assert symbiose_main(["region", "build", str(tmp_path / "missing.csv"), "-o", str(region)]) == 2
 
 
 def test_the_symbiose_command_line_has_the_region_verbs(tmp_path: Path) -> None:
@@ -253,6 +252,6 @@ def test_the_symbiose_command_line_has_the_region_verbs(tmp_path: Path) -> None:
 
 
 def test_registering_the_region_verbs_imports_nothing_heavy() -> None:
-    code = "import sys, symbiose.region.cli; print(sorted({'pandas', 'numpy', 'yaml'} & set(sys.modules)))"
+    code = "import sys, cli.region; print(sorted({'pandas', 'numpy', 'yaml'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cli.progress import ProgressLine
 from models.formats import read_canad
 from models.result import Status
 from models.serialise import read_problem_json
 from models.solve import Progress, SolveOptions, solve
-from symbiose.cli import ProgressLine
 
 ROOT = Path(__file__).resolve().parent.parent
 C33 = ROOT / "benchmarks" / "instances" / "canad" / "c33.dow"

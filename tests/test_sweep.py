@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symbiose.cli import main
+from cli.main import main
 from symbiose.inventory import InventoryError, load_inventory, parse_inventory
 from symbiose.inventory.io import dump_document
 from symbiose.robust import robust_toile

@@ -331,7 +331,7 @@ def test_refusals_reach_the_inventory_reader_as_inventory_errors() -> None:
 
 
 def test_the_reader_reads_what_openpyxl_writes() -> None:
-    from symbiose.commands_inventory import example_inventory
+    from cli.inventory import example_inventory
 
     inv = example_inventory()
     data = dump_inventory(inv, "xlsx")

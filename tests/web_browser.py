@@ -1,6 +1,6 @@
 """Helpers of the browser tests and the screenshot script: a real service, a real Chromium.
 
-``Service`` runs ``python -m api serve --seed datasets/dunkerque/dunkerque.yaml`` on a free
+``Service`` runs ``python -m cli serve --seed datasets/dunkerque/dunkerque.yaml`` on a free
 loopback port with a SQLite file of its own; ``launch`` starts Debian's Chromium (installed by
 ``scripts/browser.sh``) through Playwright's driver, headless, with a fresh profile and no
 network beyond the service.
@@ -67,7 +67,7 @@ def free_port() -> int:
 
 
 class Service:
-    """``python -m api serve`` with the Dunkirk seed, in a process of its own."""
+    """``python -m cli serve`` with the Dunkirk seed, in a process of its own."""
 
     def __init__(self, folder: Path, port: int | None = None) -> None:
         self.folder = folder
@@ -85,13 +85,13 @@ class Service:
     def start(self, seed: Path = DUNKIRK) -> None:
         """Create a coordinator key, start the service, wait until the seeded run is finished."""
         out = subprocess.run(
-            [sys.executable, "-m", "api", "keys", "create", "--territory", "dunkerque", "--role", "coordinator"],
+            [sys.executable, "-m", "cli", "keys", "create", "--territory", "dunkerque", "--role", "coordinator"],
             env=self.env, cwd=self.folder, capture_output=True, text=True, check=True,
         )
         self.key = out.stdout.strip()
         log = open(self.folder / "service.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "api", "serve", "--port", str(self.port), "--log-level", "warning",
+            [sys.executable, "-m", "cli", "serve", "--port", str(self.port), "--log-level", "warning",
              "--seed", str(seed), "--territory", "dunkerque"],
             env=self.env, cwd=self.folder, stdout=log, stderr=log,
         )

@@ -44,6 +44,61 @@ Section = Literal[
 ]
 
 
+# -- the override format: declared once, used by scenario files and by the API -------------------
+# Each part of a scenario's changes is one annotated type (its shape, limits, default and
+# description); :class:`Scenario` and the API's inventory patch and scenario bodies list them.
+TerritoryChanges = Annotated[
+    dict[Name, Any],
+    Field(
+        default_factory=dict,
+        max_length=MAX_ENTRIES,
+        description="Territory fields to change, e.g. {carbon_price: '150 EUR/t'}.",
+    ),
+]
+ItemUpdates = Annotated[
+    dict[Section, Annotated[list[dict[Name, Any]], Field(max_length=MAX_ITEMS)]],
+    Field(
+        default_factory=dict,
+        description="Items to change, by section: each gives its key fields (e.g. site and commodity) and the fields to replace.",
+    ),
+]
+ItemAdditions = Annotated[
+    dict[Section, Annotated[list[dict[Name, Any]], Field(max_length=MAX_ITEMS)]],
+    Field(default_factory=dict, description="Items to add, by section, written as in an inventory."),
+]
+ItemRemovals = Annotated[
+    dict[Section, Annotated[list[Id | dict[Name, Id]], Field(max_length=MAX_ITEMS)]],
+    Field(
+        default_factory=dict,
+        description="Items to remove, by section: an id, or every key field (e.g. {site: dk6, commodity: waste_heat}); '*' as a key field matches every value (e.g. {site: dk6, commodity: '*'} removes every supply of dk6).",
+    ),
+]
+Pins = Annotated[
+    list[BuildChoice],
+    Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Links or converters that must be built, added to the territory's pin, e.g. [{from: dk6, to: ecocem, mode: gas_pipe}].",
+    ),
+]
+Bans = Annotated[
+    list[BuildChoice],
+    Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Links or converters that must not be built, added to the territory's forbid.",
+    ),
+]
+ExcludedSites = Annotated[
+    list[Id],
+    Field(
+        default_factory=list,
+        max_length=MAX_SITES,
+        description="Sites that take no part, added to the territory's exclude_sites.",
+    ),
+]
+
+
 class Scenario(BaseModel):
     """A what-if: a base inventory and the overrides that make the scenario."""
 
@@ -54,44 +109,18 @@ class Scenario(BaseModel):
     base: PathText | None = Field(
         None, description="Path of the base inventory, relative to the scenario file."
     )
-    territory: dict[Name, Any] = Field(
-        default_factory=dict,
-        max_length=MAX_ENTRIES,
-        description="Territory fields to change, e.g. {carbon_price: '150 EUR/t'}.",
-    )
-    update: dict[Section, Annotated[list[dict[Name, Any]], Field(max_length=MAX_ITEMS)]] = Field(
-        default_factory=dict,
-        description="Items to change, by section: each gives its key fields (e.g. site and commodity) and the fields to replace.",
-    )
-    add: dict[Section, Annotated[list[dict[Name, Any]], Field(max_length=MAX_ITEMS)]] = Field(
-        default_factory=dict, description="Items to add, by section, written as in an inventory."
-    )
-    remove: dict[Section, Annotated[list[Id | dict[Name, Id]], Field(max_length=MAX_ITEMS)]] = (
-        Field(
-            default_factory=dict,
-            description="Items to remove, by section: an id, or every key field (e.g. {site: dk6, commodity: waste_heat}); '*' as a key field matches every value (e.g. {site: dk6, commodity: '*'} removes every supply of dk6).",
-        )
-    )
+    territory: TerritoryChanges
+    update: ItemUpdates
+    add: ItemAdditions
+    remove: ItemRemovals
     sources: dict[Name, Text] = Field(
         default_factory=dict,
         max_length=MAX_ENTRIES,
         description="Where the scenario's figures come from, by topic.",
     )
-    pin: list[BuildChoice] = Field(
-        default_factory=list,
-        max_length=MAX_ITEMS,
-        description="Links or converters that must be built, added to the territory's pin, e.g. [{from: dk6, to: ecocem, mode: gas_pipe}].",
-    )
-    forbid: list[BuildChoice] = Field(
-        default_factory=list,
-        max_length=MAX_ITEMS,
-        description="Links or converters that must not be built, added to the territory's forbid.",
-    )
-    exclude_sites: list[Id] = Field(
-        default_factory=list,
-        max_length=MAX_SITES,
-        description="Sites that take no part, added to the territory's exclude_sites.",
-    )
+    pin: Pins
+    forbid: Bans
+    exclude_sites: ExcludedSites
 
 
 WILDCARD = "*"

@@ -5,7 +5,7 @@ the SIRENE register's layout; :func:`build_region` turns an establishments file 
 coefficient table into an inventory document.  See docs/region.md.
 
 The names load their module (and pandas) on first use, so that registering the command-line
-verbs (:mod:`symbiose.region.cli`) imports nothing heavy.
+verbs (:mod:`cli.region`) imports nothing heavy.
 """
 
 from __future__ import annotations

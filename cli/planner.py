@@ -1,6 +1,7 @@
 """The planner's questions on the command line: a budget, a CO2 target, caps, pins and bans.
 
-``symbiose solve`` takes them as options and writes them into the inventory's territory
+``symbiose solve`` takes them as options (declared by :func:`cli.options.add_planner_options`)
+and writes them into the inventory's territory
 (``investment_budget``, ``co2_min``, ``max_new_links``, ``max_new_links_per_mode``,
 ``max_new_links_per_commodity``, ``pin``, ``forbid``, ``exclude_sites``, ``candidate_cap``), so the command line, a scenario file and the API ask the same
 question the same way.  On a numeric problem (JSON or benchmark) the limits apply directly;
@@ -18,50 +19,6 @@ from pydantic import ValidationError
 from models.problem import Problem
 from symbiose.inventory.schema import Inventory, Territory
 from symbiose.units import UnitProblem, to_unit
-
-
-def add_planner_options(parser: argparse.ArgumentParser) -> None:
-    """The planner's options of ``symbiose solve``."""
-    group = parser.add_argument_group("planner questions")
-    group.add_argument(
-        "--budget", metavar="EUR", help="most to invest in new links and converters, e.g. 20MEUR"
-    )
-    group.add_argument(
-        "--co2-min", metavar="T/YR", help="least CO2 to avoid (a constraint), e.g. 2Mt/yr"
-    )
-    group.add_argument("--max-new-links", type=int, metavar="N", help="most new links to build")
-    group.add_argument(
-        "--max-new-links-per-mode",
-        action="append",
-        metavar="MODE=N",
-        help="most new links of one mode, e.g. truck=2 (repeatable)",
-    )
-    group.add_argument(
-        "--max-new-links-per-commodity",
-        action="append",
-        metavar="COMMODITY=N",
-        help="most new links carrying one commodity, e.g. co2=1 (repeatable)",
-    )
-    group.add_argument(
-        "--pin", action="append", metavar="FROM:TO[:MODE]", help="a link that must be built"
-    )
-    group.add_argument(
-        "--forbid",
-        action="append",
-        metavar="FROM:TO[:MODE]",
-        help="a link that must not be built (every mode unless one is given)",
-    )
-    group.add_argument("--pin-converter", action="append", metavar="ID")
-    group.add_argument("--forbid-converter", action="append", metavar="ID")
-    group.add_argument(
-        "--exclude-site", action="append", metavar="ID", help="a site that takes no part"
-    )
-    group.add_argument(
-        "--candidate-cap",
-        metavar="N|auto|off",
-        help="candidates each origin and destination keeps per mode and commodity, nearest first"
-        " (default: the inventory's territory.candidate_cap, auto)",
-    )
 
 
 def _link(option: str, text: str) -> dict[str, str]:

@@ -1,4 +1,8 @@
-"""The service's verbs of the ``symbiose`` command line: ``keys create`` and ``serve``."""
+"""The service's verbs: ``keys create|list|revoke`` and ``serve``.
+
+SQLAlchemy, FastAPI and uvicorn are imported inside the handlers: ``symbiose --help`` and the
+other verbs never load them.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from api.config import Settings
+from cli.exits import ExitCode, fail
+from models.constants import DEFAULT_GAP, DEFAULT_OBJECTIVE
+
+if TYPE_CHECKING:
+    from api.config import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -48,7 +56,7 @@ def register(subparsers: Any) -> None:
         "--database-url", help="database (default: DATABASE_URL or the SQLite file)"
     )
     revoke.set_defaults(handler=run_keys_revoke)
-    keys.set_defaults(handler=lambda _args: (keys.print_help(), 2)[1])
+    keys.set_defaults(handler=lambda _args: (keys.print_help(), ExitCode.INPUT)[1])
 
     serve = subparsers.add_parser("serve", help="run the web service (ToileMaker) with uvicorn")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -66,6 +74,8 @@ def register(subparsers: Any) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from api.config import Settings
+
     overrides: dict[str, Any] = {}
     if getattr(args, "database_url", None):
         overrides["database_url"] = args.database_url
@@ -104,7 +114,7 @@ def run_keys_create(args: argparse.Namespace) -> int:
         "stored hashed; send it as 'Authorization: Bearer <key>'",
         file=sys.stderr,
     )
-    return 0
+    return ExitCode.OK
 
 
 def write_secret(path: Path, secret: str) -> None:
@@ -145,7 +155,7 @@ def run_keys_list(args: argparse.Namespace) -> int:
                 f"{key.prefix}...  "
                 f"{key.created_at:%Y-%m-%d}  {revoked}  {key.label}"
             )
-    return 0
+    return ExitCode.OK
 
 
 def run_keys_revoke(args: argparse.Namespace) -> int:
@@ -154,10 +164,9 @@ def run_keys_revoke(args: argparse.Namespace) -> int:
 
     with _sessions(args)() as session:
         if not revoke_key(session, args.key_id):
-            print(f"symbiose: error: no live key {args.key_id!r}", file=sys.stderr)
-            return 2
+            return fail(f"no live key {args.key_id!r}")
     print(f"revoked key {args.key_id}", file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -171,7 +180,7 @@ def run_serve(args: argparse.Namespace) -> int:
         seed(settings, Path(args.seed), args.territory)
     print(f"ToileMaker on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
-    return 0
+    return ExitCode.OK
 
 
 def seed(settings: Settings, path: Path, territory: str) -> str:
@@ -220,9 +229,9 @@ def seed(settings: Settings, path: Path, territory: str) -> str:
             territory,
             version.content,
             kind="background",
-            objective="valorisation",
+            objective=DEFAULT_OBJECTIVE,
             time_limit=settings.max_solve_seconds,
-            rel_gap=1e-4,
+            rel_gap=DEFAULT_GAP,
             refs={"inventory_id": row.id, "version": version.version},
         )
         run_id = run.id

@@ -1,16 +1,14 @@
 """``symbiose region generate`` and ``symbiose region build``: the region builder's verbs.
 
-``register(subparsers)`` adds the ``region`` verb to the ``symbiose`` command line;
-``main(argv)`` runs the same verbs on their own (``python -m symbiose.region``).
+``register(subparsers)`` adds the ``region`` verb to the ``symbiose`` command line; errors and
+exit codes go through :func:`cli.exits.run_handler` like every other verb's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,15 +109,3 @@ def write_document(doc: dict[str, Any], path: Path) -> None:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml is ~10x faster
     with path.open("w", encoding="utf-8") as out:
         yaml.dump(doc, out, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``region generate`` or ``region build`` on their own; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m symbiose.region")
-    add_verbs(parser)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except (ValueError, OSError) as exc:  # RegionError is a ValueError
-        print(f"symbiose region: error: {exc}", file=sys.stderr)
-        return 2

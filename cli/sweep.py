@@ -8,11 +8,14 @@ Dask tasks (:mod:`symbiose.executor`) and are aggregated by :mod:`symbiose.robus
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION = 0, 2, 4
+from cli.exits import ExitCode, fail
+from cli.options import add_solve_options, objective_of
+from models.constants import DEFAULT_OBJECTIVE
 
 
 def register(subparsers: Any) -> None:
@@ -40,29 +43,26 @@ def register(subparsers: Any) -> None:
         type=int,
         help="local Dask worker processes (default: one per core; 0: no Dask, in this process)",
     )
-    p.add_argument("--objective", default="valorisation", choices=["valorisation", "co2", "cost"])
-    p.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve (default 60)")
-    p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
+    # each draw is solved on one HiGHS thread: the sweep's parallelism is across draws
+    add_solve_options(p, threads=False)
     p.add_argument(
         "--out", help="folder for draws/exchanges/sensitivity CSV, sweep.xlsx, sweep.png"
     )
-    p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(handler=run_sweep_verb)
 
 
 def run_sweep_verb(args: argparse.Namespace) -> int:
     """``symbiose sweep``."""
-    from symbiose.commands_inventory import _report_issues
+    from cli.inventory import report_issues
     from symbiose.inventory import InventoryError
     from symbiose.sweep import SweepError
 
     try:
         docs, draws, names, number_format = _plan(args)
     except InventoryError as exc:
-        return _report_issues(args.inventory, exc)
+        return report_issues(args.inventory, exc)
     except SweepError as exc:
-        print(f"symbiose sweep: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return fail(str(exc), prefix="symbiose sweep")
     return _run(args, docs, draws, names, number_format)
 
 
@@ -96,38 +96,22 @@ def _run(
     names: dict[str, str],
     number_format: str,
 ) -> int:
+    from cli.progress import DrawProgress
     from symbiose.executor import run_sweep
     from symbiose.robust import render_text, robust_toile
     from symbiose.sweep import SweepSettings
 
-    settings = SweepSettings(args.objective, args.time_limit, args.gap)
+    settings = SweepSettings(objective_of(args, DEFAULT_OBJECTIVE), args.time_limit, args.gap)
     where = args.scheduler or ("this process" if args.workers == 0 else "a local Dask cluster")
     print(f"sweep: {len(draws)} draws on {where}", file=sys.stderr)
-    progress = None if args.quiet else _progress_line()
-    records = run_sweep(
-        docs, draws, settings, scheduler=args.scheduler, workers=args.workers, progress=progress
-    )
+    shown = contextlib.nullcontext() if args.quiet else DrawProgress(len(draws))
+    with shown as progress:
+        records = run_sweep(
+            docs, draws, settings, scheduler=args.scheduler, workers=args.workers, progress=progress
+        )
     toile = robust_toile(records, names, number_format)
     print(render_text(toile))
     if args.out:
         files = toile.write(Path(args.out))
         print(f"\nwrote {len(files)} files to {args.out}")
-    return EXIT_OK if toile.summary["solved"] else EXIT_NO_SOLUTION
-
-
-def _progress_line() -> Any:
-    live = sys.stderr.isatty()
-    failed = 0
-
-    def show(done: int, total: int, record: dict[str, Any]) -> None:
-        nonlocal failed
-        if record.get("status") not in ("optimal", "time_limit"):
-            failed += 1
-        text = f"  {done}/{total} draws done" + (f", {failed} failed" if failed else "")
-        if live:
-            end = "\n" if done == total else ""
-            print("\r" + text + "\033[K", end=end, file=sys.stderr, flush=True)
-        elif done == total or done % max(1, total // 10) == 0:
-            print(text, file=sys.stderr, flush=True)
-
-    return show
+    return ExitCode.OK if toile.summary["solved"] else ExitCode.NO_SOLUTION

@@ -1,5 +1,0 @@
-"""``python -m symbiose.region generate|build ...``."""
-
-from symbiose.region.cli import main
-
-raise SystemExit(main())
