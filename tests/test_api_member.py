@@ -30,12 +30,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api import store, visibility
-from cli.service import run_keys_create
 from api.db import RunRow, SweepRow, make_engine, now
 from api.deps import PrincipalDep
 from api.keys import Principal, Role, create_key
 from api.migrate import upgrade
 from api.schemas import FieldWarning
+from cli.service import run_keys_create
 
 __all__ = ["live"]  # fixture used by name
 

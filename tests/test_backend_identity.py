@@ -160,7 +160,7 @@ def test_the_command_line_solves_with_the_backend_asked_for(
 ) -> None:
     """``symbiose solve --backend arrays`` reaches ``solve`` as ``SolveOptions.backend``."""
     import models.solve
-    from symbiose import cli
+    from cli import main as cli
 
     seen: list[str] = []
     real = models.solve.solve
@@ -169,7 +169,7 @@ def test_the_command_line_solves_with_the_backend_asked_for(
         seen.append(options.backend)  # type: ignore[union-attr]
         return real(problem, objective, options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cli, "solve", spy)
+    monkeypatch.setattr(models.solve, "solve", spy)
     instance = Path(__file__).parents[1] / "benchmarks" / "instances" / "fcnetlib" / "k10x90"
     for choice in ("arrays", "pyomo"):
         assert cli.main(["solve", str(instance), "--backend", choice, "--quiet"]) == 0

@@ -105,11 +105,12 @@ def test_every_verb_group_registers_its_verbs() -> None:
         "compare",
         "pareto",
         "sweep",
+        "region",
         "bench",
         "keys",
         "serve",
     } <= set(verbs)
-    assert len(VERB_GROUPS) == 5
+    assert len(VERB_GROUPS) == 6
 
 
 def test_the_cli_and_the_api_offer_the_objectives_of_one_enum() -> None:
