@@ -9,28 +9,24 @@ pipeline phase by phase:
 * ``read``: :func:`symbiose.region.build_region` (the CSV read once, coefficients matched)
   and the inventory schema;
 * ``convert``: :func:`symbiose.convert.to_network` (units, candidates, the numeric problem);
-* ``prune``: ``models.prune.prune`` (links that can never pay their fixed cost), where the
-  model work provides it, so that the two builds below build what the solve builds; its
-  row counts the arcs left and the independent blocks (``models.blocks.find_blocks``);
+* ``prune``: ``models.prune.prune`` (links that can never pay their fixed cost), so that the
+  two builds below build what the solve builds; its row counts the arcs left and the
+  independent blocks (``models.blocks.find_blocks``);
 * ``pyomo``: the Pyomo model built and handed over to HiGHS (``models.solve.PyomoBackend``
   and ``models.session.pass_to_highs``), skipped above ``--skip-pyomo-above``;
 * ``arrays``: the same MILP built as arrays (``models.direct.build_arrays``) and handed over;
 * ``solve``: :func:`models.solve.solve` (the path every entry point takes; it builds its own
-  model, with whatever backend and decomposition it chooses) under ``--time-limit``, or the
-  array backend's :func:`models.direct.solve_direct` when the Pyomo model is skipped.
+  model, with whatever backend and decomposition it chooses) under ``--time-limit``, with
+  ``backend="arrays"`` when the Pyomo model is skipped.
 
 Each phase reports its wall time and the process's peak RSS so far; the table adds the
-candidate arcs, the MILP's columns / rows / nonzeros, its independent blocks (when
-``models/blocks.py`` provides them), the objective, bound and gap, and the Pyomo / array
-ratio of build + hand-over.  Read ratios, not seconds: the machine may be shared.
+candidate arcs, the MILP's columns / rows / nonzeros, its independent blocks, the objective,
+bound and gap, and the Pyomo / array ratio of build + hand-over.  Read ratios, not seconds: the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import importlib
-import importlib.util
 import json
 import os
 import resource
@@ -172,41 +168,30 @@ def _arrays(problem: Any, objective: Any) -> dict[str, int]:
 
 
 def _solve(problem: Any, objective: Any, time_limit: float, gap: float, skip_pyomo: bool) -> Any:
-    """The public solve (decomposed into blocks where ``models.solve`` does so).
+    """The public solve on its default path (``auto`` backend, blocks where it finds them).
 
-    With a ``backend`` solve option (the model work) it is ``auto``, or ``arrays`` where the
-    Pyomo model is skipped; before it, the array backend's own solve stands in there.
+    With the array backend where the Pyomo model is skipped.
     """
     from models.solve import SolveOptions, solve
 
-    fields = {f.name for f in dataclasses.fields(SolveOptions)}
-    options: dict[str, Any] = {"time_limit": time_limit, "gap": gap, "diagnose": False}
-    if "backend" in fields:
-        options["backend"] = "arrays" if skip_pyomo else "auto"
-        return solve(problem, objective, SolveOptions(**options))
-    if skip_pyomo:
-        solve_direct = importlib.import_module("models.direct").solve_direct
-        return solve_direct(problem, objective, SolveOptions(**options))
-    return solve(problem, objective, SolveOptions(**options))
+    options = SolveOptions(
+        time_limit=time_limit, gap=gap, diagnose=False, backend="arrays" if skip_pyomo else "auto"
+    )
+    return solve(problem, objective, options)
 
 
 def _pruned(problem: Any, objective: Any) -> Any:
-    """The problem ``models.solve`` builds: pruned of unpayable links, where it prunes."""
-    if importlib.util.find_spec("models.prune") is None:
-        return problem
-    return importlib.import_module("models.prune").prune(problem, objective)
+    """The problem ``models.solve`` builds: pruned of the links that can never pay."""
+    from models.prune import prune
+
+    return prune(problem, objective)
 
 
-def _blocks(problem: Any) -> int | None:
-    """Independent blocks of the problem, if ``models.blocks`` can tell (else None)."""
-    if importlib.util.find_spec("models.blocks") is None:
-        return None
-    find_blocks = getattr(importlib.import_module("models.blocks"), "find_blocks", None)
-    if find_blocks is None:
-        return None
-    blocks = find_blocks(problem)
-    count = getattr(blocks, "count", None)
-    return int(count) if isinstance(count, int) else len(blocks)
+def _blocks(problem: Any) -> int:
+    """The independent blocks of the problem (:func:`models.blocks.find_blocks`)."""
+    from models.blocks import find_blocks
+
+    return find_blocks(problem).count
 
 
 # -- the parent: one subprocess per size, then the tables ------------------------------------
