@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install Debian's Chromium for the browser tests of the web page (tests/test_web_browser.py).
+# Install Debian's Chromium for the browser tests of the web page (tests/web/test_web_browser.py).
 #
 # Sourced by scripts/test.sh (it can also be run on its own): exports SYMBIOSE_CHROMIUM when the
 # browser is there.  The tests drive it through the Python playwright package (its driver ships

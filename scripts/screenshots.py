@@ -21,7 +21,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from web_browser import CHROMIUM_ARGS, Service, chromium_path, why_no_browser  # noqa: E402
+from support.browser import CHROMIUM_ARGS, Service, chromium_path, why_no_browser  # noqa: E402
 
 SCENARIO = ROOT / "datasets" / "dunkerque" / "scenarios" / "dk6-stops.yaml"
 

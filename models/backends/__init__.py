@@ -1,7 +1,7 @@
 """The backends that build the MILP, behind one typed interface.
 
 Two backends build the same model (same matrix, bounds and objective; proven by
-``tests/test_direct_backend.py`` and ``tests/test_backend_identity.py``):
+``tests/models/test_direct_backend.py`` and ``tests/models/test_backend_identity.py``):
 
 * ``pyomo`` — :class:`PyomoBackend`, the reference: :class:`models.formulation.Formulation`,
   one named function per constraint family, compiled to matrices by Pyomo;
