@@ -27,7 +27,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import sessionmaker
 
 from api.db import RunRow, now
-from api.worker import CANCELLED, FAILED, QUEUED, RUNNING, worker_main
+from api.states import RunState
+from api.worker import worker_main
 
 log = logging.getLogger(__name__)
 
@@ -257,8 +258,8 @@ class Dispatcher:
         with self.sessions() as session:
             count = session.execute(
                 update(RunRow)
-                .where(RunRow.state == RUNNING)
-                .values(state=QUEUED, kind="background", worker_pid=None)
+                .where(RunRow.state == RunState.RUNNING)
+                .values(state=RunState.QUEUED, kind="background", worker_pid=None)
             ).rowcount  # type: ignore[attr-defined]
             session.commit()
         if count:
@@ -270,7 +271,7 @@ class Dispatcher:
         with self.sessions() as session:
             return int(
                 session.scalar(
-                    select(func.count()).select_from(RunRow).where(RunRow.state == QUEUED)
+                    select(func.count()).select_from(RunRow).where(RunRow.state == RunState.QUEUED)
                 )
                 or 0
             )
@@ -314,8 +315,8 @@ class Dispatcher:
             attempt += 1
             claimed = session.execute(
                 update(RunRow)
-                .where((RunRow.id == run_id) & (RunRow.state == QUEUED))
-                .values(state=RUNNING, attempt=attempt, worker_pid=None)
+                .where((RunRow.id == run_id) & (RunRow.state == RunState.QUEUED))
+                .values(state=RunState.RUNNING, attempt=attempt, worker_pid=None)
             ).rowcount  # type: ignore[attr-defined]
             session.commit()
             return (run_id, attempt) if claimed == 1 else None
@@ -328,7 +329,7 @@ class Dispatcher:
         """
         waiting = session.execute(
             select(RunRow.territory_id, func.min(RunRow.created_at))
-            .where(RunRow.state == QUEUED)
+            .where(RunRow.state == RunState.QUEUED)
             .group_by(RunRow.territory_id)
         ).all()
         if not waiting:
@@ -336,14 +337,14 @@ class Dispatcher:
         running = dict(
             session.execute(
                 select(RunRow.territory_id, func.count())
-                .where(RunRow.state == RUNNING)
+                .where(RunRow.state == RunState.RUNNING)
                 .group_by(RunRow.territory_id)
             ).all()
         )
         territory = min(waiting, key=lambda row: (running.get(row[0], 0), row[1], row[0]))[0]
         run_id: str | None = session.scalar(
             select(RunRow.id)
-            .where((RunRow.state == QUEUED) & (RunRow.territory_id == territory))
+            .where((RunRow.state == RunState.QUEUED) & (RunRow.territory_id == territory))
             .order_by(RunRow.created_at, RunRow.id)
             .limit(1)
         )
@@ -359,7 +360,7 @@ class Dispatcher:
                     .where(
                         (RunRow.territory_id == territory)
                         & (RunRow.kind == "background")
-                        & RunRow.state.in_((QUEUED, RUNNING))
+                        & RunRow.state.in_((RunState.QUEUED, RunState.RUNNING))
                     )
                 )
                 or 0
@@ -370,7 +371,7 @@ class Dispatcher:
             session.execute(
                 update(RunRow)
                 .where((RunRow.id == run_id) & (RunRow.attempt == attempt))
-                .values(state=QUEUED)
+                .values(state=RunState.QUEUED)
             )
             session.commit()
 
@@ -390,21 +391,21 @@ class Dispatcher:
     def _after_crash(self, run_id: str, attempt: int, error: BaseException) -> None:
         with self.sessions() as session:
             run = session.get(RunRow, run_id)
-            if run is None or run.state != RUNNING or run.attempt != attempt:
+            if run is None or run.state != RunState.RUNNING or run.attempt != attempt:
                 return
             owned = (RunRow.id == run_id) & (RunRow.attempt == attempt)
             values: dict[str, Any]
             if run.cancel_requested:
-                values = {"state": CANCELLED, "finished_at": now(), "reason": "cancelled"}
+                values = {"state": RunState.CANCELLED, "finished_at": now(), "reason": "cancelled"}
             elif attempt >= self.max_attempts:
                 values = {
-                    "state": FAILED,
+                    "state": RunState.FAILED,
                     "finished_at": now(),
                     "status": "error",
                     "reason": f"the worker process died {attempt} times; last: {error}",
                 }
             else:
                 log.warning("run %s: worker died (%s); re-queued", run_id, error)
-                values = {"state": QUEUED, "kind": "background", "worker_pid": None}
+                values = {"state": RunState.QUEUED, "kind": "background", "worker_pid": None}
             session.execute(update(RunRow).where(owned).values(**values))
             session.commit()

@@ -7,12 +7,12 @@ model (``symbiose.inventory.Inventory``), put into the OpenAPI document by ``api
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from api.states import RunState
 from api.text import control_characters
 from symbiose.inventory.schema import BuildChoice
 
@@ -35,16 +35,6 @@ class _In(BaseModel):
                 "control_character", f"{where.lstrip('.')}: {problem}" if where else problem
             )
         return value
-
-
-class RunState(StrEnum):
-    """Where a run is in its life."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    FINISHED = "finished"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
 
 
 Objective = Literal["valorisation", "co2", "cost"]

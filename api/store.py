@@ -37,10 +37,10 @@ from api.schemas import (
     InventoryPublic,
     InventoryVersionPublic,
     RunPublic,
-    RunState,
     ScenarioPublic,
     SweepPublic,
 )
+from api.states import ACTIVE, RunState
 from api.text import control_problem
 
 
@@ -398,7 +398,7 @@ def add_run(
         time_limit=time_limit,
         rel_gap=rel_gap,
         input=content,
-        state=(RunState.RUNNING if sync else RunState.QUEUED).value,
+        state=RunState.RUNNING if sync else RunState.QUEUED,
         attempt=1 if sync else 0,
         cancel_requested=False,
         **refs,
@@ -416,11 +416,11 @@ def get_run(session: Session, who: Principal, run_id: str) -> RunRow:
 
 def get_result(session: Session, run: RunRow) -> RunResultRow:
     """The result of a finished run, or 409 while it has none."""
-    if run.state != "finished":
+    if run.state != RunState.FINISHED:
         raise ApiProblem(
             409,
             f"run {run.id} is {run.state}: it has no result"
-            + (f" ({run.reason})" if run.reason and run.state == "failed" else ""),
+            + (f" ({run.reason})" if run.reason and run.state == RunState.FAILED else ""),
             kind="no-result",
         )
     row = session.get(RunResultRow, run.id)
@@ -429,16 +429,63 @@ def get_result(session: Session, run: RunRow) -> RunResultRow:
     return row
 
 
+# -- run states: one function per transition, each checked against the state it leaves ------
+
+
+def cancel_run(session: Session, run: RunRow) -> bool:
+    """Cancel ``run``: True if it was queued (cancelled at once), False if it is running.
+
+    A running run only has its cancel flag set; its worker stops at the solver's next check.
+    A finished, failed or cancelled run cannot be cancelled (409).
+    """
+    if run.state == RunState.QUEUED:
+        moved = _move_run(
+            session,
+            run,
+            RunState.QUEUED,
+            state=RunState.CANCELLED,
+            cancel_requested=True,
+            finished_at=now(),
+            reason="cancelled before it started",
+        )
+        if moved:
+            return True
+    if run.state == RunState.RUNNING:
+        session.execute(update(RunRow).where(RunRow.id == run.id).values(cancel_requested=True))
+        session.commit()
+        session.refresh(run)
+        return False
+    raise ApiProblem(409, f"run {run.id} is already {run.state}", kind="run-over")
+
+
+def fail_unstarted(session: Session, run_id: str, reason: str) -> None:
+    """Fail a run no worker took (a synchronous run turned away by a full queue)."""
+    run = session.get(RunRow, run_id)
+    if run is not None and run.state in ACTIVE:
+        leaving = RunState(run.state)
+        _move_run(session, run, leaving, state=RunState.FAILED, reason=reason, finished_at=now())
+
+
+def _move_run(session: Session, run: RunRow, leaving: RunState, **values: Any) -> bool:
+    """Set ``values`` if the run is still in ``leaving`` (atomic); the row is read again."""
+    moved = session.execute(
+        update(RunRow).where((RunRow.id == run.id) & (RunRow.state == leaving)).values(**values)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    session.refresh(run)
+    return bool(moved == 1)
+
+
 def run_public(run: RunRow) -> RunPublic:
     """The public form of a run (elapsed time computed while it runs)."""
     elapsed = run.elapsed
-    if run.state == "running" and run.started_at is not None:
+    if run.state == RunState.RUNNING and run.started_at is not None:
         elapsed = (now() - _utc(run.started_at)).total_seconds()
     base = f"/v1/runs/{run.id}"
     links = {"self": base}
-    if run.state == "finished":
+    if run.state == RunState.FINISHED:
         links["result"] = base + "/result"
-    if run.state in ("queued", "running"):
+    if run.state in ACTIVE:
         links["cancel"] = base + "/cancel"
     return RunPublic(
         id=run.id,
@@ -503,16 +550,50 @@ def get_sweep(session: Session, who: Principal, sweep_id: str) -> SweepRow:
     return row
 
 
+def add_sweep(
+    session: Session, who: Principal, version: InventoryVersionRow, spec: str, total: int
+) -> SweepRow:
+    """Store and commit a new sweep of an inventory version, queued."""
+    row = SweepRow(
+        territory_id=who.territory,
+        inventory_id=version.inventory_id,
+        version=version.version,
+        spec=spec,
+        state=RunState.QUEUED,
+        total=total,
+        done=0,
+        failed=0,
+        cancel_requested=False,
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def cancel_sweep(session: Session, row: SweepRow) -> None:
+    """Stop a sweep: a queued one at once, a running one at its next draw; 409 once it is over."""
+    if row.state not in ACTIVE:
+        raise ApiProblem(409, f"sweep {row.id} is already {row.state}", kind="run-over")
+    session.execute(
+        update(SweepRow)
+        .where((SweepRow.id == row.id) & (SweepRow.state == RunState.QUEUED))
+        .values(state=RunState.CANCELLED, reason="cancelled at the caller's request")
+    )
+    session.execute(update(SweepRow).where(SweepRow.id == row.id).values(cancel_requested=True))
+    session.commit()
+    session.refresh(row)
+
+
 def sweep_public(row: SweepRow) -> SweepPublic:
     """The public form of a sweep."""
     base = f"/v1/sweeps/{row.id}"
     links = {"self": base}
     summary = None
-    if row.state == "finished" and row.result:
+    if row.state == RunState.FINISHED and row.result:
         summary = json.loads(row.result)["summary"]
         for name in ("draws", "exchanges", "sensitivity"):
             links[name] = f"{base}/tables/{name}"
-    if row.state in ("queued", "running"):
+    if row.state in ACTIVE:
         links["cancel"] = base + "/cancel"
     return SweepPublic(
         id=row.id,

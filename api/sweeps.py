@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
 from api.db import SweepRow, make_engine, now
-from api.worker import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING
+from api.states import RunState
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class SweepRunner:
     def start(self) -> None:
         """Queue again the sweeps an earlier service left running, then start the loop."""
         with self.sessions() as session:
-            session.execute(update(SweepRow).where(SweepRow.state == RUNNING).values(state=QUEUED))
+            session.execute(update(SweepRow).where(SweepRow.state == RunState.RUNNING).values(state=RunState.QUEUED))
             session.commit()
         self._thread.start()
 
@@ -74,14 +74,14 @@ class SweepRunner:
     def _claim(self) -> str | None:
         with self.sessions() as session:
             row = session.scalars(
-                select(SweepRow).where(SweepRow.state == QUEUED).order_by(SweepRow.created_at)
+                select(SweepRow).where(SweepRow.state == RunState.QUEUED).order_by(SweepRow.created_at)
             ).first()
             if row is None:
                 return None
             claimed = session.execute(
                 update(SweepRow)
-                .where((SweepRow.id == row.id) & (SweepRow.state == QUEUED))
-                .values(state=RUNNING, started_at=now(), done=0, failed=0)
+                .where((SweepRow.id == row.id) & (SweepRow.state == RunState.QUEUED))
+                .values(state=RunState.RUNNING, started_at=now(), done=0, failed=0)
             )
             session.commit()
             return row.id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
@@ -105,9 +105,9 @@ class SweepRunner:
         with self.sessions() as session:
             session.execute(
                 update(SweepRow)
-                .where((SweepRow.id == sweep_id) & (SweepRow.state == RUNNING))
+                .where((SweepRow.id == sweep_id) & (SweepRow.state == RunState.RUNNING))
                 .values(
-                    state=FAILED,
+                    state=RunState.FAILED,
                     reason=f"the sweep process ended without a result (exit code {process.exitcode})",
                     finished_at=now(),
                 )
@@ -126,7 +126,7 @@ def sweep_main(database_url: str, sweep_id: str, workers: int, scheduler: str | 
     engine = make_engine(database_url, pooled=False)
     with Session(engine) as session:
         row = session.get(SweepRow, sweep_id)
-        if row is None or row.state != RUNNING:
+        if row is None or row.state != RunState.RUNNING:
             return
         spec = json.loads(row.spec)
     progress = _Progress(engine, sweep_id)
@@ -134,14 +134,14 @@ def sweep_main(database_url: str, sweep_id: str, workers: int, scheduler: str | 
     try:
         result = domain.run_planned_sweep(spec, workers, scheduler, progress.update)
     except _Cancelled:
-        values = {"state": CANCELLED, "reason": "cancelled at the caller's request"}
+        values = {"state": RunState.CANCELLED, "reason": "cancelled at the caller's request"}
     except Exception as exc:  # the sweep as a whole failed: say why
         log.exception("sweep %s failed", sweep_id)
-        values = {"state": FAILED, "reason": f"{type(exc).__name__}: {exc}"}
+        values = {"state": RunState.FAILED, "reason": f"{type(exc).__name__}: {exc}"}
     else:
         solved = result["summary"]["solved"]
         values = {
-            "state": FINISHED if solved else FAILED,
+            "state": RunState.FINISHED if solved else RunState.FAILED,
             "reason": None if solved else "no draw could be solved (see the draws table)",
             "result": json.dumps(result, allow_nan=False),
             "done": result["summary"]["draws"],
@@ -151,7 +151,7 @@ def sweep_main(database_url: str, sweep_id: str, workers: int, scheduler: str | 
     with Session(engine) as session:
         session.execute(
             update(SweepRow)
-            .where((SweepRow.id == sweep_id) & (SweepRow.state == RUNNING))
+            .where((SweepRow.id == sweep_id) & (SweepRow.state == RunState.RUNNING))
             .values(**values)
         )
         session.commit()

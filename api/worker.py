@@ -22,16 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from api.db import RunResultRow, RunRow, make_engine, now
+from api.states import RunState
 
 log = logging.getLogger(__name__)
-
-RUNNING, QUEUED, FINISHED, FAILED, CANCELLED = (
-    "running",
-    "queued",
-    "finished",
-    "failed",
-    "cancelled",
-)
 
 
 def worker_main(conn: Connection, database_url: str, threads: int) -> None:
@@ -74,15 +67,15 @@ def execute(engine: Engine, run_id: str, attempt: int, threads: int) -> str:
     """Solve one run and store its outcome; returns the run's final state (or ``stale``)."""
     from api import domain
 
-    owned = (RunRow.id == run_id) & (RunRow.attempt == attempt) & (RunRow.state == RUNNING)
+    owned = (RunRow.id == run_id) & (RunRow.attempt == attempt) & (RunRow.state == RunState.RUNNING)
     with Session(engine) as session:
         run = session.scalars(select(RunRow).where(owned)).first()
         if run is None:
             return "stale"
         if run.cancel_requested:
-            session.execute(update(RunRow).where(owned).values(state=CANCELLED, finished_at=now()))
+            session.execute(update(RunRow).where(owned).values(state=RunState.CANCELLED, finished_at=now()))
             session.commit()
-            return CANCELLED
+            return RunState.CANCELLED
         session.execute(
             update(RunRow)
             .where(owned)
@@ -108,23 +101,20 @@ def execute(engine: Engine, run_id: str, attempt: int, threads: int) -> str:
             inv_json, objective, time_limit, gap, threads, tracker.progress, tracker.should_stop
         )
     except domain.InventoryError as exc:
-        values = {"state": FAILED, "status": "invalid", "reason": str(exc)}
+        values = {"state": RunState.FAILED, "status": "invalid", "reason": str(exc)}
     except Exception as exc:  # the solve itself failed: the run fails with the reason
         log.exception("run %s: the optimisation raised", run_id)
-        values = {"state": FAILED, "status": "error", "reason": f"{type(exc).__name__}: {exc}"}
+        values = {"state": RunState.FAILED, "status": "error", "reason": f"{type(exc).__name__}: {exc}"}
     else:
         if outcome.has_solution:
-            values = {"state": FINISHED, "status": outcome.status, "reason": outcome.message}
+            values = {"state": RunState.FINISHED, "status": outcome.status, "reason": outcome.message}
             result_row = RunResultRow(
-                run_id=run_id,
-                document=outcome.document,
-                geojson=outcome.geojson,
-                report=outcome.report,
+                run_id=run_id, document=outcome.document, geojson=outcome.geojson
             )
         elif outcome.status == "cancelled" or tracker.cancelled:
-            values = {"state": CANCELLED, "status": outcome.status, "reason": outcome.message}
+            values = {"state": RunState.CANCELLED, "status": outcome.status, "reason": outcome.message}
         else:
-            values = {"state": FAILED, "status": outcome.status, "reason": outcome.message}
+            values = {"state": RunState.FAILED, "status": outcome.status, "reason": outcome.message}
         values.update(outcome.figures)
     values["finished_at"] = now()
     with Session(engine) as session:
@@ -155,7 +145,7 @@ class _Tracker:
         return (
             (RunRow.id == self.run_id)
             & (RunRow.attempt == self.attempt)
-            & (RunRow.state == RUNNING)
+            & (RunRow.state == RunState.RUNNING)
         )
 
     def progress(self, p: Any) -> None:
@@ -201,7 +191,7 @@ class _Tracker:
                 ).first()
         except Exception:
             return False
-        if row is None or row.attempt != self.attempt or row.state != RUNNING:
+        if row is None or row.attempt != self.attempt or row.state != RunState.RUNNING:
             self._stop = True
         elif row.cancel_requested:
             self._stop = self.cancelled = True

@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import domain, store
 from api.config import Settings
-from api.db import RunRow, now
+from api.db import RunRow
 from api.deps import PrincipalDep, Services, ServicesDep, SessionDep, SettingsDep, WriterDep
 from api.examples import OPTIMISE_EXAMPLE, RUN_EXAMPLE
 from api.keys import Principal
@@ -192,7 +192,7 @@ def list_runs(
     """The caller's runs, newest first."""
     query = select(RunRow).where(RunRow.territory_id == who.territory)
     if state is not None:
-        query = query.where(RunRow.state == state.value)
+        query = query.where(RunRow.state == state)
     rows = session.scalars(query.order_by(RunRow.created_at.desc()).limit(limit)).all()
     return [store.run_public(r) for r in rows]
 
@@ -214,29 +214,9 @@ def get_run(run_id: str, who: PrincipalDep, session: SessionDep) -> RunPublic:
 def cancel_run(run_id: str, response: Response, who: WriterDep, session: SessionDep) -> RunPublic:
     """A queued run is cancelled at once (200); a running one stops at the solver's next check (202)."""
     run = store.get_run(session, who, run_id)
-    if run.state == RunState.QUEUED.value:
-        done = session.execute(
-            update(RunRow)
-            .where((RunRow.id == run.id) & (RunRow.state == RunState.QUEUED.value))
-            .values(
-                state=RunState.CANCELLED.value,
-                cancel_requested=True,
-                finished_at=now(),
-                reason="cancelled before it started",
-            )
-        ).rowcount  # type: ignore[attr-defined]
-        session.commit()
-        if done == 1:
-            session.refresh(run)
-            return store.run_public(run)
-        session.refresh(run)
-    if run.state == RunState.RUNNING.value:
-        session.execute(update(RunRow).where(RunRow.id == run.id).values(cancel_requested=True))
-        session.commit()
-        session.refresh(run)
+    if not store.cancel_run(session, run):
         response.status_code = status.HTTP_202_ACCEPTED
-        return store.run_public(run)
-    raise ApiProblem(409, f"run {run.id} is already {run.state}", kind="run-over")
+    return store.run_public(run)
 
 
 @router.get(
@@ -251,7 +231,7 @@ def cancel_run(run_id: str, response: Response, who: WriterDep, session: Session
 def get_result(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
     """Totals, flows, built links and per-site gains, as one JSON document."""
     result = store.get_result(session, store.get_run(session, who, run_id))
-    return Response(result.document, media_type="application/json")
+    return Response(domain.read_result(result.document).public_json(), media_type="application/json")
 
 
 @router.get(
@@ -290,7 +270,7 @@ XLSX = domain.XLSX
 def get_result_xlsx(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
     """Totals, flows, built links and site gains as sheets of one workbook."""
     result = store.get_result(session, store.get_run(session, who, run_id))
-    data = domain.report_xlsx(domain.load_report(result.report))
+    data = domain.read_result(result.document).xlsx(domain.TABLES)
     return Response(
         data,
         media_type=XLSX,
@@ -326,15 +306,15 @@ def get_result_table(
     commas and UTF-8 with a byte-order mark (what a French Excel opens by double-click).
     """
     result = store.get_result(session, store.get_run(session, who, run_id))
-    report = domain.load_report(result.report)
+    document = domain.read_result(result.document)
     if format == "csv":
         return Response(
-            domain.report_csv(report, table),
+            document.csv(table),
             media_type=domain.CSV,
             headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
         )
-    frame = domain.report_table(report, table)
-    return Response(frame.to_json(orient="records"), media_type="application/json")
+    records = document.table(table).records()
+    return Response(json.dumps(records, allow_nan=False), media_type="application/json")
 
 
 # -- synchronous ---------------------------------------------------------------------------
@@ -383,19 +363,14 @@ def _sync_outcome(services: Services, run_id: str) -> tuple[RunPublic, dict[str,
         run = session.get(RunRow, run_id)
         assert run is not None
         public = store.run_public(run)
-        if run.state != RunState.FINISHED.value:
+        if run.state != RunState.FINISHED:
             return public, None
-        return public, json.loads(store.get_result(session, run).document)
+        return public, domain.read_result(store.get_result(session, run).document).public()
 
 
 def _drop(services: Services, run_id: str) -> None:
     with services.sessions() as session:
-        session.execute(
-            update(RunRow)
-            .where(RunRow.id == run_id)
-            .values(state="failed", reason="not started: the queue was full", finished_at=now())
-        )
-        session.commit()
+        store.fail_unstarted(session, run_id, "not started: the queue was full")
 
 
 @router.post(

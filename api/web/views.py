@@ -39,10 +39,11 @@ def get_sankey(
 ) -> dict[str, Any]:
     """Suppliers → commodities (→ converters, hubs) → takers; widths in EUR/yr."""
     result = store.get_result(session, store.get_run(session, who, run_id))
-    document = json.loads(result.document)
-    tables = document.get("tables", {})
-    sites = sites_from(json.loads(result.geojson), tables.get("converters", []))
-    return build_sankey(tables.get("flows", []), sites, group, max_nodes).as_json()
+    document = domain.read_result(result.document)
+    converters = document.tables.get("converters")
+    sites = sites_from(json.loads(result.geojson), converters.records() if converters else [])
+    flows = document.tables.get("flows")
+    return build_sankey(flows.records() if flows else [], sites, group, max_nodes).as_json()
 
 
 @router.get(
@@ -56,6 +57,7 @@ def get_sankey(
 )
 def get_candidates(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
     """Candidate and existing links, each with ``built`` true when the optimum uses it."""
-    result = store.get_result(session, store.get_run(session, who, run_id))
-    collection = domain.candidate_geojson(domain.load_report(result.report))
+    run = store.get_run(session, who, run_id)
+    result = store.get_result(session, run)
+    collection = domain.candidates(domain.read_result(result.document), run.input)
     return Response(json.dumps(collection), media_type="application/geo+json")
