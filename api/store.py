@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -43,13 +43,28 @@ from api.schemas import (
 from api.states import ACTIVE, RunState
 from api.text import control_problem
 
+Owned = TypeVar("Owned", InventoryRow, ScenarioRow, RunRow, ComparisonRow, SweepRow)
+"""The tables whose rows belong to a territory."""
 
-def not_found(kind: str, ident: Any) -> ApiProblem:
+OwnedTable = (
+    type[InventoryRow] | type[ScenarioRow] | type[RunRow] | type[ComparisonRow] | type[SweepRow]
+)
+
+
+class RunRefs(TypedDict, total=False):
+    """What a run solves: an inventory version, a scenario (with its base), or neither (inline)."""
+
+    inventory_id: str
+    version: int
+    scenario_id: str
+
+
+def not_found(kind: str, ident: object) -> ApiProblem:
     """The 404 of an object that does not exist (or belongs to another territory)."""
     return ApiProblem(404, f"{kind} {ident!r} not found")
 
 
-def _owned(session: Session, who: Principal, model: Any, kind: str, ident: str) -> Any:
+def _owned(session: Session, who: Principal, model: type[Owned], kind: str, ident: str) -> Owned:
     """The caller's object of ``model`` with id ``ident``, or 404 (also for other territories).
 
     An id no object can have (too long, or with a control character, which PostgreSQL would
@@ -69,7 +84,7 @@ def etag_of(version: int, content: str) -> str:
     return f'"{version}-{digest}"'
 
 
-def check_limits(inv: Any, settings: Settings) -> tuple[int, int]:
+def check_limits(inv: domain.Inventory, settings: Settings) -> tuple[int, int]:
     """Sites and links of ``inv``, or 422 if it exceeds the configured maxima."""
     sites, links = domain.counts(inv)
     errors = []
@@ -151,7 +166,9 @@ def _read_in_parser(
         ) from None
 
 
-def read_inventory(parsers: ParserPool, data: bytes, fmt: str, settings: Settings) -> Any:
+def read_inventory(
+    parsers: ParserPool, data: bytes, fmt: str, settings: Settings
+) -> domain.Inventory:
     """Read and check a submitted inventory in a parser process.
 
     Answers 422 with field paths on any problem, 413 if it cannot be read within the budget.
@@ -173,8 +190,7 @@ def read_scenario(parsers: ParserPool, data: bytes, fmt: str, settings: Settings
 
 def get_inventory(session: Session, who: Principal, inventory_id: str) -> InventoryRow:
     """The caller's inventory, or 404."""
-    row: InventoryRow = _owned(session, who, InventoryRow, "inventory", inventory_id)
-    return row
+    return _owned(session, who, InventoryRow, "inventory", inventory_id)
 
 
 def get_version(session: Session, inv: InventoryRow, version: int | None) -> InventoryVersionRow:
@@ -191,7 +207,12 @@ def get_version(session: Session, inv: InventoryRow, version: int | None) -> Inv
 
 
 def create_inventory(
-    session: Session, who: Principal, name: str, inv: Any, fmt: str, settings: Settings
+    session: Session,
+    who: Principal,
+    name: str,
+    inv: domain.Inventory,
+    fmt: str,
+    settings: Settings,
 ) -> InventoryRow:
     """Store a new inventory with its version 1."""
     content = domain.canonical_json(inv)
@@ -237,7 +258,7 @@ def add_version(
     who: Principal,
     inv_row: InventoryRow,
     current: InventoryVersionRow,
-    inv: Any,
+    inv: domain.Inventory,
     fmt: str,
     change: str,
     settings: Settings,
@@ -308,7 +329,7 @@ def inventory_public(session: Session, row: InventoryRow) -> InventoryPublic:
     )
 
 
-def with_warnings(public: InventoryPublic, inv: Any) -> InventoryPublic:
+def with_warnings(public: InventoryPublic, inv: domain.Inventory) -> InventoryPublic:
     """``public`` with the plausibility warnings of the inventory just submitted."""
     found = [
         FieldWarning(path=w.path(), message=w.msg, kind=w.kind) for w in domain.plausibility(inv)
@@ -330,13 +351,12 @@ def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
 
 def get_scenario(session: Session, who: Principal, scenario_id: str) -> ScenarioRow:
     """The caller's scenario, or 404."""
-    row: ScenarioRow = _owned(session, who, ScenarioRow, "scenario", scenario_id)
-    return row
+    return _owned(session, who, ScenarioRow, "scenario", scenario_id)
 
 
 def scenario_inventory(
     session: Session, parsers: ParserPool, settings: Settings, row: ScenarioRow
-) -> Any:
+) -> domain.Inventory:
     """The inventory a scenario describes (its base version with the overrides applied)."""
     base = session.scalars(
         select(InventoryVersionRow).where(
@@ -349,7 +369,7 @@ def scenario_inventory(
 
 def apply_overrides(
     parsers: ParserPool, settings: Settings, base_json: str, overrides: dict[str, Any]
-) -> Any:
+) -> domain.Inventory:
     """Apply overrides to a stored inventory in a parser process; 422 if they do not fit.
 
     Checking the result compiles the inventory: seconds of CPU for a large territory, which
@@ -384,7 +404,7 @@ def add_run(
     objective: str,
     time_limit: float,
     rel_gap: float,
-    refs: dict[str, Any],
+    refs: RunRefs,
 ) -> RunRow:
     """Store and commit a new run: queued for a background run, running for a synchronous one.
 
@@ -410,8 +430,7 @@ def add_run(
 
 def get_run(session: Session, who: Principal, run_id: str) -> RunRow:
     """The caller's run, or 404."""
-    row: RunRow = _owned(session, who, RunRow, "run", run_id)
-    return row
+    return _owned(session, who, RunRow, "run", run_id)
 
 
 def get_result(session: Session, run: RunRow) -> RunResultRow:
@@ -513,7 +532,7 @@ def run_public(run: RunRow) -> RunPublic:
     )
 
 
-def count(session: Session, table: Any, territory: str) -> int:
+def count(session: Session, table: OwnedTable, territory: str) -> int:
     """How many rows of ``table`` the territory has."""
     return int(
         session.scalar(
@@ -528,8 +547,7 @@ def count(session: Session, table: Any, territory: str) -> int:
 
 def get_comparison(session: Session, who: Principal, comparison_id: str) -> ComparisonRow:
     """The caller's comparison, or 404."""
-    row: ComparisonRow = _owned(session, who, ComparisonRow, "comparison", comparison_id)
-    return row
+    return _owned(session, who, ComparisonRow, "comparison", comparison_id)
 
 
 def comparison_public(row: ComparisonRow) -> ComparisonPublic:
@@ -546,8 +564,7 @@ def comparison_public(row: ComparisonRow) -> ComparisonPublic:
 
 def get_sweep(session: Session, who: Principal, sweep_id: str) -> SweepRow:
     """The caller's sweep, or 404."""
-    row: SweepRow = _owned(session, who, SweepRow, "sweep", sweep_id)
-    return row
+    return _owned(session, who, SweepRow, "sweep", sweep_id)
 
 
 def add_sweep(

@@ -86,7 +86,7 @@ def _target(
     scenario_id: str | None,
     inline: dict[str, Any] | None = None,
     planner: PlannerAsk | None = None,
-) -> tuple[str, int, dict[str, Any]]:
+) -> tuple[str, int, store.RunRefs]:
     """The inventory JSON a run optimises, its site count and the run's reference fields.
 
     The planner's questions, if any, are written into the inventory's territory.
@@ -110,7 +110,7 @@ def _stored_target(
     version: int | None,
     scenario_id: str | None,
     inline: dict[str, Any] | None,
-) -> tuple[str, int, dict[str, Any]]:
+) -> tuple[str, int, store.RunRefs]:
     if inline is not None:  # read like any submitted document, in a parser process
         data = json.dumps(inline).encode()
         inv = store.read_inventory(services.parsers, data, "json", services.settings)
@@ -118,16 +118,14 @@ def _stored_target(
     if scenario_id is not None:
         scenario = store.get_scenario(session, who, scenario_id)
         inv = store.scenario_inventory(session, services.parsers, services.settings, scenario)
-        refs = {
-            "scenario_id": scenario.id,
-            "inventory_id": scenario.inventory_id,
-            "version": scenario.version,
-        }
+        refs = store.RunRefs(
+            scenario_id=scenario.id, inventory_id=scenario.inventory_id, version=scenario.version
+        )
         return domain.canonical_json(inv), domain.counts(inv)[0], refs
     assert inventory_id is not None
     row = store.get_inventory(session, who, inventory_id)
     stored = store.get_version(session, row, version)
-    refs = {"inventory_id": row.id, "version": stored.version}
+    refs = store.RunRefs(inventory_id=row.id, version=stored.version)
     return stored.content, stored.n_sites, refs
 
 
@@ -231,7 +229,8 @@ def cancel_run(run_id: str, response: Response, who: WriterDep, session: Session
 def get_result(run_id: str, who: PrincipalDep, session: SessionDep) -> Response:
     """Totals, flows, built links and per-site gains, as one JSON document."""
     result = store.get_result(session, store.get_run(session, who, run_id))
-    return Response(domain.read_result(result.document).public_json(), media_type="application/json")
+    document = domain.read_result(result.document)
+    return Response(document.public_json(), media_type="application/json")
 
 
 @router.get(
