@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -32,6 +32,7 @@ from symbiose.inventory import (
 from symbiose.plausibility import PlausibilityWarning, plausibility_warnings
 
 __all__ = [
+    "Figures",
     "Inventory",
     "InventoryError",
     "InventoryIssue",
@@ -165,6 +166,15 @@ def with_planner(inv_json: str, planner: dict[str, Any]) -> dict[str, Any]:
     return doc | {"territory": territory}
 
 
+class Figures(TypedDict, total=False):
+    """The solver's last figures of a run, as the run table stores them."""
+
+    incumbent: float | None
+    bound: float | None
+    mip_gap: float | None
+    elapsed: float | None
+
+
 @dataclass
 class Outcome:
     """What a worker stores for a run."""
@@ -176,7 +186,7 @@ class Outcome:
     document: str = ""
     """The stored form of the :class:`ResultDocument` (with the candidate links)."""
     geojson: str = ""
-    figures: dict[str, float | None] = field(default_factory=dict)
+    figures: Figures = field(default_factory=lambda: Figures())
     """Final objective (as ``incumbent``), ``bound``, ``mip_gap`` and ``elapsed`` seconds."""
 
 
@@ -203,12 +213,12 @@ def optimise(
     report = run_pipeline(inventory_from_json(inv_json), objective=objective, options=options)
     result = report.result
     outcome = Outcome(str(result.status.value), result.message, result.has_solution)
-    outcome.figures = {
-        "incumbent": result.objective,
-        "bound": result.bound,
-        "mip_gap": result.gap,
-        "elapsed": result.solve_seconds,
-    }
+    outcome.figures = Figures(
+        incumbent=result.objective,
+        bound=result.bound,
+        mip_gap=result.gap,
+        elapsed=result.solve_seconds,
+    )
     if result.has_solution:
         outcome.document = report.document(candidates=True).to_json()
         outcome.geojson = json.dumps(report.to_geojson())
@@ -221,7 +231,7 @@ def read_result(stored: str) -> ResultDocument:
 
 
 def candidates(document: ResultDocument, inv_json: str) -> dict[str, Any]:
-    """Every link the optimiser could use in a run, as GeoJSON lines (``built`` flags the optimum's).
+    """Every link the optimiser could use in a run, as GeoJSON lines (``built``: in the optimum).
 
     Results stored before the candidates were kept have none: their network is compiled again
     from the run's input, which is what the run optimised.

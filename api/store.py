@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass, field
 from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import func, select, update
@@ -495,6 +496,116 @@ def _move_run(session: Session, run: RunRow, leaving: RunState, **values: Any) -
     return bool(moved == 1)
 
 
+# -- run states in the dispatcher and the workers: every write is guarded by the attempt ----
+
+
+@dataclass
+class RunEnd:
+    """How a worker's attempt ended: the run's final state, the solver's status and why."""
+
+    state: RunState
+    status: str
+    reason: str
+    figures: domain.Figures = field(default_factory=lambda: domain.Figures())
+    """Final objective (as ``incumbent``), bound, gap and seconds, when the solver gave them."""
+    result: RunResultRow | None = None
+    """The result to store with a finished run."""
+
+
+def _attempt_of(run_id: str, attempt: int) -> Any:
+    """The run while ``attempt`` owns it (running, not re-queued or taken by a later attempt)."""
+    return (RunRow.id == run_id) & (RunRow.attempt == attempt) & (RunRow.state == RunState.RUNNING)
+
+
+def requeue_running(session: Session) -> int:
+    """Queue again every run left running by a stopped service; returns how many."""
+    count = session.execute(
+        update(RunRow)
+        .where(RunRow.state == RunState.RUNNING)
+        .values(state=RunState.QUEUED, kind="background", worker_pid=None)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return int(count or 0)
+
+
+def claim_run(session: Session, run_id: str) -> int | None:
+    """Take a queued run for a worker: running, under a new attempt number (None if taken)."""
+    attempt = int(session.scalar(select(RunRow.attempt).where(RunRow.id == run_id)) or 0) + 1
+    claimed = session.execute(
+        update(RunRow)
+        .where((RunRow.id == run_id) & (RunRow.state == RunState.QUEUED))
+        .values(state=RunState.RUNNING, attempt=attempt, worker_pid=None)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return attempt if claimed == 1 else None
+
+
+def release_run(session: Session, run_id: str, attempt: int) -> None:
+    """Give back a claimed run that no worker could take: queued again."""
+    owned = _attempt_of(run_id, attempt)
+    session.execute(update(RunRow).where(owned).values(state=RunState.QUEUED))
+    session.commit()
+
+
+def after_crash(
+    session: Session, run_id: str, attempt: int, error: str, max_attempts: int
+) -> RunState | None:
+    """The worker of an attempt died: cancelled if asked, failed after the last attempt, or queued.
+
+    Returns the run's new state, or None if the attempt no longer owned the run.
+    """
+    run = session.get(RunRow, run_id)
+    if run is None or run.state != RunState.RUNNING or run.attempt != attempt:
+        return None
+    values: dict[str, Any]
+    if run.cancel_requested:
+        values = {"state": RunState.CANCELLED, "finished_at": now(), "reason": "cancelled"}
+    elif attempt >= max_attempts:
+        values = {
+            "state": RunState.FAILED,
+            "finished_at": now(),
+            "status": "error",
+            "reason": f"the worker process died {attempt} times; last: {error}",
+        }
+    else:
+        values = {"state": RunState.QUEUED, "kind": "background", "worker_pid": None}
+    session.execute(update(RunRow).where(_attempt_of(run_id, attempt)).values(**values))
+    session.commit()
+    return RunState(values["state"])
+
+
+def begin_attempt(session: Session, run_id: str, attempt: int, pid: int) -> RunRow | None:
+    """A worker starts its attempt: the run (cancelled if asked), or None if not its own."""
+    owned = _attempt_of(run_id, attempt)
+    run = session.scalars(select(RunRow).where(owned)).first()
+    if run is None:
+        return None
+    if run.cancel_requested:
+        values: dict[str, Any] = {"state": RunState.CANCELLED, "finished_at": now()}
+    else:
+        progress = dict.fromkeys(("incumbent", "bound", "mip_gap", "elapsed", "nodes"))
+        values = {"started_at": now(), "worker_pid": pid, **progress}
+    session.execute(update(RunRow).where(owned).values(**values))
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+def end_attempt(session: Session, run_id: str, attempt: int, end: RunEnd) -> bool:
+    """Store how an attempt ended (and its result); False if the attempt no longer owns the run."""
+    values = {"state": end.state, "status": end.status, "reason": end.reason, **end.figures}
+    done = session.execute(
+        update(RunRow).where(_attempt_of(run_id, attempt)).values(**values, finished_at=now())
+    ).rowcount  # type: ignore[attr-defined]
+    if done != 1:
+        session.rollback()
+        return False
+    if end.result is not None:
+        session.add(end.result)
+    session.commit()
+    return True
+
+
 def run_public(run: RunRow) -> RunPublic:
     """The public form of a run (elapsed time computed while it runs)."""
     elapsed = run.elapsed
@@ -599,6 +710,40 @@ def cancel_sweep(session: Session, row: SweepRow) -> None:
     session.execute(update(SweepRow).where(SweepRow.id == row.id).values(cancel_requested=True))
     session.commit()
     session.refresh(row)
+
+
+def requeue_running_sweeps(session: Session) -> None:
+    """Queue again the sweeps a stopped service left running."""
+    session.execute(
+        update(SweepRow).where(SweepRow.state == RunState.RUNNING).values(state=RunState.QUEUED)
+    )
+    session.commit()
+
+
+def claim_sweep(session: Session) -> str | None:
+    """Take the oldest queued sweep: running from now; its id, or None if none is waiting."""
+    row = session.scalars(
+        select(SweepRow).where(SweepRow.state == RunState.QUEUED).order_by(SweepRow.created_at)
+    ).first()
+    if row is None:
+        return None
+    claimed = session.execute(
+        update(SweepRow)
+        .where((SweepRow.id == row.id) & (SweepRow.state == RunState.QUEUED))
+        .values(state=RunState.RUNNING, started_at=now(), done=0, failed=0)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return row.id if claimed == 1 else None
+
+
+def end_sweep(session: Session, sweep_id: str, state: RunState, **values: Any) -> None:
+    """A running sweep ends in ``state`` (with its result, counts or reason in ``values``)."""
+    session.execute(
+        update(SweepRow)
+        .where((SweepRow.id == sweep_id) & (SweepRow.state == RunState.RUNNING))
+        .values(state=state, finished_at=now(), **values)
+    )
+    session.commit()
 
 
 def sweep_public(row: SweepRow) -> SweepPublic:
