@@ -418,6 +418,6 @@ async def optimise(
         pass
     public, result = await run_in_threadpool(_sync_outcome, services, row.id)
     response.headers["Location"] = f"/v1/runs/{row.id}"
-    if public.state in (RunState.QUEUED, RunState.RUNNING):
+    if public.state.active:
         response.status_code = status.HTTP_202_ACCEPTED
     return RunResultPublic(run=public, result=result)
