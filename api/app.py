@@ -220,7 +220,7 @@ def _declare_what_is_enforced(schema: dict[str, Any]) -> None:
     422); to a client it is required on every PUT and PATCH.  Request validation errors are
     problem details, not FastAPI's default ``HTTPValidationError``.
     """
-    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
     for item in schema.get("paths", {}).values():
         for method, operation in item.items():
             if method in ("put", "patch"):

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -163,13 +162,16 @@ class SweepRow(Base):
 
 
 class RunResultRow(Base):
-    """The result of a finished run: its JSON document, GeoJSON and the pickled report."""
+    """The result of a finished run, as data: its result document and its GeoJSON.
+
+    ``document`` is the stored form of a :class:`symbiose.document.ResultDocument` (summary,
+    tables as columns, candidate links); every format the service serves is written from it.
+    """
 
     __tablename__ = "run_results"
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
     document: Mapped[str] = mapped_column(Text)
     geojson: Mapped[str] = mapped_column(Text)
-    report: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 

@@ -9,15 +9,15 @@ paths, which the routes turn into problem details.
 from __future__ import annotations
 
 import json
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
 from models.solve import Progress, SolveOptions
 from symbiose import exports
+from symbiose.document import ResultDocument
 from symbiose.inventory import (
     Inventory,
     InventoryError,
@@ -31,13 +31,16 @@ from symbiose.inventory import (
 from symbiose.plausibility import PlausibilityWarning, plausibility_warnings
 
 __all__ = [
+    "Figures",
     "Inventory",
     "InventoryError",
     "InventoryIssue",
     "Outcome",
     "PlausibilityWarning",
     "Progress",
+    "ResultDocument",
     "apply_overrides",
+    "candidates",
     "canonical_json",
     "check_inventory",
     "compare_reports",
@@ -45,16 +48,13 @@ __all__ = [
     "decode_inventory",
     "inventory_document",
     "inventory_from_json",
-    "load_report",
     "optimise",
     "plausibility",
     "read_inventory",
     "read_overrides",
+    "read_result",
     "records_csv",
     "render_inventory",
-    "report_csv",
-    "report_table",
-    "report_xlsx",
     "text_problems",
 ]
 
@@ -167,6 +167,15 @@ def with_planner(inv_json: str, planner: dict[str, Any]) -> dict[str, Any]:
     return doc | {"territory": territory}
 
 
+class Figures(TypedDict, total=False):
+    """The solver's last figures of a run, as the run table stores them."""
+
+    incumbent: float | None
+    bound: float | None
+    mip_gap: float | None
+    elapsed: float | None
+
+
 @dataclass
 class Outcome:
     """What a worker stores for a run."""
@@ -176,9 +185,9 @@ class Outcome:
     message: str
     has_solution: bool
     document: str = ""
+    """The stored form of the :class:`ResultDocument` (with the candidate links)."""
     geojson: str = ""
-    report: bytes = b""
-    figures: dict[str, float | None] = field(default_factory=dict)
+    figures: Figures = field(default_factory=lambda: Figures())
     """Final objective (as ``incumbent``), ``bound``, ``mip_gap`` and ``elapsed`` seconds."""
 
 
@@ -205,46 +214,36 @@ def optimise(
     report = run_pipeline(inventory_from_json(inv_json), objective=objective, options=options)
     result = report.result
     outcome = Outcome(str(result.status.value), result.message, result.has_solution)
-    outcome.figures = {
-        "incumbent": result.objective,
-        "bound": result.bound,
-        "mip_gap": result.gap,
-        "elapsed": result.solve_seconds,
-    }
+    outcome.figures = Figures(
+        incumbent=result.objective,
+        bound=result.bound,
+        mip_gap=result.gap,
+        elapsed=result.solve_seconds,
+    )
     if result.has_solution:
-        outcome.document = report.to_json()
+        outcome.document = report.document(candidates=True).to_json()
         outcome.geojson = json.dumps(report.to_geojson())
-        outcome.report = pickle.dumps(report)
     return outcome
 
 
-def load_report(blob: bytes) -> Any:
-    """A report stored by a worker (pickled by this same code base, never user data)."""
-    return pickle.loads(blob)
+def read_result(stored: str) -> ResultDocument:
+    """A result document stored by a worker (or converted by the migration of old results)."""
+    return ResultDocument.from_json(stored)
 
 
-def report_table(report: Any, name: str) -> pd.DataFrame:
-    """One of :data:`TABLES` of a report as a DataFrame."""
-    if name == "totals":
-        summary = report.summary()
-        totals = summary.get("totals", summary)
-        return pd.DataFrame(
-            [{"total": k, "value": v} for k, v in totals.items() if not isinstance(v, dict | list)]
-        )
-    return getattr(report, name)
+def candidates(document: ResultDocument, inv_json: str) -> dict[str, Any]:
+    """Every link the optimiser could use in a run, as GeoJSON lines (``built``: in the optimum).
 
+    Results stored before the candidates were kept have none: their network is compiled again
+    from the run's input, which is what the run optimised.
+    """
+    if document.candidates is not None:
+        return document.candidates
+    from symbiose.convert import to_network
+    from symbiose.report import candidate_geojson
 
-def report_xlsx(report: Any) -> bytes:
-    """The result tables as one Excel workbook (text neutralised, never formulas)."""
-    return exports.xlsx_bytes(
-        {name: exports.frame_rows(report_table(report, name)) for name in TABLES}
-    )
-
-
-def report_csv(report: Any, name: str) -> bytes:
-    """One of :data:`TABLES` as CSV, in the number format of the report's territory."""
-    rows = exports.frame_rows(report_table(report, name))
-    return exports.csv_bytes(rows, exports.dialect_of(getattr(report, "inventory", None)))
+    network = to_network(inventory_from_json(inv_json))
+    return candidate_geojson(network, document.table("built_links").records())
 
 
 def records_csv(records: list[dict[str, Any]], number_format: str = "en") -> bytes:
@@ -264,11 +263,11 @@ def frames_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
     return exports.xlsx_bytes({name: exports.frame_rows(frame) for name, frame in frames.items()})
 
 
-def compare_reports(reports: dict[str, Any]) -> tuple[list[dict], list[dict]]:
-    """Totals and exchanges of reports side by side (``symbiose compare``), as JSON records."""
+def compare_reports(documents: dict[str, ResultDocument]) -> tuple[list[dict], list[dict]]:
+    """Totals and exchanges of results side by side (``symbiose compare``), as JSON records."""
     from symbiose.compare import compare
 
-    comparison = compare(reports)
+    comparison = compare(documents)
     return _records(comparison.totals), _records(comparison.exchanges)
 
 
@@ -327,43 +326,3 @@ def run_planned_sweep(
         "summary": toile.summary,
         "tables": {name: _records(frame) for name, frame in toile.tables().items()},
     }
-
-
-def candidate_geojson(report: Any) -> dict[str, Any]:
-    """Every link the optimiser could use (candidates and existing links) as GeoJSON lines.
-
-    ``built`` tells which of them the optimum uses; the page draws the others on request.
-    """
-    network = report.network
-    features: list[dict[str, Any]] = []
-    if network is None:
-        return {"type": "FeatureCollection", "features": features}
-    links = report.built_links
-    used = set(zip(links["from_id"], links["to_id"], links["mode"], strict=True)) if len(links) else set()
-    commodities = {a.key: list(a.commodities) for a in network.problem.arcs}
-    for (tail, head, mode), info in network.arcs.items():
-        a, b = network.sites.get(tail), network.sites.get(head)
-        if a is None or b is None:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "LineString",
-                    "coordinates": [[a.longitude, a.latitude], [b.longitude, b.latitude]],
-                },
-                "properties": {
-                    "kind": "candidate",
-                    "from_id": tail,
-                    "to_id": head,
-                    "mode": mode,
-                    "link_kind": info.kind,
-                    "commodities": ", ".join(commodities.get((tail, head, mode), [])),
-                    "length_km": round(info.length_km, 2),
-                    "investment_eur": info.investment,
-                    "explicit": info.explicit,
-                    "built": (tail, head, mode) in used,
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}

@@ -23,11 +23,13 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from api.db import RunRow, now
-from api.worker import CANCELLED, FAILED, QUEUED, RUNNING, worker_main
+from api import store
+from api.db import RunRow
+from api.states import RunState
+from api.worker import worker_main
 
 log = logging.getLogger(__name__)
 
@@ -257,22 +259,17 @@ class Dispatcher:
     def recover(self) -> int:
         """Put every run left ``running`` back in the queue (after a crash or restart)."""
         with self.sessions() as session:
-            count = session.execute(
-                update(RunRow)
-                .where(RunRow.state == RUNNING)
-                .values(state=QUEUED, kind="background", worker_pid=None)
-            ).rowcount  # type: ignore[attr-defined]
-            session.commit()
+            count = store.requeue_running(session)
         if count:
             log.warning("re-queued %d run(s) left running by a previous service", count)
-        return int(count or 0)
+        return count
 
     def queued(self) -> int:
         """Background runs waiting in the queue."""
         with self.sessions() as session:
             return int(
                 session.scalar(
-                    select(func.count()).select_from(RunRow).where(RunRow.state == QUEUED)
+                    select(func.count()).select_from(RunRow).where(RunRow.state == RunState.QUEUED)
                 )
                 or 0
             )
@@ -312,15 +309,8 @@ class Dispatcher:
             run_id = self._next_run(session)
             if run_id is None:
                 return None
-            attempt = int(session.scalar(select(RunRow.attempt).where(RunRow.id == run_id)) or 0)
-            attempt += 1
-            claimed = session.execute(
-                update(RunRow)
-                .where((RunRow.id == run_id) & (RunRow.state == QUEUED))
-                .values(state=RUNNING, attempt=attempt, worker_pid=None)
-            ).rowcount  # type: ignore[attr-defined]
-            session.commit()
-            return (run_id, attempt) if claimed == 1 else None
+            attempt = store.claim_run(session, run_id)
+            return None if attempt is None else (run_id, attempt)
 
     def _next_run(self, session: Any) -> str | None:
         """The oldest queued run of the territory with the fewest runs running.
@@ -330,7 +320,7 @@ class Dispatcher:
         """
         waiting = session.execute(
             select(RunRow.territory_id, func.min(RunRow.created_at))
-            .where(RunRow.state == QUEUED)
+            .where(RunRow.state == RunState.QUEUED)
             .group_by(RunRow.territory_id)
         ).all()
         if not waiting:
@@ -338,14 +328,14 @@ class Dispatcher:
         running = dict(
             session.execute(
                 select(RunRow.territory_id, func.count())
-                .where(RunRow.state == RUNNING)
+                .where(RunRow.state == RunState.RUNNING)
                 .group_by(RunRow.territory_id)
             ).all()
         )
         territory = min(waiting, key=lambda row: (running.get(row[0], 0), row[1], row[0]))[0]
         run_id: str | None = session.scalar(
             select(RunRow.id)
-            .where((RunRow.state == QUEUED) & (RunRow.territory_id == territory))
+            .where((RunRow.state == RunState.QUEUED) & (RunRow.territory_id == territory))
             .order_by(RunRow.created_at, RunRow.id)
             .limit(1)
         )
@@ -361,7 +351,7 @@ class Dispatcher:
                     .where(
                         (RunRow.territory_id == territory)
                         & (RunRow.kind == "background")
-                        & RunRow.state.in_((QUEUED, RUNNING))
+                        & RunRow.state.in_((RunState.QUEUED, RunState.RUNNING))
                     )
                 )
                 or 0
@@ -369,12 +359,7 @@ class Dispatcher:
 
     def _release(self, run_id: str, attempt: int) -> None:
         with self.sessions() as session:
-            session.execute(
-                update(RunRow)
-                .where((RunRow.id == run_id) & (RunRow.attempt == attempt))
-                .values(state=QUEUED)
-            )
-            session.commit()
+            store.release_run(session, run_id, attempt)
 
     def finished(self, run_id: str, attempt: int, error: BaseException | None) -> None:
         """A job of the run came back: if its worker died, re-queue or fail the run.
@@ -391,22 +376,6 @@ class Dispatcher:
 
     def _after_crash(self, run_id: str, attempt: int, error: BaseException) -> None:
         with self.sessions() as session:
-            run = session.get(RunRow, run_id)
-            if run is None or run.state != RUNNING or run.attempt != attempt:
-                return
-            owned = (RunRow.id == run_id) & (RunRow.attempt == attempt)
-            values: dict[str, Any]
-            if run.cancel_requested:
-                values = {"state": CANCELLED, "finished_at": now(), "reason": "cancelled"}
-            elif attempt >= self.max_attempts:
-                values = {
-                    "state": FAILED,
-                    "finished_at": now(),
-                    "status": "error",
-                    "reason": f"the worker process died {attempt} times; last: {error}",
-                }
-            else:
-                log.warning("run %s: worker died (%s); re-queued", run_id, error)
-                values = {"state": QUEUED, "kind": "background", "worker_pid": None}
-            session.execute(update(RunRow).where(owned).values(**values))
-            session.commit()
+            state = store.after_crash(session, run_id, attempt, str(error), self.max_attempts)
+        if state == RunState.QUEUED:
+            log.warning("run %s: worker died (%s); re-queued", run_id, error)

@@ -51,8 +51,8 @@ class FieldError(BaseModel):
     message: str = Field(description="What is wrong, naming the offending value.")
 
 
-class Problem(BaseModel):
-    """An RFC 9457 problem detail."""
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem detail (the numeric optimisation problem is `models.problem.Problem`)."""
 
     type: str = Field(description="URI identifying the kind of problem.")
     title: str = Field(description="Short human-readable summary of the kind of problem.")
@@ -99,7 +99,7 @@ def problem_response(
 ) -> JSONResponse:
     """A ``application/problem+json`` response."""
     title = _TITLES.get(status, "Error")
-    body = Problem(
+    body = ProblemDetails(
         type=TYPE_BASE + (kind or _slug(title)),
         title=title,
         status=status,
@@ -175,9 +175,9 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the problem answers ``codes``."""
     return {
         code: {
-            "model": Problem,
+            "model": ProblemDetails,
             "description": _TITLES.get(code, "Error"),
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
         }
         for code in codes
     }

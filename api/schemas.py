@@ -7,12 +7,12 @@ model (``symbiose.inventory.Inventory``), put into the OpenAPI document by ``api
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from api.states import RunState
 from api.text import control_characters
 from models.constants import DEFAULT_GAP, DEFAULT_OBJECTIVE, DEFAULT_TIME_LIMIT, Objective
 from symbiose.inventory.scenario import (
@@ -47,14 +47,6 @@ class _In(BaseModel):
         return value
 
 
-class RunState(StrEnum):
-    """Where a run is in its life."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    FINISHED = "finished"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
 
 
 class TerritoryPublic(BaseModel):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,19 +38,34 @@ from api.schemas import (
     InventoryPublic,
     InventoryVersionPublic,
     RunPublic,
-    RunState,
     ScenarioPublic,
     SweepPublic,
 )
+from api.states import ACTIVE, RunState
 from api.text import control_problem
 
+Owned = TypeVar("Owned", InventoryRow, ScenarioRow, RunRow, ComparisonRow, SweepRow)
+"""The tables whose rows belong to a territory."""
 
-def not_found(kind: str, ident: Any) -> ApiProblem:
+OwnedTable = (
+    type[InventoryRow] | type[ScenarioRow] | type[RunRow] | type[ComparisonRow] | type[SweepRow]
+)
+
+
+class RunRefs(TypedDict, total=False):
+    """What a run solves: an inventory version, a scenario (with its base), or neither (inline)."""
+
+    inventory_id: str
+    version: int
+    scenario_id: str
+
+
+def not_found(kind: str, ident: object) -> ApiProblem:
     """The 404 of an object that does not exist (or belongs to another territory)."""
     return ApiProblem(404, f"{kind} {ident!r} not found")
 
 
-def _owned(session: Session, who: Principal, model: Any, kind: str, ident: str) -> Any:
+def _owned(session: Session, who: Principal, model: type[Owned], kind: str, ident: str) -> Owned:
     """The caller's object of ``model`` with id ``ident``, or 404 (also for other territories).
 
     An id no object can have (too long, or with a control character, which PostgreSQL would
@@ -69,7 +85,7 @@ def etag_of(version: int, content: str) -> str:
     return f'"{version}-{digest}"'
 
 
-def check_limits(inv: Any, settings: Settings) -> tuple[int, int]:
+def check_limits(inv: domain.Inventory, settings: Settings) -> tuple[int, int]:
     """Sites and links of ``inv``, or 422 if it exceeds the configured maxima."""
     sites, links = domain.counts(inv)
     errors = []
@@ -151,7 +167,9 @@ def _read_in_parser(
         ) from None
 
 
-def read_inventory(parsers: ParserPool, data: bytes, fmt: str, settings: Settings) -> Any:
+def read_inventory(
+    parsers: ParserPool, data: bytes, fmt: str, settings: Settings
+) -> domain.Inventory:
     """Read and check a submitted inventory in a parser process.
 
     Answers 422 with field paths on any problem, 413 if it cannot be read within the budget.
@@ -173,8 +191,7 @@ def read_scenario(parsers: ParserPool, data: bytes, fmt: str, settings: Settings
 
 def get_inventory(session: Session, who: Principal, inventory_id: str) -> InventoryRow:
     """The caller's inventory, or 404."""
-    row: InventoryRow = _owned(session, who, InventoryRow, "inventory", inventory_id)
-    return row
+    return _owned(session, who, InventoryRow, "inventory", inventory_id)
 
 
 def get_version(session: Session, inv: InventoryRow, version: int | None) -> InventoryVersionRow:
@@ -191,7 +208,12 @@ def get_version(session: Session, inv: InventoryRow, version: int | None) -> Inv
 
 
 def create_inventory(
-    session: Session, who: Principal, name: str, inv: Any, fmt: str, settings: Settings
+    session: Session,
+    who: Principal,
+    name: str,
+    inv: domain.Inventory,
+    fmt: str,
+    settings: Settings,
 ) -> InventoryRow:
     """Store a new inventory with its version 1."""
     content = domain.canonical_json(inv)
@@ -237,7 +259,7 @@ def add_version(
     who: Principal,
     inv_row: InventoryRow,
     current: InventoryVersionRow,
-    inv: Any,
+    inv: domain.Inventory,
     fmt: str,
     change: str,
     settings: Settings,
@@ -308,7 +330,7 @@ def inventory_public(session: Session, row: InventoryRow) -> InventoryPublic:
     )
 
 
-def with_warnings(public: InventoryPublic, inv: Any) -> InventoryPublic:
+def with_warnings(public: InventoryPublic, inv: domain.Inventory) -> InventoryPublic:
     """``public`` with the plausibility warnings of the inventory just submitted."""
     found = [
         FieldWarning(path=w.path(), message=w.msg, kind=w.kind) for w in domain.plausibility(inv)
@@ -330,13 +352,12 @@ def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
 
 def get_scenario(session: Session, who: Principal, scenario_id: str) -> ScenarioRow:
     """The caller's scenario, or 404."""
-    row: ScenarioRow = _owned(session, who, ScenarioRow, "scenario", scenario_id)
-    return row
+    return _owned(session, who, ScenarioRow, "scenario", scenario_id)
 
 
 def scenario_inventory(
     session: Session, parsers: ParserPool, settings: Settings, row: ScenarioRow
-) -> Any:
+) -> domain.Inventory:
     """The inventory a scenario describes (its base version with the overrides applied)."""
     base = session.scalars(
         select(InventoryVersionRow).where(
@@ -349,7 +370,7 @@ def scenario_inventory(
 
 def apply_overrides(
     parsers: ParserPool, settings: Settings, base_json: str, overrides: dict[str, Any]
-) -> Any:
+) -> domain.Inventory:
     """Apply overrides to a stored inventory in a parser process; 422 if they do not fit.
 
     Checking the result compiles the inventory: seconds of CPU for a large territory, which
@@ -384,7 +405,7 @@ def add_run(
     objective: str,
     time_limit: float,
     rel_gap: float,
-    refs: dict[str, Any],
+    refs: RunRefs,
 ) -> RunRow:
     """Store and commit a new run: queued for a background run, running for a synchronous one.
 
@@ -398,7 +419,7 @@ def add_run(
         time_limit=time_limit,
         rel_gap=rel_gap,
         input=content,
-        state=(RunState.RUNNING if sync else RunState.QUEUED).value,
+        state=RunState.RUNNING if sync else RunState.QUEUED,
         attempt=1 if sync else 0,
         cancel_requested=False,
         **refs,
@@ -410,17 +431,16 @@ def add_run(
 
 def get_run(session: Session, who: Principal, run_id: str) -> RunRow:
     """The caller's run, or 404."""
-    row: RunRow = _owned(session, who, RunRow, "run", run_id)
-    return row
+    return _owned(session, who, RunRow, "run", run_id)
 
 
 def get_result(session: Session, run: RunRow) -> RunResultRow:
     """The result of a finished run, or 409 while it has none."""
-    if run.state != "finished":
+    if run.state != RunState.FINISHED:
         raise ApiProblem(
             409,
             f"run {run.id} is {run.state}: it has no result"
-            + (f" ({run.reason})" if run.reason and run.state == "failed" else ""),
+            + (f" ({run.reason})" if run.reason and run.state == RunState.FAILED else ""),
             kind="no-result",
         )
     row = session.get(RunResultRow, run.id)
@@ -429,16 +449,173 @@ def get_result(session: Session, run: RunRow) -> RunResultRow:
     return row
 
 
+# -- run states: one function per transition, each checked against the state it leaves ------
+
+
+def cancel_run(session: Session, run: RunRow) -> bool:
+    """Cancel ``run``: True if it was queued (cancelled at once), False if it is running.
+
+    A running run only has its cancel flag set; its worker stops at the solver's next check.
+    A finished, failed or cancelled run cannot be cancelled (409).
+    """
+    if run.state == RunState.QUEUED:
+        moved = _move_run(
+            session,
+            run,
+            RunState.QUEUED,
+            state=RunState.CANCELLED,
+            cancel_requested=True,
+            finished_at=now(),
+            reason="cancelled before it started",
+        )
+        if moved:
+            return True
+    if run.state == RunState.RUNNING:
+        session.execute(update(RunRow).where(RunRow.id == run.id).values(cancel_requested=True))
+        session.commit()
+        session.refresh(run)
+        return False
+    raise ApiProblem(409, f"run {run.id} is already {run.state}", kind="run-over")
+
+
+def fail_unstarted(session: Session, run_id: str, reason: str) -> None:
+    """Fail a run no worker took (a synchronous run turned away by a full queue)."""
+    run = session.get(RunRow, run_id)
+    if run is not None and run.state in ACTIVE:
+        leaving = RunState(run.state)
+        _move_run(session, run, leaving, state=RunState.FAILED, reason=reason, finished_at=now())
+
+
+def _move_run(session: Session, run: RunRow, leaving: RunState, **values: Any) -> bool:
+    """Set ``values`` if the run is still in ``leaving`` (atomic); the row is read again."""
+    moved = session.execute(
+        update(RunRow).where((RunRow.id == run.id) & (RunRow.state == leaving)).values(**values)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    session.refresh(run)
+    return bool(moved == 1)
+
+
+# -- run states in the dispatcher and the workers: every write is guarded by the attempt ----
+
+
+@dataclass
+class RunEnd:
+    """How a worker's attempt ended: the run's final state, the solver's status and why."""
+
+    state: RunState
+    status: str
+    reason: str
+    figures: domain.Figures = field(default_factory=lambda: domain.Figures())
+    """Final objective (as ``incumbent``), bound, gap and seconds, when the solver gave them."""
+    result: RunResultRow | None = None
+    """The result to store with a finished run."""
+
+
+def _attempt_of(run_id: str, attempt: int) -> Any:
+    """The run while ``attempt`` owns it (running, not re-queued or taken by a later attempt)."""
+    return (RunRow.id == run_id) & (RunRow.attempt == attempt) & (RunRow.state == RunState.RUNNING)
+
+
+def requeue_running(session: Session) -> int:
+    """Queue again every run left running by a stopped service; returns how many."""
+    count = session.execute(
+        update(RunRow)
+        .where(RunRow.state == RunState.RUNNING)
+        .values(state=RunState.QUEUED, kind="background", worker_pid=None)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return int(count or 0)
+
+
+def claim_run(session: Session, run_id: str) -> int | None:
+    """Take a queued run for a worker: running, under a new attempt number (None if taken)."""
+    attempt = int(session.scalar(select(RunRow.attempt).where(RunRow.id == run_id)) or 0) + 1
+    claimed = session.execute(
+        update(RunRow)
+        .where((RunRow.id == run_id) & (RunRow.state == RunState.QUEUED))
+        .values(state=RunState.RUNNING, attempt=attempt, worker_pid=None)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return attempt if claimed == 1 else None
+
+
+def release_run(session: Session, run_id: str, attempt: int) -> None:
+    """Give back a claimed run that no worker could take: queued again."""
+    owned = _attempt_of(run_id, attempt)
+    session.execute(update(RunRow).where(owned).values(state=RunState.QUEUED))
+    session.commit()
+
+
+def after_crash(
+    session: Session, run_id: str, attempt: int, error: str, max_attempts: int
+) -> RunState | None:
+    """The worker of an attempt died: cancelled if asked, failed after the last attempt, or queued.
+
+    Returns the run's new state, or None if the attempt no longer owned the run.
+    """
+    run = session.get(RunRow, run_id)
+    if run is None or run.state != RunState.RUNNING or run.attempt != attempt:
+        return None
+    values: dict[str, Any]
+    if run.cancel_requested:
+        values = {"state": RunState.CANCELLED, "finished_at": now(), "reason": "cancelled"}
+    elif attempt >= max_attempts:
+        values = {
+            "state": RunState.FAILED,
+            "finished_at": now(),
+            "status": "error",
+            "reason": f"the worker process died {attempt} times; last: {error}",
+        }
+    else:
+        values = {"state": RunState.QUEUED, "kind": "background", "worker_pid": None}
+    session.execute(update(RunRow).where(_attempt_of(run_id, attempt)).values(**values))
+    session.commit()
+    return RunState(values["state"])
+
+
+def begin_attempt(session: Session, run_id: str, attempt: int, pid: int) -> RunRow | None:
+    """A worker starts its attempt: the run (cancelled if asked), or None if not its own."""
+    owned = _attempt_of(run_id, attempt)
+    run = session.scalars(select(RunRow).where(owned)).first()
+    if run is None:
+        return None
+    if run.cancel_requested:
+        values: dict[str, Any] = {"state": RunState.CANCELLED, "finished_at": now()}
+    else:
+        progress = dict.fromkeys(("incumbent", "bound", "mip_gap", "elapsed", "nodes"))
+        values = {"started_at": now(), "worker_pid": pid, **progress}
+    session.execute(update(RunRow).where(owned).values(**values))
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+def end_attempt(session: Session, run_id: str, attempt: int, end: RunEnd) -> bool:
+    """Store how an attempt ended (and its result); False if the attempt no longer owns the run."""
+    values = {"state": end.state, "status": end.status, "reason": end.reason, **end.figures}
+    done = session.execute(
+        update(RunRow).where(_attempt_of(run_id, attempt)).values(**values, finished_at=now())
+    ).rowcount  # type: ignore[attr-defined]
+    if done != 1:
+        session.rollback()
+        return False
+    if end.result is not None:
+        session.add(end.result)
+    session.commit()
+    return True
+
+
 def run_public(run: RunRow) -> RunPublic:
     """The public form of a run (elapsed time computed while it runs)."""
     elapsed = run.elapsed
-    if run.state == "running" and run.started_at is not None:
+    if run.state == RunState.RUNNING and run.started_at is not None:
         elapsed = (now() - _utc(run.started_at)).total_seconds()
     base = f"/v1/runs/{run.id}"
     links = {"self": base}
-    if run.state == "finished":
+    if run.state == RunState.FINISHED:
         links["result"] = base + "/result"
-    if run.state in ("queued", "running"):
+    if run.state in ACTIVE:
         links["cancel"] = base + "/cancel"
     return RunPublic(
         id=run.id,
@@ -466,7 +643,7 @@ def run_public(run: RunRow) -> RunPublic:
     )
 
 
-def count(session: Session, table: Any, territory: str) -> int:
+def count(session: Session, table: OwnedTable, territory: str) -> int:
     """How many rows of ``table`` the territory has."""
     return int(
         session.scalar(
@@ -481,8 +658,7 @@ def count(session: Session, table: Any, territory: str) -> int:
 
 def get_comparison(session: Session, who: Principal, comparison_id: str) -> ComparisonRow:
     """The caller's comparison, or 404."""
-    row: ComparisonRow = _owned(session, who, ComparisonRow, "comparison", comparison_id)
-    return row
+    return _owned(session, who, ComparisonRow, "comparison", comparison_id)
 
 
 def comparison_public(row: ComparisonRow) -> ComparisonPublic:
@@ -499,8 +675,75 @@ def comparison_public(row: ComparisonRow) -> ComparisonPublic:
 
 def get_sweep(session: Session, who: Principal, sweep_id: str) -> SweepRow:
     """The caller's sweep, or 404."""
-    row: SweepRow = _owned(session, who, SweepRow, "sweep", sweep_id)
+    return _owned(session, who, SweepRow, "sweep", sweep_id)
+
+
+def add_sweep(
+    session: Session, who: Principal, version: InventoryVersionRow, spec: str, total: int
+) -> SweepRow:
+    """Store and commit a new sweep of an inventory version, queued."""
+    row = SweepRow(
+        territory_id=who.territory,
+        inventory_id=version.inventory_id,
+        version=version.version,
+        spec=spec,
+        state=RunState.QUEUED,
+        total=total,
+        done=0,
+        failed=0,
+        cancel_requested=False,
+    )
+    session.add(row)
+    session.commit()
     return row
+
+
+def cancel_sweep(session: Session, row: SweepRow) -> None:
+    """Stop a sweep: a queued one at once, a running one at its next draw; 409 once it is over."""
+    if row.state not in ACTIVE:
+        raise ApiProblem(409, f"sweep {row.id} is already {row.state}", kind="run-over")
+    session.execute(
+        update(SweepRow)
+        .where((SweepRow.id == row.id) & (SweepRow.state == RunState.QUEUED))
+        .values(state=RunState.CANCELLED, reason="cancelled at the caller's request")
+    )
+    session.execute(update(SweepRow).where(SweepRow.id == row.id).values(cancel_requested=True))
+    session.commit()
+    session.refresh(row)
+
+
+def requeue_running_sweeps(session: Session) -> None:
+    """Queue again the sweeps a stopped service left running."""
+    session.execute(
+        update(SweepRow).where(SweepRow.state == RunState.RUNNING).values(state=RunState.QUEUED)
+    )
+    session.commit()
+
+
+def claim_sweep(session: Session) -> str | None:
+    """Take the oldest queued sweep: running from now; its id, or None if none is waiting."""
+    row = session.scalars(
+        select(SweepRow).where(SweepRow.state == RunState.QUEUED).order_by(SweepRow.created_at)
+    ).first()
+    if row is None:
+        return None
+    claimed = session.execute(
+        update(SweepRow)
+        .where((SweepRow.id == row.id) & (SweepRow.state == RunState.QUEUED))
+        .values(state=RunState.RUNNING, started_at=now(), done=0, failed=0)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return row.id if claimed == 1 else None
+
+
+def end_sweep(session: Session, sweep_id: str, state: RunState, **values: Any) -> None:
+    """A running sweep ends in ``state`` (with its result, counts or reason in ``values``)."""
+    session.execute(
+        update(SweepRow)
+        .where((SweepRow.id == sweep_id) & (SweepRow.state == RunState.RUNNING))
+        .values(state=state, finished_at=now(), **values)
+    )
+    session.commit()
 
 
 def sweep_public(row: SweepRow) -> SweepPublic:
@@ -508,11 +751,11 @@ def sweep_public(row: SweepRow) -> SweepPublic:
     base = f"/v1/sweeps/{row.id}"
     links = {"self": base}
     summary = None
-    if row.state == "finished" and row.result:
+    if row.state == RunState.FINISHED and row.result:
         summary = json.loads(row.result)["summary"]
         for name in ("draws", "exchanges", "sensitivity"):
             links[name] = f"{base}/tables/{name}"
-    if row.state in ("queued", "running"):
+    if row.state in ACTIVE:
         links["cancel"] = base + "/cancel"
     return SweepPublic(
         id=row.id,

@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import store
 from api.config import Settings
-from api.db import SweepRow, make_engine, now
-from api.worker import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING
+from api.db import SweepRow, make_engine
+from api.states import RunState
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,7 @@ class SweepRunner:
     def start(self) -> None:
         """Queue again the sweeps an earlier service left running, then start the loop."""
         with self.sessions() as session:
-            session.execute(update(SweepRow).where(SweepRow.state == RUNNING).values(state=QUEUED))
-            session.commit()
+            store.requeue_running_sweeps(session)
         self._thread.start()
 
     def wake(self) -> None:
@@ -73,18 +73,7 @@ class SweepRunner:
 
     def _claim(self) -> str | None:
         with self.sessions() as session:
-            row = session.scalars(
-                select(SweepRow).where(SweepRow.state == QUEUED).order_by(SweepRow.created_at)
-            ).first()
-            if row is None:
-                return None
-            claimed = session.execute(
-                update(SweepRow)
-                .where((SweepRow.id == row.id) & (SweepRow.state == QUEUED))
-                .values(state=RUNNING, started_at=now(), done=0, failed=0)
-            )
-            session.commit()
-            return row.id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+            return store.claim_sweep(session)
 
     def _run(self, sweep_id: str) -> None:
         s = self.settings
@@ -102,17 +91,9 @@ class SweepRunner:
         self._process = None
         if self._stopping.is_set():
             return  # the sweep stays running: the next start queues it again
+        reason = f"the sweep process ended without a result (exit code {process.exitcode})"
         with self.sessions() as session:
-            session.execute(
-                update(SweepRow)
-                .where((SweepRow.id == sweep_id) & (SweepRow.state == RUNNING))
-                .values(
-                    state=FAILED,
-                    reason=f"the sweep process ended without a result (exit code {process.exitcode})",
-                    finished_at=now(),
-                )
-            )
-            session.commit()
+            store.end_sweep(session, sweep_id, RunState.FAILED, reason=reason)
 
 
 class _Cancelled(Exception):
@@ -126,7 +107,7 @@ def sweep_main(database_url: str, sweep_id: str, workers: int, scheduler: str | 
     engine = make_engine(database_url, pooled=False)
     with Session(engine) as session:
         row = session.get(SweepRow, sweep_id)
-        if row is None or row.state != RUNNING:
+        if row is None or row.state != RunState.RUNNING:
             return
         spec = json.loads(row.spec)
     progress = _Progress(engine, sweep_id)
@@ -134,27 +115,21 @@ def sweep_main(database_url: str, sweep_id: str, workers: int, scheduler: str | 
     try:
         result = domain.run_planned_sweep(spec, workers, scheduler, progress.update)
     except _Cancelled:
-        values = {"state": CANCELLED, "reason": "cancelled at the caller's request"}
+        state, values = RunState.CANCELLED, {"reason": "cancelled at the caller's request"}
     except Exception as exc:  # the sweep as a whole failed: say why
         log.exception("sweep %s failed", sweep_id)
-        values = {"state": FAILED, "reason": f"{type(exc).__name__}: {exc}"}
+        state, values = RunState.FAILED, {"reason": f"{type(exc).__name__}: {exc}"}
     else:
         solved = result["summary"]["solved"]
+        state = RunState.FINISHED if solved else RunState.FAILED
         values = {
-            "state": FINISHED if solved else FAILED,
             "reason": None if solved else "no draw could be solved (see the draws table)",
             "result": json.dumps(result, allow_nan=False),
             "done": result["summary"]["draws"],
             "failed": len(result["summary"]["failed"]),
         }
-    values["finished_at"] = now()
     with Session(engine) as session:
-        session.execute(
-            update(SweepRow)
-            .where((SweepRow.id == sweep_id) & (SweepRow.state == RUNNING))
-            .values(**values)
-        )
-        session.commit()
+        store.end_sweep(session, sweep_id, state, **values)
     engine.dispose()
 
 

@@ -21,18 +21,12 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from api.db import RunResultRow, RunRow, make_engine, now
+from api import store
+from api.db import RunResultRow, RunRow, make_engine
+from api.states import RunState
 from symbiose.progress import ProgressEvent, reporting
 
 log = logging.getLogger(__name__)
-
-RUNNING, QUEUED, FINISHED, FAILED, CANCELLED = (
-    "running",
-    "queued",
-    "finished",
-    "failed",
-    "cancelled",
-)
 
 
 _memory_mb = 0
@@ -100,73 +94,51 @@ def _die_with_parent() -> None:
 
 def execute(engine: Engine, run_id: str, attempt: int, threads: int) -> str:
     """Solve one run and store its outcome; returns the run's final state (or ``stale``)."""
+    with Session(engine) as session:
+        run = store.begin_attempt(session, run_id, attempt, os.getpid())
+    if run is None:
+        return "stale"
+    if run.state == RunState.CANCELLED:
+        return RunState.CANCELLED
+    tracker = _Tracker(engine, run_id, attempt)
+    end = _solve(run, threads, tracker)
+    with Session(engine) as session:
+        if not store.end_attempt(session, run_id, attempt, end):
+            return "stale"
+    return str(end.state)
+
+
+def _solve(run: RunRow, threads: int, tracker: _Tracker) -> store.RunEnd:
+    """Optimise the run's input; how it ended, never an exception."""
     from api import domain
 
-    owned = (RunRow.id == run_id) & (RunRow.attempt == attempt) & (RunRow.state == RUNNING)
-    with Session(engine) as session:
-        run = session.scalars(select(RunRow).where(owned)).first()
-        if run is None:
-            return "stale"
-        if run.cancel_requested:
-            session.execute(update(RunRow).where(owned).values(state=CANCELLED, finished_at=now()))
-            session.commit()
-            return CANCELLED
-        session.execute(
-            update(RunRow)
-            .where(owned)
-            .values(
-                started_at=now(),
-                worker_pid=os.getpid(),
-                incumbent=None,
-                bound=None,
-                mip_gap=None,
-                elapsed=None,
-                nodes=None,
-            )
-        )
-        session.commit()
-        inv_json, objective = run.input, run.objective
-        time_limit, gap = run.time_limit, run.rel_gap
-
-    tracker = _Tracker(engine, run_id, attempt)
-    values: dict[str, Any]
-    result_row: RunResultRow | None = None
     try:
         with reporting(tracker.phase):
             outcome = domain.optimise(
-                inv_json, objective, time_limit, gap, threads, tracker.progress, tracker.should_stop
+                run.input,
+                run.objective,
+                run.time_limit,
+                run.rel_gap,
+                threads,
+                tracker.progress,
+                tracker.should_stop,
             )
     except domain.InventoryError as exc:
-        values = {"state": FAILED, "status": "invalid", "reason": str(exc)}
+        return store.RunEnd(RunState.FAILED, "invalid", str(exc))
     except MemoryError:
-        values = {"state": FAILED, "status": "error", "reason": out_of_memory(_memory_mb)}
+        return store.RunEnd(RunState.FAILED, "error", out_of_memory(_memory_mb))
     except Exception as exc:  # the solve itself failed: the run fails with the reason
-        log.exception("run %s: the optimisation raised", run_id)
-        values = {"state": FAILED, "status": "error", "reason": f"{type(exc).__name__}: {exc}"}
-    else:
-        if outcome.has_solution:
-            values = {"state": FINISHED, "status": outcome.status, "reason": outcome.message}
-            result_row = RunResultRow(
-                run_id=run_id,
-                document=outcome.document,
-                geojson=outcome.geojson,
-                report=outcome.report,
-            )
-        elif outcome.status == "cancelled" or tracker.cancelled:
-            values = {"state": CANCELLED, "status": outcome.status, "reason": outcome.message}
-        else:
-            values = {"state": FAILED, "status": outcome.status, "reason": outcome.message}
-        values.update(outcome.figures)
-    values["finished_at"] = now()
-    with Session(engine) as session:
-        done = session.execute(update(RunRow).where(owned).values(**values))
-        if done.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            return "stale"
-        if result_row is not None:
-            session.add(result_row)
-        session.commit()
-    return str(values["state"])
+        log.exception("run %s: the optimisation raised", run.id)
+        return store.RunEnd(RunState.FAILED, "error", f"{type(exc).__name__}: {exc}")
+    end = store.RunEnd(RunState.FAILED, outcome.status, outcome.message, outcome.figures)
+    if outcome.has_solution:
+        end.state = RunState.FINISHED
+        end.result = RunResultRow(
+            run_id=run.id, document=outcome.document, geojson=outcome.geojson
+        )
+    elif outcome.status == "cancelled" or tracker.cancelled:
+        end.state = RunState.CANCELLED
+    return end
 
 
 class _Tracker:
@@ -187,7 +159,7 @@ class _Tracker:
         return (
             (RunRow.id == self.run_id)
             & (RunRow.attempt == self.attempt)
-            & (RunRow.state == RUNNING)
+            & (RunRow.state == RunState.RUNNING)
         )
 
     def progress(self, p: Any) -> None:
@@ -251,7 +223,7 @@ class _Tracker:
                 ).first()
         except Exception:
             return False
-        if row is None or row.attempt != self.attempt or row.state != RUNNING:
+        if row is None or row.attempt != self.attempt or row.state != RunState.RUNNING:
             self._stop = True
         elif row.cancel_requested:
             self._stop = self.cancelled = True

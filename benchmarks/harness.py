@@ -32,6 +32,7 @@ from models.problem import Arc, Demand, Problem, Supply
 from models.result import Objective, Result, Status
 from models.session import pass_to_highs
 from models.solve import SolveOptions, solve
+from symbiose import exports
 
 solve_direct = partial(solve, backend="arrays")
 """The array backend through the one pipeline, :func:`models.solve.solve`."""
@@ -112,7 +113,7 @@ def run_benchmarks(
     table = pd.DataFrame(rows, columns=COLUMNS)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "bench.csv", index=False)
+    exports.write_csv(exports.frame_rows(table), out / "bench.csv")
     markdown = to_markdown(table)
     (out / "bench.md").write_text(markdown + "\n")
     say(markdown)

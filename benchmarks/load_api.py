@@ -34,7 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.examples import synthetic_inventory  # noqa: E402
+from symbiose.synthetic import synthetic_inventory  # noqa: E402
 
 
 def _free_port() -> int:

@@ -1,6 +1,6 @@
 """How small and tight the model is, and what the Pyomo path costs over the array floor.
 
-For a synthetic regional inventory (``api.examples.synthetic_inventory``, its sites spread
+For a synthetic regional inventory (``symbiose.synthetic.synthetic_inventory``, its sites spread
 over a Hauts-de-France-sized box so that each source reaches a handful of sinks) and for the
 FCNetLib/Canad instances, prints per case:
 
@@ -41,9 +41,9 @@ REACH_KM = 8.0
 
 def regional_problem(sites: int, seed: int = 7) -> Problem:
     """The synthetic inventory of ``sites`` sites over a 2.9° × 2.1° box, as a problem."""
-    from api.examples import synthetic_inventory
     from symbiose.convert import to_network
     from symbiose.inventory.schema import Inventory
+    from symbiose.synthetic import synthetic_inventory
 
     data = synthetic_inventory(sites // 2, sites - sites // 2, seed=seed, name=f"Region {sites}")
     rng = random.Random(seed)

@@ -194,6 +194,7 @@ def seed(settings: Settings, path: Path, territory: str) -> str:
     from api.db import InventoryRow, RunRow, Territory, make_engine, session_factory
     from api.keys import Principal, Role
     from api.migrate import upgrade
+    from api.states import RunState
 
     settings.ensure_sqlite_folder()
     engine = make_engine(settings.database_url, pooled=False)
@@ -217,7 +218,7 @@ def seed(settings: Settings, path: Path, territory: str) -> str:
         existing = session.scalars(
             select(RunRow).where(
                 (RunRow.inventory_id == row.id)
-                & (RunRow.state.in_(("queued", "running", "finished")))
+                & (RunRow.state.in_((RunState.QUEUED, RunState.RUNNING, RunState.FINISHED)))
             )
         ).first()
         if existing is not None:

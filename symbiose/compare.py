@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from symbiose.document import ResultDocument
 from symbiose.exports import EN, Dialect, frame_rows, write_csv
 from symbiose.report import Report
 from symbiose.units import money, readable, tonnes
@@ -95,24 +97,23 @@ class Comparison:
         ]
 
 
-def compare(reports: dict[str, Report]) -> Comparison:
-    """Put solved reports side by side; the first one is the reference."""
+def compare(reports: Mapping[str, Report | ResultDocument]) -> Comparison:
+    """Put solved reports (or their stored documents) side by side; the first is the reference."""
     if not reports:
         raise ValueError("compare: at least one report is needed")
-    names = list(reports)
-    rows: dict[str, dict[str, object]] = {
-        "Status": {n: reports[n].result.status.value for n in names}
-    }
+    docs = {n: r if isinstance(r, ResultDocument) else r.document() for n, r in reports.items()}
+    names = list(docs)
+    rows: dict[str, dict[str, object]] = {"Status": {n: docs[n].status for n in names}}
     for key, label in _TOTALS:
-        rows[label] = {n: reports[n].totals().get(key) or 0.0 for n in names}
-    rows["New links in use"] = {n: _new_links(reports[n]) for n in names}
-    rows["Investment, new links and plants (EUR)"] = {n: _investment(reports[n]) for n in names}
+        rows[label] = {n: docs[n].totals.get(key) or 0.0 for n in names}
+    rows["New links in use"] = {n: _new_links(docs[n]) for n in names}
+    rows["Investment, new links and plants (EUR)"] = {n: _investment(docs[n]) for n in names}
     totals = pd.DataFrame.from_dict(rows, orient="index")[names]
 
     keys = ["from_id", "to_id", "mode", "commodity"]
     merged: pd.DataFrame | None = None
     for n in names:
-        f = reports[n].flows
+        f = docs[n].table("flows").frame()
         part = f[[*keys, "from", "to", "unit", "delivered"]].rename(columns={"delivered": n})
         if merged is None:
             merged = part
@@ -150,17 +151,12 @@ def _change(a: float, b: float) -> str:
     return "same"
 
 
-def _new_links(report: Report) -> int:
-    links = report.built_links
-    return int((~links["existing"].astype(bool)).sum()) if len(links) else 0
+def _new_links(doc: ResultDocument) -> int:
+    links = doc.table("built_links")
+    existing = links.data[links.names.index("existing")] if len(links) else []
+    return sum(1 for e in existing if not e)
 
 
-def _investment(report: Report) -> float:
-    links = report.built_links
-    total = float(links["investment_eur"].sum()) if len(links) else 0.0
-    conv = report.result.converters
-    if len(conv) and report.network is not None:
-        for name in set(conv.loc[conv["built"].astype(bool), "converter"]):
-            info = report.network.converters.get(str(name))
-            total += info.investment if info else 0.0
-    return total
+def _investment(doc: ResultDocument) -> float:
+    """EUR invested once in new links and converters (the planner's figure of the report)."""
+    return float((doc.summary.get("planner") or {}).get("investment_eur") or 0.0)

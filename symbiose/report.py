@@ -20,6 +20,8 @@ import pandas as pd
 from models.result import Result, Status
 from symbiose import exports
 from symbiose.convert import Network
+from symbiose.document import Columns, ResultDocument
+from symbiose.document import json_ready as _clean
 from symbiose.inventory.schema import Inventory
 from symbiose.units import money, readable, tonnes
 
@@ -621,13 +623,30 @@ class Report:
             )
         return {"type": "FeatureCollection", "features": features}
 
+    def candidate_geojson(self) -> dict[str, Any]:
+        """Every link the optimiser could use (candidates and existing links) as GeoJSON lines.
+
+        ``built`` tells which of them the optimum uses; the page draws the others on request.
+        """
+        if self.network is None:
+            return {"type": "FeatureCollection", "features": []}
+        return candidate_geojson(self.network, Columns.of(self.built_links).records())
+
+    def document(self, *, candidates: bool = False) -> ResultDocument:
+        """The report as data: what the service stores and every export is written from.
+
+        ``candidates`` adds the candidate links of :meth:`candidate_geojson` (for the map).
+        """
+        return ResultDocument(
+            summary=self.summary(),
+            tables={name: Columns.of(t) for name, t in self.tables().items()},
+            number_format=exports.dialect_of(self.inventory).name,
+            candidates=self.candidate_geojson() if candidates else None,
+        )
+
     def to_json(self) -> str:
         """Summary and tables as one JSON document."""
-        doc = self.summary()
-        doc["tables"] = {
-            name: _clean(t.to_dict(orient="records")) for name, t in self.tables().items()
-        }
-        return json.dumps(doc, indent=2, ensure_ascii=False)
+        return self.document().public_json()
 
     def write(
         self,
@@ -832,14 +851,34 @@ def _co2_shortfall(s: Any) -> dict[str, Any]:
     }
 
 
-def _clean(value: Any) -> Any:
-    """JSON-ready: NaN and infinities become None, numpy scalars plain numbers."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def candidate_geojson(network: Network, built: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every arc of ``network`` as a GeoJSON line; ``built`` rows (``built_links``) flag theirs."""
+    used = {(b["from_id"], b["to_id"], b["mode"]) for b in built}
+    commodities = {a.key: list(a.commodities) for a in network.problem.arcs}
+    features: list[dict[str, Any]] = []
+    for (tail, head, mode), info in network.arcs.items():
+        a, b = network.sites.get(tail), network.sites.get(head)
+        if a is None or b is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[a.longitude, a.latitude], [b.longitude, b.latitude]],
+                },
+                "properties": {
+                    "kind": "candidate",
+                    "from_id": tail,
+                    "to_id": head,
+                    "mode": mode,
+                    "link_kind": info.kind,
+                    "commodities": ", ".join(commodities.get((tail, head, mode), [])),
+                    "length_km": round(info.length_km, 2),
+                    "investment_eur": info.investment,
+                    "explicit": info.explicit,
+                    "built": (tail, head, mode) in used,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

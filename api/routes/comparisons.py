@@ -41,12 +41,12 @@ def create_comparison(
     runs = [store.get_run(session, who, run_id) for run_id in body.run_ids]
     results = [store.get_result(session, run) for run in runs]
     labels = body.labels or _default_labels(session, runs)
-    reports = {
-        label: domain.load_report(result.report)
+    documents = {
+        label: domain.read_result(result.document)
         for label, result in zip(labels, results, strict=True)
     }
     try:
-        totals, exchanges = domain.compare_reports(reports)
+        totals, exchanges = domain.compare_reports(documents)
     except (ValueError, KeyError) as exc:
         raise ApiProblem(
             422,

@@ -8,13 +8,20 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import domain, store, visibility
 from api.config import Settings
-from api.db import RunResultRow, RunRow, now
-from api.deps import ReaderDep, Services, ServicesDep, SessionDep, SettingsDep, WriterDep
+from api.db import RunResultRow, RunRow
+from api.deps import (
+    ReaderDep,
+    Services,
+    ServicesDep,
+    SessionDep,
+    SettingsDep,
+    WriterDep,
+)
 from api.examples import OPTIMISE_EXAMPLE, RUN_EXAMPLE
 from api.keys import Principal
 from api.pool import QueueFull, WorkerDied
@@ -86,7 +93,7 @@ def _target(
     scenario_id: str | None,
     inline: dict[str, Any] | None = None,
     planner: PlannerAsk | None = None,
-) -> tuple[str, int, dict[str, Any]]:
+) -> tuple[str, int, store.RunRefs]:
     """The inventory JSON a run optimises, its site count and the run's reference fields.
 
     The planner's questions, if any, are written into the inventory's territory.
@@ -110,7 +117,7 @@ def _stored_target(
     version: int | None,
     scenario_id: str | None,
     inline: dict[str, Any] | None,
-) -> tuple[str, int, dict[str, Any]]:
+) -> tuple[str, int, store.RunRefs]:
     if inline is not None:  # read like any submitted document, in a parser process
         data = json.dumps(inline).encode()
         inv = store.read_inventory(services.parsers, data, "json", services.settings)
@@ -118,16 +125,14 @@ def _stored_target(
     if scenario_id is not None:
         scenario = store.get_scenario(session, who, scenario_id)
         inv = store.scenario_inventory(session, services.parsers, services.settings, scenario)
-        refs = {
-            "scenario_id": scenario.id,
-            "inventory_id": scenario.inventory_id,
-            "version": scenario.version,
-        }
+        refs = store.RunRefs(
+            scenario_id=scenario.id, inventory_id=scenario.inventory_id, version=scenario.version
+        )
         return domain.canonical_json(inv), domain.counts(inv)[0], refs
     assert inventory_id is not None
     row = store.get_inventory(session, who, inventory_id)
     stored = store.get_version(session, row, version)
-    refs = {"inventory_id": row.id, "version": stored.version}
+    refs = store.RunRefs(inventory_id=row.id, version=stored.version)
     return stored.content, stored.n_sites, refs
 
 
@@ -192,7 +197,7 @@ def list_runs(
     """The caller's runs, newest first."""
     query = select(RunRow).where(RunRow.territory_id == who.territory)
     if state is not None:
-        query = query.where(RunRow.state == state.value)
+        query = query.where(RunRow.state == state)
     rows = session.scalars(query.order_by(RunRow.created_at.desc()).limit(limit)).all()
     return [visibility.run_view(who, store.run_public(r)) for r in rows]
 
@@ -214,29 +219,9 @@ def get_run(run_id: str, who: ReaderDep, session: SessionDep) -> RunPublic:
 def cancel_run(run_id: str, response: Response, who: WriterDep, session: SessionDep) -> RunPublic:
     """A queued run is cancelled at once (200); a running one stops at the solver's next check (202)."""
     run = store.get_run(session, who, run_id)
-    if run.state == RunState.QUEUED.value:
-        done = session.execute(
-            update(RunRow)
-            .where((RunRow.id == run.id) & (RunRow.state == RunState.QUEUED.value))
-            .values(
-                state=RunState.CANCELLED.value,
-                cancel_requested=True,
-                finished_at=now(),
-                reason="cancelled before it started",
-            )
-        ).rowcount  # type: ignore[attr-defined]
-        session.commit()
-        if done == 1:
-            session.refresh(run)
-            return store.run_public(run)
-        session.refresh(run)
-    if run.state == RunState.RUNNING.value:
-        session.execute(update(RunRow).where(RunRow.id == run.id).values(cancel_requested=True))
-        session.commit()
-        session.refresh(run)
+    if not store.cancel_run(session, run):
         response.status_code = status.HTTP_202_ACCEPTED
-        return store.run_public(run)
-    raise ApiProblem(409, f"run {run.id} is already {run.state}", kind="run-over")
+    return store.run_public(run)
 
 
 @router.get(
@@ -254,9 +239,10 @@ def get_result(run_id: str, who: ReaderDep, session: SessionDep) -> Response:
     A member key reads the territory's totals and what concerns its site (:mod:`api.visibility`).
     """
     result = store.get_result(session, store.get_run(session, who, run_id))
+    document = domain.read_result(result.document)
     if not who.is_member:
-        return Response(result.document, media_type="application/json")
-    view = visibility.result_document(who, json.loads(result.document))
+        return Response(document.public_json(), media_type="application/json")
+    view = visibility.result_document(who, document.public())
     return Response(json.dumps(view), media_type="application/json")
 
 
@@ -277,7 +263,7 @@ def get_result_geojson(run_id: str, who: ReaderDep, session: SessionDep) -> Resp
     result = store.get_result(session, store.get_run(session, who, run_id))
     if not who.is_member:
         return Response(result.geojson, media_type="application/geo+json")
-    document = json.loads(result.document)
+    document = domain.read_result(result.document).public()
     view = visibility.result_geojson(who, json.loads(result.geojson), document)
     return Response(json.dumps(view), media_type="application/geo+json")
 
@@ -300,12 +286,13 @@ XLSX = domain.XLSX
 def get_result_xlsx(run_id: str, who: ReaderDep, session: SessionDep) -> Response:
     """Totals, flows, built links and site gains as sheets of one workbook."""
     result = store.get_result(session, store.get_run(session, who, run_id))
+    document = domain.read_result(result.document)
     if who.is_member:
-        document = json.loads(result.document)
-        frames = {name: visibility.table_frame(who, document, name) for name in domain.TABLES}
+        public = document.public()
+        frames = {name: visibility.table_frame(who, public, name) for name in domain.TABLES}
         data = domain.frames_xlsx(frames)
     else:
-        data = domain.report_xlsx(domain.load_report(result.report))
+        data = document.xlsx(domain.TABLES)
     return Response(
         data,
         media_type=XLSX,
@@ -344,22 +331,22 @@ def get_result_table(
     result = store.get_result(session, run)
     if who.is_member:
         return _member_table(who, run, result, table, format)
-    report = domain.load_report(result.report)
+    document = domain.read_result(result.document)
     if format == "csv":
         return Response(
-            domain.report_csv(report, table),
+            document.csv(table),
             media_type=domain.CSV,
             headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
         )
-    frame = domain.report_table(report, table)
-    return Response(frame.to_json(orient="records"), media_type="application/json")
+    records = document.table(table).records()
+    return Response(json.dumps(records, allow_nan=False), media_type="application/json")
 
 
 def _member_table(
     who: Principal, run: RunRow, result: RunResultRow, table: str, format: str
 ) -> Response:
     """A result table cut to a member's site, from the stored document (never the report)."""
-    frame = visibility.table_frame(who, json.loads(result.document), table)
+    frame = visibility.table_frame(who, domain.read_result(result.document).public(), table)
     if format == "csv":
         return Response(
             domain.frame_csv(frame, visibility.number_format(run.input)),
@@ -415,19 +402,14 @@ def _sync_outcome(services: Services, run_id: str) -> tuple[RunPublic, dict[str,
         run = session.get(RunRow, run_id)
         assert run is not None
         public = store.run_public(run)
-        if run.state != RunState.FINISHED.value:
+        if run.state != RunState.FINISHED:
             return public, None
-        return public, json.loads(store.get_result(session, run).document)
+        return public, domain.read_result(store.get_result(session, run).document).public()
 
 
 def _drop(services: Services, run_id: str) -> None:
     with services.sessions() as session:
-        session.execute(
-            update(RunRow)
-            .where(RunRow.id == run_id)
-            .values(state="failed", reason="not started: the queue was full", finished_at=now())
-        )
-        session.commit()
+        store.fail_unstarted(session, run_id, "not started: the queue was full")
 
 
 @router.post(
@@ -476,6 +458,6 @@ async def optimise(
         pass
     public, result = await run_in_threadpool(_sync_outcome, services, row.id)
     response.headers["Location"] = f"/v1/runs/{row.id}"
-    if public.state in (RunState.QUEUED, RunState.RUNNING):
+    if public.state.active:
         response.status_code = status.HTTP_202_ACCEPTED
     return RunResultPublic(run=public, result=result)

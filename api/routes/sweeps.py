@@ -12,7 +12,7 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response, status
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from api import domain, store, visibility
 from api.db import SweepRow
@@ -63,19 +63,7 @@ def create_sweep(
             errors=[FieldError(path="draws", message=f"at most {most} draws in all")],
         )
     spec["settings"] = {"objective": body.objective, "time_limit": body.time_limit, "gap": body.gap}
-    sweep = SweepRow(
-        territory_id=who.territory,
-        inventory_id=row.id,
-        version=stored.version,
-        spec=json.dumps(spec),
-        state="queued",
-        total=total,
-        done=0,
-        failed=0,
-        cancel_requested=False,
-    )
-    session.add(sweep)
-    session.commit()
+    sweep = store.add_sweep(session, who, stored, json.dumps(spec), total)
     services.sweeps.wake()
     response.headers["Location"] = f"/v1/sweeps/{sweep.id}"
     return store.sweep_public(sweep)
@@ -114,16 +102,7 @@ def get_sweep(sweep_id: str, who: ReaderDep, session: SessionDep) -> SweepPublic
 def cancel_sweep(sweep_id: str, who: WriterDep, session: SessionDep) -> SweepPublic:
     """Ask a queued or running sweep to stop (a queued one stops at once)."""
     row = store.get_sweep(session, who, sweep_id)
-    if row.state not in (RunState.QUEUED, RunState.RUNNING):
-        raise ApiProblem(409, f"sweep {row.id} is already {row.state}", kind="run-over")
-    session.execute(
-        update(SweepRow)
-        .where((SweepRow.id == row.id) & (SweepRow.state == RunState.QUEUED))
-        .values(state=RunState.CANCELLED, reason="cancelled at the caller's request")
-    )
-    session.execute(update(SweepRow).where(SweepRow.id == row.id).values(cancel_requested=True))
-    session.commit()
-    session.refresh(row)
+    store.cancel_sweep(session, row)
     return store.sweep_public(row)
 
 

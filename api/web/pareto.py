@@ -12,7 +12,6 @@ restart), since runs already there are not queued twice.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -25,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import store
+from api import domain, store
 from api.db import RunRow
 from api.deps import PrincipalDep, Services, ServicesDep, SessionDep, WriterDep
 from api.keys import Principal
@@ -93,7 +92,7 @@ class ParetoPublic(BaseModel):
 class Target:
     """A front's target: its run reference fields and the stored inventory its runs read."""
 
-    refs: dict[str, Any]
+    refs: store.RunRefs
     content: str
 
     @property
@@ -174,7 +173,7 @@ def _queue(
 def _totals(session: Session, run: RunRow) -> dict[str, Any]:
     """A finished run's totals (none when it finished without a solution)."""
     try:
-        document = json.loads(store.get_result(session, run).document)
+        document = domain.read_result(store.get_result(session, run).document).public()
     except ApiProblem:
         return {}
     totals: dict[str, Any] = document.get("totals", {})

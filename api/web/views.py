@@ -43,7 +43,7 @@ def get_sankey(
 ) -> dict[str, Any]:
     """Suppliers → commodities (→ converters, hubs) → takers; widths in EUR/yr."""
     result = store.get_result(session, store.get_run(session, who, run_id))
-    whole = json.loads(result.document)
+    whole = domain.read_result(result.document).public()
     document = visibility.result_document(who, whole)  # a member's: its own exchanges
     geojson = visibility.result_geojson(who, json.loads(result.geojson), whole)
     tables = document.get("tables", {})
@@ -65,7 +65,9 @@ def get_candidates(run_id: str, who: ReaderDep, session: SessionDep) -> Response
 
     A member key reads those between its site and the sites it exchanges with.
     """
-    result = store.get_result(session, store.get_run(session, who, run_id))
-    collection = domain.candidate_geojson(domain.load_report(result.report))
-    collection = visibility.candidate_geojson(who, collection, json.loads(result.document))
+    run = store.get_run(session, who, run_id)
+    result = store.get_result(session, run)
+    document = domain.read_result(result.document)
+    collection = domain.candidates(document, run.input)
+    collection = visibility.candidate_geojson(who, collection, document.public())
     return Response(json.dumps(collection), media_type="application/geo+json")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-from types import SimpleNamespace
 
 import pandas as pd
 from support.service import Keys, Live, create_inventory, keys, live, small_inventory, wait_for
 from support.spreadsheets import HOSTILE, csv_cells_are_safe, no_formulas
 
 from api import domain
+from symbiose.document import Columns
 from symbiose.inventory import parse_inventory
 from symbiose.inventory.workbook import LIMITS
 
@@ -84,10 +84,8 @@ def test_run_table_downloads_have_no_live_formulas(live: Live, keys: Keys) -> No
 
 def test_report_csv_follows_the_territory_number_format() -> None:
     frame = pd.DataFrame({"site": ["=x"], "gain_eur": [1.5]})
-    report = SimpleNamespace(
-        inventory=SimpleNamespace(territory=SimpleNamespace(number_format="fr")), flows=frame
-    )
-    data = domain.report_csv(report, "flows")
+    document = domain.ResultDocument({}, {"flows": Columns.of(frame)}, number_format="fr")
+    data = document.csv("flows")
     assert data.decode("utf-8-sig").splitlines() == ["site;gain_eur", "'=x;1,5"]
     assert data.startswith(b"\xef\xbb\xbf")
 

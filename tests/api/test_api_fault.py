@@ -21,7 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from api.examples import synthetic_inventory as grid_inventory
+from symbiose.synthetic import synthetic_inventory as grid_inventory
 
 pytestmark = pytest.mark.slow
 

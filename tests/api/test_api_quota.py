@@ -9,10 +9,10 @@ from support.service import Keys, Live, create_inventory, keys, live, make_keys
 
 from api import store
 from api.db import RunRow, make_engine, session_factory
-from api.examples import synthetic_inventory
 from api.keys import create_key
 from api.migrate import upgrade
 from api.pool import Dispatcher, WorkerPool
+from symbiose.synthetic import synthetic_inventory
 
 __all__ = ["keys", "live"]  # fixtures used by name
 

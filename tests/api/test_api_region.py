@@ -17,9 +17,9 @@ from support.service import Keys, Live, keys, live, wait_for
 
 from api.compression import inflate
 from api.config import Settings
-from api.examples import synthetic_inventory
 from api.problems import ApiProblem
 from api.worker import out_of_memory
+from symbiose.synthetic import synthetic_inventory
 
 __all__ = ["keys", "live"]  # fixtures used by name
 

@@ -28,8 +28,8 @@ from support.service import (
 
 from api.db import Base, RunRow
 from api.examples import SCENARIO_FILE_EXAMPLE
-from api.examples import synthetic_inventory as grid_inventory
 from symbiose.inventory import dump_inventory, parse_inventory
+from symbiose.synthetic import synthetic_inventory as grid_inventory
 
 __all__ = ["keys", "live", "other"]  # fixtures used by name
 

@@ -2,7 +2,7 @@
 
 The hand-built instance has two blocks whose optima are worked out by hand; the synthetic ones
 are clusters of sources and grinders far apart (numeric, and through the inventory pipeline
-with ``api.examples.synthetic_inventory``).
+with ``symbiose.synthetic.synthetic_inventory``).
 """
 
 from __future__ import annotations
@@ -243,9 +243,9 @@ def test_small_blocks_are_batched_and_every_element_lands_in_exactly_one_sub_pro
 
 
 def test_blocks_of_a_synthetic_inventory_equal_the_whole() -> None:
-    from api.examples import synthetic_inventory
     from symbiose.convert import to_problem
     from symbiose.inventory.schema import Inventory
+    from symbiose.synthetic import synthetic_inventory
 
     west = synthetic_inventory(4, 3, seed=2, name="West")
     east = synthetic_inventory(3, 4, seed=7, name="East")

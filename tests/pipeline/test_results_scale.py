@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from api.examples import synthetic_inventory
 from models.blocks import in_process
 from models.problem import Arc, Demand, Problem, Supply
 from models.solve import SolveOptions, solve
@@ -19,6 +18,7 @@ from symbiose.inventory.schema import Inventory
 from symbiose.pipeline import optimise
 from symbiose.progress import ProgressEvent, reporting
 from symbiose.report import Report
+from symbiose.synthetic import synthetic_inventory
 
 FAST = SolveOptions(time_limit=30, gap=0.0)
 

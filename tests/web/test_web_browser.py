@@ -313,7 +313,7 @@ def test_a_failed_run_names_the_requirement_that_cannot_be_met(page: Page, servi
 
 
 def test_a_long_run_can_be_cancelled_from_the_page(page: Page, service: Service) -> None:
-    from api.examples import synthetic_inventory
+    from symbiose.synthetic import synthetic_inventory
 
     # 25 x 25 conveyors take HiGHS past a minute here (15 x 15 solves in 2 s since pruning and
     # exact losses tightened the model): the run is still running when Cancel is pressed
