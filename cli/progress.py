@@ -1,4 +1,8 @@
-"""Live progress with Rich: a solve's incumbent / bound / gap, and a sweep's draws done.
+"""Live progress with Rich: the pipeline's phases, a solve's bound and gap, a sweep's draws.
+
+The phases (conversion with its candidates, the solve and each of its blocks, marginal
+values) come from :mod:`symbiose.progress`, the same events the service stores in a run's
+state.
 
 HiGHS captures the process's standard streams while it runs, so a solve's progress is written
 to a duplicate of the original stderr descriptor, taken before the solve starts.  On a
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
     from models.solve import Progress
+    from symbiose.progress import ProgressEvent
 
 PLAIN_EVERY = 10.0
 """Seconds between two plain progress lines when stderr is not a terminal."""
@@ -66,6 +71,25 @@ class ProgressLine:
             self._last_plain = p.elapsed
             self.console.print(text)
 
+    def phase(self, event: ProgressEvent) -> None:
+        """Show a phase of the pipeline: its end and time, and each block of a solve.
+
+        The start of a phase is shown on a terminal only; a plain log gets one line per phase
+        ended (and the last block), so it stays short.
+        """
+        if event.phase == "solve" and not event.finished:
+            return  # the incumbent / bound / gap line follows the solve itself
+        last = event.total is not None and event.done >= event.total
+        if not (event.finished or last or self.console.is_terminal):
+            return
+        if event.finished:
+            where = f"{event.elapsed:7.1f} s"
+        elif event.total:
+            where = f"{event.done:,.0f} of {event.total:,.0f}"
+        else:
+            where = "..."
+        self.console.print(f"  {event.phase:<16} {where:>16}   {event.detail}".rstrip())
+
     def _show_live(self, text: str) -> None:
         from rich.live import Live
         from rich.text import Text
@@ -97,9 +121,12 @@ def solve_progress(quiet: bool) -> Iterator[Callable[[Progress], None] | None]:
     if quiet:
         yield None
         return
+    from symbiose.progress import reporting
+
     line = ProgressLine()
     try:
-        yield line.update
+        with reporting(line.phase):
+            yield line.update
     finally:
         line.close()
 

@@ -97,17 +97,17 @@ def solve_inventory(path: Path, args: argparse.Namespace) -> int:
     try:
         inv, label = load_any(path, validate=False)
         inv = apply_to_inventory(inv, args)
-        checked = check(inv)  # the one conversion
     except InventoryError as exc:
         return report_issues(path, exc)
-    report_warnings(path, inv)
-    try:
-        with solve_progress(args.quiet) as progress:
+    with solve_progress(args.quiet) as progress:  # the phases from the conversion on
+        try:
+            checked = check(inv)  # the one conversion
+            report_warnings(path, inv)
             report = optimise(
                 checked, objective_of(args, DEFAULT_OBJECTIVE), solve_options(args, progress)
             )
-    except InventoryError as exc:
-        return report_issues(path, exc)
+        except InventoryError as exc:
+            return report_issues(path, exc)
     report.name = label
     print(report.render_text())
     if args.out and report.result.has_solution:

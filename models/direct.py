@@ -40,13 +40,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.bounds import Bounds, compute_bounds, flow_bounds
-from models.cleaning import Values, clean_solution
+from models.cleaning import Values
 from models.formulation import Formulation, decided_arcs, stored
 from models.losses import loss_charges
 from models.problem import Arc, Problem
-from models.result import PARTS, Objective, Result
+from models.result import PARTS, Objective
 from models.session import MatrixForm
-from models.tables import EPS, build_tables
+from models.tables import EPS
 
 log = logging.getLogger(__name__)
 
@@ -764,7 +764,7 @@ class _Assembly:
         )
 
 
-def _values(model: DirectModel, solution: np.ndarray) -> Values:
+def column_values(model: DirectModel, solution: np.ndarray) -> Values:
     """The variable values of ``solution`` by index; flows at or below ``EPS`` are left out."""
     p, T, cols = model.problem, model.slices, model.columns
     x = solution[cols["x"]]
@@ -796,7 +796,7 @@ def _values(model: DirectModel, solution: np.ndarray) -> Values:
     )
 
 
-def _columns(model: DirectModel, values: Values, solution: np.ndarray) -> np.ndarray:
+def cleaned_columns(model: DirectModel, values: Values, solution: np.ndarray) -> np.ndarray:
     """A copy of ``solution`` holding ``values`` in the columns of the variables."""
     p, T, cols = model.problem, model.slices, model.columns
     out = solution.copy()
@@ -821,53 +821,4 @@ def _columns(model: DirectModel, values: Values, solution: np.ndarray) -> np.nda
     return out
 
 
-class DirectBackend:
-    """The array backend of :func:`models.solve.run_backend`."""
-
-    def build(
-        self,
-        problem: Problem,
-        objective: Objective,
-        *,
-        elastic: bool = False,
-        bounds: Bounds | None = None,
-    ) -> DirectModel:
-        """The array model of ``problem``."""
-        return build_arrays(problem, objective, elastic=elastic, bounds=bounds)
-
-    def bounds_of(self, model: DirectModel) -> Bounds:
-        """The bounds the model was built with."""
-        return model.bounds
-
-    def form(self, model: DirectModel) -> MatrixForm:
-        """The arrays, as they are."""
-        return model.form
-
-    def fill(self, model: DirectModel, result: Result, solution: np.ndarray) -> None:
-        """Clean the column values to the tolerances, then read tables and totals.
-
-        The totals are those of the cleaned values (:mod:`models.cleaning`), written back into
-        a copy of ``solution``.
-        """
-        p = model.problem
-        clean = clean_solution(p, _values(model, solution))
-        T, cols = model.slices, model.columns
-        sizes = dict(zip(model.k_arc.tolist(), solution[cols["k"]].tolist(), strict=True))
-        stock = solution[cols["stock"]].reshape(len(model.stored), T)
-        stocks = {(g, t): float(stock[i, t]) for i, g in enumerate(model.stored) for t in range(T)}
-        tables = build_tables(
-            p, clean.x, clean.y, clean.u, clean.v, clean.z, clean.w, sizes=sizes, stocks=stocks
-        )
-        result.set_solution(tables, model.totals(_columns(model, clean, solution)), p.carbon_price)
-
-    def slacks(
-        self, model: DirectModel, solution: np.ndarray
-    ) -> list[tuple[tuple[str, int, int], float, float]]:
-        """The slack of every hard requirement of an elastic model."""
-        slack = solution[model.columns["slack"]]
-        return list(
-            zip(model.slack_keys, model.slack_requirement.tolist(), slack.tolist(), strict=True)
-        )
-
-
-__all__ = ["FAMILIES", "PARTS", "DirectBackend", "DirectModel", "build_arrays"]
+__all__ = ["FAMILIES", "PARTS", "DirectModel", "build_arrays", "cleaned_columns", "column_values"]

@@ -55,7 +55,8 @@ def check(inv: Inventory | CheckedInventory) -> CheckedInventory:
     """
     if isinstance(inv, CheckedInventory):
         return inv
-    network, issues = compile_inventory(inv)
+    with phase("convert", detail=f"{len(inv.sites)} sites, candidates and units"):
+        network, issues = compile_inventory(inv)
     if issues or network is None:
         raise InventoryError(issues)
     return CheckedInventory(inv, network)
@@ -78,9 +79,7 @@ def optimise(
     from symbiose.report import Report
 
     kind = _objective(objective)
-    sites = len(inv.inventory.sites if isinstance(inv, CheckedInventory) else inv.sites)
-    with phase("convert", detail=f"{sites} sites"):
-        checked = check(inv)
+    checked = check(inv)
     network = checked.network
     with phase("solve", detail=_sizes(network.problem)):
         result = solve(network.problem, kind, options)

@@ -21,12 +21,13 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from models.bounds import Bounds
-from models.direct import DirectBackend, DirectModel
+from models.direct import DirectModel
 from models.formulation import Formulation
 from models.problem import Problem
 from models.result import Objective, Result
 from models.session import BackendName, MatrixForm
 
+from .arrays import DirectBackend
 from .pyomo import PyomoBackend
 
 ModelT = TypeVar("ModelT")

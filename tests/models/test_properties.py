@@ -8,8 +8,9 @@ from collections import defaultdict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from models.backends import DirectBackend
 from models.bounds import Bounds, compute_bounds
-from models.direct import DirectBackend, build_arrays
+from models.direct import build_arrays
 from models.problem import Arc, Converter, Demand, Problem, Supply, TimeSlice
 from models.result import Objective, Status
 from models.solve import SolveOptions, run_backend, solve

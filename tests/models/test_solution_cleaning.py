@@ -14,8 +14,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from models.backends import DirectBackend
 from models.cleaning import TOLERANCE, Values, clean_solution
-from models.direct import DirectBackend, build_arrays
+from models.direct import build_arrays
 from models.formulation import Formulation
 from models.problem import Arc, Converter, Demand, Problem, Supply
 from models.result import Objective, Result, Status

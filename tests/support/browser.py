@@ -155,3 +155,35 @@ def broken_workbook() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+class Page:
+    """A signed-in page, with the requests it made and the errors it raised."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def js(self, script: str, arg: Any = None) -> Any:
+        return self.page.evaluate(script, arg)
+
+    def rendered(self, layer: str) -> list[dict]:
+        return self.js(f"() => window.toile.map.rendered('{layer}').map(f => f.properties)")
+
+    def wait_map_idle(self) -> None:
+        self.page.wait_for_function(
+            "() => window.toile.map && window.toile.map.map.loaded() && !window.toile.map.map.isMoving()",
+            timeout=30_000,
+        )
+        self.page.wait_for_timeout(300)
+
+
+def wait_finished_runs(page: Page, count: int, timeout: float = 180) -> None:
+    page.page.wait_for_function(
+        f"() => document.querySelectorAll('#runs li[data-state=finished]').length >= {count}",
+        timeout=timeout * 1000,
+    )

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.browser import CHROMIUM_ARGS, Service, chromium_path
+from support.browser import CHROMIUM_ARGS, Page, Service, chromium_path
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +38,21 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def page(service: Service, browser: Any) -> Iterator[Page]:
+    """The page of the module's service, signed in with its coordinator key, its map idle."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+    raw = context.new_page()
+    wrapped = Page(raw, service.base)
+    raw.goto(service.base + "/")
+    raw.fill("#key", service.key)
+    raw.click("#signin-form button[type=submit]")
+    raw.wait_for_selector("body[data-run]", timeout=60_000)
+    wrapped.wait_map_idle()
+    try:
+        yield wrapped
+    finally:
+        assert wrapped.errors == [], wrapped.errors
+        context.close()

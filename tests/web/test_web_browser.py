@@ -14,15 +14,16 @@ import json
 import random
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.browser import (
     ROOT,
+    Page,
     Service,
     broken_workbook,
+    wait_finished_runs,
     why_no_browser,
 )
 
@@ -32,55 +33,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(REASON is not None, reason=REASON or ""),
 ]
-
-
-class Page:
-    """A signed-in page, with the requests it made and the errors it raised."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.page = page
-        self.base = base
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def js(self, script: str, arg: Any = None) -> Any:
-        return self.page.evaluate(script, arg)
-
-    def rendered(self, layer: str) -> list[dict]:
-        return self.js(f"() => window.toile.map.rendered('{layer}').map(f => f.properties)")
-
-    def wait_map_idle(self) -> None:
-        self.page.wait_for_function(
-            "() => window.toile.map && window.toile.map.map.loaded() && !window.toile.map.map.isMoving()",
-            timeout=30_000,
-        )
-        self.page.wait_for_timeout(300)
-
-
-@pytest.fixture
-def page(service: Service, browser: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
-    raw = context.new_page()
-    wrapped = Page(raw, service.base)
-    raw.goto(service.base + "/")
-    raw.fill("#key", service.key)
-    raw.click("#signin-form button[type=submit]")
-    raw.wait_for_selector("body[data-run]", timeout=60_000)
-    wrapped.wait_map_idle()
-    try:
-        yield wrapped
-    finally:
-        assert wrapped.errors == [], wrapped.errors
-        context.close()
-
-
-def wait_finished_runs(page: Page, count: int, timeout: float = 180) -> None:
-    page.page.wait_for_function(
-        f"() => document.querySelectorAll('#runs li[data-state=finished]').length >= {count}",
-        timeout=timeout * 1000,
-    )
 
 
 def test_signing_in_shows_the_territory_role_and_the_dunkirk_inventory(page: Page) -> None:

@@ -8,12 +8,8 @@ scenario that forbids a link gives a run without it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
-from support.browser import Service, why_no_browser
-from test_web_browser import Page, wait_finished_runs
+from support.browser import Page, Service, wait_finished_runs, why_no_browser
 
 REASON = why_no_browser()
 pytestmark = [
@@ -24,23 +20,6 @@ pytestmark = [
 
 FORBIDDEN = "am_dunkerque|dh_grande_synthe|heat_pipe"
 """A new heat pipe the Dunkirk optimum builds (the steelworks' heat to Grande-Synthe)."""
-
-
-@pytest.fixture
-def page(service: Service, browser: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
-    raw = context.new_page()
-    wrapped = Page(raw, service.base)
-    raw.goto(service.base + "/")
-    raw.fill("#key", service.key)
-    raw.click("#signin-form button[type=submit]")
-    raw.wait_for_selector("body[data-run]", timeout=60_000)
-    wrapped.wait_map_idle()
-    try:
-        yield wrapped
-    finally:
-        assert wrapped.errors == [], wrapped.errors
-        context.close()
 
 
 def test_the_region_outline_is_drawn_from_the_shipped_boundary_file(page: Page) -> None:
