@@ -32,7 +32,7 @@ from symbiose.inventory.spreadsheet import _kind, decode_cell, detect_separator
 
 HERE = Path(__file__).parent
 BASE: dict[str, Any] = yaml.safe_load((HERE / "malformed" / "base.yaml").read_text())
-DATASET = HERE.parent / "datasets" / "dunkerque" / "dunkerque.yaml"
+DATASET = HERE.parents[1] / "datasets" / "dunkerque" / "dunkerque.yaml"
 NBSP, NNBSP, THIN = "\u00a0", "\u202f", "\u2009"
 
 

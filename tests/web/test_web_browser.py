@@ -267,9 +267,10 @@ def test_a_failed_run_names_the_requirement_that_cannot_be_met(page: Page, servi
 def test_a_long_run_can_be_cancelled_from_the_page(page: Page, service: Service) -> None:
     from symbiose.synthetic import synthetic_inventory
 
-    # 25 x 25 conveyors take HiGHS past a minute here (15 x 15 solves in 2 s since pruning and
-    # exact losses tightened the model): the run is still running when Cancel is pressed
-    slow = service.post("/v1/inventories?name=Slow%20grid", synthetic_inventory(25, 25, seed=3)).json()
+    # 60 x 60 conveyors (3,600 binaries) keep HiGHS at a gap of several % for a minute: the run
+    # is still running when Cancel is pressed (25 x 25 solves in seconds since the local flow
+    # bounds and binary-free free arcs tightened the model)
+    slow = service.post("/v1/inventories?name=Slow%20grid", synthetic_inventory(60, 60, seed=3)).json()
     page.page.reload()
     page.page.wait_for_selector("body[data-ready='1']", timeout=60_000)
     page.page.select_option("#inventory", slow["id"])

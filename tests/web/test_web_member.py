@@ -51,7 +51,7 @@ class Member:
         }
         self.want = next(d for d in content["demands"] if d["site"] == self.site)
         out = subprocess.run(
-            [sys.executable, "-m", "api", "keys", "create", "--territory", "dunkerque",
+            [sys.executable, "-m", "cli", "keys", "create", "--territory", "dunkerque",
              "--role", "member", "--site", self.site],
             env=service.env, cwd=service.folder, capture_output=True, text=True, check=True,
         )  # fmt: skip
