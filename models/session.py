@@ -169,7 +169,7 @@ class HighsSession:
         limit = self.options.time_limit
         tick = time.perf_counter()
         # Each of its two LPs gets a quarter of the limit: a start is worth half of it at most.
-        start = rounded_start(form, None if limit is None else limit / 4)
+        start = rounded_start(form, None if limit is None else limit / 4, self.options.should_stop)
         self.start_seconds = time.perf_counter() - tick
         if start is not None and offer_start(self.highs, start):
             self.start_objective = float(form.col_cost @ start + form.offset)

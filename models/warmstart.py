@@ -16,6 +16,7 @@ not feasible is simply not passed.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import highspy
 import numpy as np
@@ -32,17 +33,24 @@ INTEGRALITY_SLACK = 1e-6
 """A relaxed decision within this of an integer is read as that integer (not rounded up)."""
 
 
-def rounded_start(form: MatrixForm, time_limit: float | None = None) -> np.ndarray | None:
+def rounded_start(
+    form: MatrixForm,
+    time_limit: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> np.ndarray | None:
     """A feasible point of ``form`` from its rounded-up LP relaxation, or None.
 
     ``time_limit`` bounds each of the two LP solves (seconds); a start that takes longer than
-    that is not worth having.
+    that is not worth having.  ``should_stop`` is polled by the simplex: a cancelled run
+    stops during its start as during its MIP.
     """
     integer = np.asarray(form.integrality) == 1
     if not integer.any():
         return None
     relaxed = _solve_lp(
-        dataclasses.replace(form, integrality=np.zeros_like(form.integrality)), time_limit
+        dataclasses.replace(form, integrality=np.zeros_like(form.integrality)),
+        time_limit,
+        should_stop,
     )
     if relaxed is None:
         return None
@@ -53,18 +61,29 @@ def rounded_start(form: MatrixForm, time_limit: float | None = None) -> np.ndarr
     fixed = dataclasses.replace(
         form, col_lower=lower, col_upper=upper, integrality=np.zeros_like(form.integrality)
     )
-    start = _solve_lp(fixed, time_limit)
+    start = _solve_lp(fixed, time_limit, should_stop)
     if start is None:
         return None
     start[integer] = decisions  # exact integers, not the LP's 0.9999999
     return start
 
 
-def _solve_lp(form: MatrixForm, time_limit: float | None) -> np.ndarray | None:
+def _solve_lp(
+    form: MatrixForm, time_limit: float | None, should_stop: Callable[[], bool] | None = None
+) -> np.ndarray | None:
     """The optimal column values of the LP ``form``, or None when it is not solved."""
     h = pass_to_highs(form)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
+    if should_stop is not None:
+        if should_stop():
+            return None
+
+        def poll(event: highspy.HighsCallbackEvent) -> None:
+            if should_stop():
+                event.interrupt()
+
+        h.cbSimplexInterrupt.subscribe(poll)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None

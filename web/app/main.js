@@ -624,7 +624,8 @@ async function pickParetoPoint(id) {
 
 /** The points of the service's epsilon-constraint front of this version (GET /v1/pareto). */
 async function serviceFront() {
-  if (!state.inventory) return [];
+  // a member sees no front: its points would show other members' totals by scenario
+  if (!state.inventory || state.who?.role === 'member') return [];
   const front = await api.get(`/v1/pareto?inventory_id=${state.inventory.id}&version=${state.version}`);
   state.front = front;
   renderRuns(); // the runs of the front are labelled by their CO2 floor
