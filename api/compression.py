@@ -92,23 +92,21 @@ def inflate(data: bytes, limit: int, ratio: float = MAX_RATIO) -> bytes:
 
 
 def _bomb(ratio: float) -> ApiProblem:
-    message = (
+    return _inflated_too_large(
         f"the compressed document inflates more than {ratio:g} times its compressed size, "
         "which no inventory does (a gzip bomb?); send it uncompressed or compressed normally"
-    )
-    return ApiProblem(
-        413,
-        message,
-        kind="inflated-too-large",
-        errors=[FieldError(path="(document)", message=message)],
     )
 
 
 def _too_large(limit: int) -> ApiProblem:
-    message = (
+    return _inflated_too_large(
         f"the compressed document inflates to more than {limit} bytes, the most this service "
         "accepts (setting SYMBIOSE_MAX_INFLATED_BYTES)"
     )
+
+
+def _inflated_too_large(message: str) -> ApiProblem:
+    """413 for a document that inflates past a limit, named on the whole document."""
     return ApiProblem(
         413,
         message,

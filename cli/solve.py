@@ -93,14 +93,13 @@ def solve_inventory(path: Path, args: argparse.Namespace) -> int:
     from cli.planner import apply_to_inventory
     from symbiose.inventory import InventoryError
     from symbiose.pipeline import check, optimise
+    from symbiose.progress import phase
 
-    try:
-        inv, label = load_any(path, validate=False)
-        inv = apply_to_inventory(inv, args)
-    except InventoryError as exc:
-        return report_issues(path, exc)
-    with solve_progress(args.quiet) as progress:  # the phases from the conversion on
+    with solve_progress(args.quiet) as progress:  # every phase, from reading on
         try:
+            with phase("read", detail=path.name):
+                inv, label = load_any(path, validate=False)
+            inv = apply_to_inventory(inv, args)
             checked = check(inv)  # the one conversion
             report_warnings(path, inv)
             report = optimise(

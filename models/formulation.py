@@ -14,7 +14,7 @@ arc; ``stock[g,t]`` what storage ``g`` holds at the end of slice ``t``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -612,12 +612,20 @@ class Formulation:
             for (s, _), var in m.u.items()
             if p.supplies[s].disposal_cost
         ]
-        terms += [
+        return terms + self._lost_terms(lost)
+
+    def _lost_terms(self, lost: Mapping[str, float]) -> list[tuple[float, Any]]:
+        """What lost units take back of a credit (``lost``: its charge per unit of a commodity).
+
+        A unit lost on an arc, or by a store from one slice to the next, is disposed of like a
+        link's (:mod:`models.losses`).
+        """
+        m, p = self.model, self.problem
+        terms = [
             (-lost[k] * p.arcs[a].loss[k], var)
             for (a, k, _), var in m.x.items()
             if p.arcs[a].loss.get(k) and lost[k]
         ]
-        # a store loses loss_g of its stock from one slice to the next: disposed of, like a link's
         terms += [
             (-p.storages[g].loss * lost[p.storages[g].commodity], var)
             for (g, _), var in m.stock.items()
@@ -634,15 +642,7 @@ class Formulation:
             for (s, _), var in m.u.items()
             if p.supplies[s].disposal_co2
         ]
-        terms += [
-            (-lost[k] * p.arcs[a].loss[k], var)
-            for (a, k, _), var in m.x.items()
-            if p.arcs[a].loss.get(k) and lost[k]
-        ]
-        terms += [
-            (-p.storages[g].loss * lost[p.storages[g].commodity], var)
-            for (g, _), var in m.stock.items()
-        ]
+        terms += self._lost_terms(lost)
         terms += [
             (-p.arcs[a].co2[k], var) for (a, k, _), var in m.x.items() if p.arcs[a].co2.get(k)
         ]
