@@ -131,13 +131,16 @@ def _solve(run: RunRow, threads: int, tracker: _Tracker) -> store.RunEnd:
         log.exception("run %s: the optimisation raised", run.id)
         return store.RunEnd(RunState.FAILED, "error", f"{type(exc).__name__}: {exc}")
     end = store.RunEnd(RunState.FAILED, outcome.status, outcome.message, outcome.figures)
-    if outcome.has_solution:
+    # A run the user cancelled is cancelled, even when the solver had an incumbent by then (a
+    # warm start gives one at once); that incumbent is kept with the run.
+    if outcome.status == "cancelled" or tracker.cancelled:
+        end.state = RunState.CANCELLED
+    elif outcome.has_solution:
         end.state = RunState.FINISHED
+    if outcome.has_solution:
         end.result = RunResultRow(
             run_id=run.id, document=outcome.document, geojson=outcome.geojson
         )
-    elif outcome.status == "cancelled" or tracker.cancelled:
-        end.state = RunState.CANCELLED
     return end
 
 
