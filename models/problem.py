@@ -506,15 +506,22 @@ class _Checks:
         elif math.isfinite(value) and (fault := magnitude_fault(value)):
             self.errors.append(f"{where}: {fault}")
 
+    def keyed(
+        self, section: str, noun: str, node: str, commodity: str, seen: set[tuple[str, str]]
+    ) -> str:
+        """The path of a supply or demand, its node and commodity checked and a repeat named."""
+        where = f"{section}[{node},{commodity}]"
+        self.ref(where, node, commodity)
+        if (node, commodity) in seen:
+            self.errors.append(f"{where}: duplicate {noun}")
+        seen.add((node, commodity))
+        return where
+
     def supplies(self, supplies: Sequence[Supply]) -> None:
         """One supply per node and commodity; its cost and CO2 are numbers."""
         seen: set[tuple[str, str]] = set()
         for s in supplies:
-            where = f"supplies[{s.node},{s.commodity}]"
-            self.ref(where, s.node, s.commodity)
-            if (s.node, s.commodity) in seen:
-                self.errors.append(f"{where}: duplicate supply")
-            seen.add((s.node, s.commodity))
+            where = self.keyed("supplies", "supply", s.node, s.commodity, seen)
             self.number(f"{where}.disposal_cost", s.disposal_cost, nonneg=False)
             self.number(f"{where}.disposal_co2", s.disposal_co2, nonneg=False)
 
@@ -522,11 +529,7 @@ class _Checks:
         """One demand per node and commodity; its minimum within its quantity."""
         seen: set[tuple[str, str]] = set()
         for d in demands:
-            where = f"demands[{d.node},{d.commodity}]"
-            self.ref(where, d.node, d.commodity)
-            if (d.node, d.commodity) in seen:
-                self.errors.append(f"{where}: duplicate demand")
-            seen.add((d.node, d.commodity))
+            where = self.keyed("demands", "demand", d.node, d.commodity, seen)
             self.number(f"{where}.value", d.value, nonneg=False)
             self.number(f"{where}.co2", d.co2, nonneg=False)
             if any(m > q + 1e-9 for m, q in zip(d.minimums, d.quantities, strict=True)):
