@@ -1,8 +1,8 @@
 """Worker processes and the dispatcher that feeds them from the run table.
 
-Solves are CPU-bound, so they run in worker processes (spawned, never forked from the event
-loop's process), never in the service's own process.  Two pools keep long background runs from
-starving synchronous optimisations.  Each pool has a fixed number of processes and a bounded
+Solves are CPU-bound, so they run in worker processes, never in the service's own process (and
+never forked from it: :func:`models.processes.context` starts them).  Two pools keep long
+background runs from starving synchronous optimisations.  Each pool has a fixed number of processes and a bounded
 queue: a submission beyond it raises :class:`QueueFull`, which the routes answer with 503.
 
 The run table is the source of truth.  The :class:`Dispatcher` claims queued runs only when a
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import queue
 import threading
 import time
@@ -30,6 +29,7 @@ from api import store
 from api.db import RunRow
 from api.states import RunState
 from api.worker import worker_main
+from models import processes
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ class _Slot:
         self.thread.join(timeout)
 
     def _spawn(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
+        ctx = processes.context()
         parent, child = ctx.Pipe()
         process = ctx.Process(
             target=worker_main,

@@ -6,8 +6,8 @@ billions of nodes, a workbook that claims a million empty columns, a sheet that 
 millions of rows.  None of that may happen in the service's own process, where it would freeze
 the event loop for every territory and keep the memory it grew.
 
-So a small pool of *parser processes* (spawned, never forked) does the reading.  Each child caps
-its own address space (``RLIMIT_AS``: what it needs after its imports plus ``memory_bytes``), and
+So a small pool of *parser processes* (:func:`models.processes.context`: never forked from the
+service) does the reading.  Each child caps its own address space (``RLIMIT_AS``: what it needs after its imports plus ``memory_bytes``), and
 the parent gives each document ``seconds`` of wall time: a child that runs out of either is
 killed and replaced, and the caller gets :class:`DocumentTooComplex` (a 413 problem).  What
 comes back across the pipe is small and plain: the canonical JSON of the inventory, the
@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import queue
 import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
+
+from models import processes
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +82,6 @@ class Budget:
 
 
 # -- the child -------------------------------------------------------------------------------
-
-
-def _cap_memory(extra: int) -> None:
-    """Limit the address space to what the process holds now plus ``extra`` bytes."""
-    import resource
-
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[0])
-    limit = pages * resource.getpagesize() + extra
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _read_inventory(conn: Connection, data: bytes, fmt: str, budget: Budget) -> str:
@@ -155,12 +146,11 @@ def parser_main(conn: Connection, budget: Budget) -> None:
 
     from api import domain
     from api.examples import INVENTORY_EXAMPLE
-    from api.worker import _die_with_parent
 
-    _die_with_parent()
+    processes.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     domain.read_inventory(INVENTORY_EXAMPLE, "json")  # first use loads the unit registry
-    _cap_memory(budget.memory_bytes)
+    processes.cap_address_space(budget.memory_bytes)
     conn.send("ready")
     while True:
         try:
@@ -184,7 +174,7 @@ class _Parser:
     """One parser process and the parent's end of its pipe."""
 
     def __init__(self, name: str, budget: Budget) -> None:
-        ctx = multiprocessing.get_context("spawn")
+        ctx = processes.context()
         parent, child = ctx.Pipe()
         self.process: Any = ctx.Process(
             target=parser_main, args=(child, budget), name=name, daemon=True

@@ -2,7 +2,7 @@
 
 The service process never solves.  A sweep's draws are planned (and checked) when it is
 created; :class:`SweepRunner` then claims queued sweeps one at a time from the ``sweeps`` table
-and runs each in a spawned process (:func:`sweep_main`), which solves the draws through
+and runs each in a process of its own (:func:`models.processes.context`) (:func:`sweep_main`), which solves the draws through
 :func:`symbiose.executor.run_sweep` (one by one in that process, on local Dask workers, or on
 the Dask scheduler named by the settings), writes its progress (draws done and failed) to the
 row as draws complete, polls the cancel flag, and stores the robust toile as a JSON document.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import threading
 import time
 from typing import Any
@@ -25,13 +24,13 @@ from api import store
 from api.config import Settings
 from api.db import SweepRow, make_engine
 from api.states import RunState
+from models import processes
 
 log = logging.getLogger(__name__)
 
 
-
 class SweepRunner:
-    """Runs queued sweeps, one at a time, each in its own spawned process."""
+    """Runs queued sweeps, one at a time, each in a process of its own."""
 
     def __init__(self, sessions: sessionmaker, settings: Settings) -> None:
         self.sessions = sessions
@@ -77,7 +76,7 @@ class SweepRunner:
 
     def _run(self, sweep_id: str) -> None:
         s = self.settings
-        context = multiprocessing.get_context("spawn")
+        context = processes.context()
         process = context.Process(
             target=sweep_main,
             args=(s.database_url, sweep_id, s.sweep_workers, s.dask_scheduler or None),

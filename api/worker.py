@@ -9,7 +9,6 @@ was killed and restarted) can never overwrite the run it no longer owns.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from api import store
 from api.db import RunResultRow, RunRow, make_engine
 from api.states import RunState
+from models import processes
 from symbiose.progress import ProgressEvent, reporting
 
 log = logging.getLogger(__name__)
@@ -39,12 +39,12 @@ def worker_main(conn: Connection, database_url: str, threads: int, memory_mb: in
     ``memory_mb``: address space the process may grow by beyond its imports (0: no bound).
     """
     global _memory_mb
-    _die_with_parent()
+    processes.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from api import domain  # noqa: F401  (import the optimiser once, before the first run)
 
     if memory_mb > 0:
-        cap_memory(memory_mb * 1024 * 1024)
+        processes.cap_address_space(memory_mb * 1024 * 1024)
         _memory_mb = memory_mb
 
     engine = make_engine(database_url, pooled=False)
@@ -66,30 +66,6 @@ def worker_main(conn: Connection, database_url: str, threads: int, memory_mb: in
             conn.send(outcome)
         except (EOFError, OSError):
             return
-
-
-def cap_memory(extra: int) -> None:
-    """Bound this process's address space to what it holds now plus ``extra`` bytes.
-
-    Past it an allocation fails (``MemoryError``), the run fails with that reason, and the
-    machine's other runs keep their memory.  Processes this one forks (the solve's block
-    workers) inherit the bound, each on its own.
-    """
-    import resource
-
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[0])
-    limit = pages * resource.getpagesize() + extra
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (no orphaned solves)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the attempt guard still protects the stored state
 
 
 def execute(engine: Engine, run_id: str, attempt: int, threads: int) -> str:
@@ -138,9 +114,7 @@ def _solve(run: RunRow, threads: int, tracker: _Tracker) -> store.RunEnd:
     elif outcome.has_solution:
         end.state = RunState.FINISHED
     if outcome.has_solution:
-        end.result = RunResultRow(
-            run_id=run.id, document=outcome.document, geojson=outcome.geojson
-        )
+        end.result = RunResultRow(run_id=run.id, document=outcome.document, geojson=outcome.geojson)
     return end
 
 

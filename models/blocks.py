@@ -29,7 +29,6 @@ a deadline, and a cancellation reaches the tasks already running.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +44,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from models import processes
 from models.losses import LossCharge, loss_charges
 from models.problem import Problem, Supply
 from models.result import PARTS, Objective, Result, Status
@@ -362,7 +362,7 @@ def _run(
 ) -> list[Result]:
     """Every task's result, in task order, reporting each as it ends.
 
-    In this process, each task gets the caller's ``should_stop``; in the forked pool, the
+    In this process, each task gets the caller's ``should_stop``; in the process pool, the
     parent polls it and sets an event the workers' solves poll.  On any mapper, a stop also
     ends the loop: the tasks not yet back are reported as cancelled.
     """
@@ -392,9 +392,6 @@ def _run(
         for t in tasks
     ]
 
-
-_FORK = multiprocessing.get_context("fork")
-"""Block workers are forked: they start at once, with the problem's modules already loaded."""
 
 _stop_event: Any = None
 """In a pool worker: the event the parent sets to cancel the running solves."""
@@ -429,19 +426,21 @@ def in_process(
 
 
 def process_pool(workers: int, should_stop: Callable[[], bool] | None = None) -> Mapper:
-    """A mapper on a pool of ``workers`` forked processes (HiGHS keeps one core busy each).
+    """A mapper on a pool of ``workers`` processes (HiGHS keeps one core busy each).
 
-    ``should_stop`` is polled here, in the parent, every quarter second; when it answers True
-    the workers' solves are interrupted (through an event they poll).  No thread runs in the
-    parent while the pool forks.
+    The pool is started once per solve from :func:`models.processes.context` (never forked
+    from this process, which may hold HiGHS's threads); each task carries only its
+    sub-problem.  ``should_stop`` is polled here, in the parent, every quarter second; when it
+    answers True the workers' solves are interrupted (through an event they poll).
     """
 
     def run(
         fn: Callable[[BlockTask], Result], tasks: Sequence[BlockTask]
     ) -> Iterator[tuple[int, Result]]:
-        stop = _FORK.Event()
+        ctx = processes.context()
+        stop = ctx.Event()
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=_FORK, initializer=_init_worker, initargs=(stop,)
+            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(stop,)
         ) as pool:
             futures = {pool.submit(fn, task): task for task in tasks}
             pending = set(futures)

@@ -9,8 +9,12 @@ outcome.  The pipeline around it (tables, bound and gap, the elastic re-solve) i
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import math
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +28,32 @@ from models.constants import DEFAULT_GAP, DEFAULT_TIME_LIMIT
 from models.result import Status
 
 log = logging.getLogger(__name__)
+
+
+def _swallow_banner() -> None:
+    """Create this process's first HiGHS instance with standard output closed.
+
+    highspy 1.16 prints HiGHS's banner from its constructor, before any option (``output_flag``)
+    can be set, and only for the first instance of a process: done here, at import, it never
+    reaches a command's output (``symbiose solve`` prints its own report on stdout).
+    """
+    libc = ctypes.CDLL(None)
+    sys.stdout.flush()
+    libc.fflush(None)
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+        libc.fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+with contextlib.suppress(OSError, TypeError, AttributeError):  # no C library, no descriptor 1
+    _swallow_banner()
 
 BackendName = Literal["pyomo", "arrays", "auto"]
 """The backends a solve may use (see :class:`SolveOptions`)."""

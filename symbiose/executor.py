@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from models import processes
 from symbiose.sweep import Draw, SweepSettings, solve_draw, solve_in_process
 
 Record = dict[str, Any]
@@ -90,16 +91,22 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
 
 
 def local_cluster(workers: int) -> Any:
-    """A Dask ``LocalCluster`` of single-threaded worker processes (HiGHS runs on one thread)."""
+    """A Dask ``LocalCluster`` of single-threaded worker processes (HiGHS runs on one thread).
+
+    Its processes start by :data:`models.processes.DASK_START_METHOD`, never by forking this
+    process (which may hold HiGHS's or Dask's threads).
+    """
+    import dask
     from distributed import LocalCluster
 
-    return LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    with dask.config.set(processes.DASK_CONFIG):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
 
 
 def _on_dask(

@@ -148,8 +148,8 @@ def test_a_worker_past_its_memory_bound_fails_the_allocation_with_a_readable_rea
     """In a child process: bound the address space, then ask for more than the bound."""
     script = (
         "import numpy as np\n"
-        "from api.worker import cap_memory, out_of_memory\n"
-        "cap_memory(64 * 1024 * 1024)\n"
+        "from api.worker import out_of_memory\nfrom models.processes import cap_address_space\n"
+        "cap_address_space(64 * 1024 * 1024)\n"
         "try:\n"
         "    np.ones(512 * 1024 * 1024 // 8)\n"
         "except MemoryError:\n"

@@ -219,7 +219,7 @@ def test_synthetic_clusters_solved_apart_in_worker_processes_equal_the_whole(
         workers=2,
         on_block=lambda i, n, _r: done.append((i, n)),
     )
-    assert pools == [2]  # a pool of two forked workers ran the five tasks
+    assert pools == [2]  # a pool of two worker processes ran the five tasks
     assert done == [(i, 5) for i in range(1, 6)]
     assert whole.status is apart.status is Status.OPTIMAL
     assert apart.objective == pytest.approx(whole.objective, rel=1e-9)
