@@ -83,19 +83,22 @@ def run_generate(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     """``symbiose region build``: write the inventory of an establishments file."""
-    from symbiose.region.build import build_region
+    from symbiose.region.build import region_build
 
     tick = time.perf_counter()
     departments = tuple(d.strip() for d in args.departments.split(",")) if args.departments else ()
-    doc = build_region(
+    built = region_build(
         args.establishments, args.coefficients, zones_csv=args.zones, departments=departments
     )
+    doc = built.doc
     out = Path(args.out)
     write_document(doc, out)
     print(
         f"wrote {out}: {len(doc['sites']):,} sites, {len(doc['supplies']):,} supplies,"
         f" {len(doc['demands']):,} demands in {time.perf_counter() - tick:.2f} s"
     )
+    for line in built.left_out():
+        print(f"  left out: {line}")
     return 0
 
 
