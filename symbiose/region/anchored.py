@@ -235,56 +235,57 @@ def site_id(record: str) -> str:
 
 def _site_table(records: pd.DataFrame, matching: Matching, rules: dict[str, Any]) -> pd.DataFrame:
     """One row per site: id, name, sector, NAF, SIRET, position and precision, its records."""
-    rec = records.assign(site=records["record"].map(matching.site_of))
-    rec = rec.assign(order=rec["register"].map(POSITION_ORDER))
+    rec = records.assign(
+        site=records["record"].map(matching.site_of),
+        order=records["register"].map(POSITION_ORDER),
+        key=records["register"].map(NAME_ORDER),
+    ).astype({"name": object, "commune": object, "naf": object, "activity": object})
     located = rec[np.isfinite(rec["latitude"].to_numpy(dtype=float))]
     best = located.sort_values(["site", "precision_km", "order"]).drop_duplicates("site")
+    first = rec.sort_values(["site", "key"]).drop_duplicates("site").set_index("site")
     grouped = rec.groupby("site", sort=False)
     table = pd.DataFrame(
         {
             "site": grouped["record"].first().index,
-            "records": grouped["record"].agg(lambda r: ", ".join(r)),
+            "records": grouped["record"].agg(", ".join),
             "naf": grouped["naf"].agg(lambda n: next((c for c in n if c), "")),
             "siret": grouped["siret"].agg(lambda s: ", ".join(sorted({c for c in s if c}))),
+            "words": grouped["name"].agg(" ".join).str.upper(),
+            "labels": grouped["activity"].agg(" ".join).str.lower(),
         }
     ).reset_index(drop=True)
     table = table.merge(
         best[["site", "longitude", "latitude", "precision_km", "position"]], on="site", how="left"
     )
     table["id"] = table["site"].map(site_id)
+    irep = first["register"] == "irep"
+    named = first["name"] + np.where(irep & (first["commune"] != ""), " (" + first["commune"] + ")", "")
+    table["name"] = table["site"].map(named.str[:200])
     sector = _sector_of(rules)
-    names = {key: (_site_name(group), sector(group)) for key, group in grouped}
-    table["name"] = table["site"].map(lambda key: names[key][0])
-    table["sector"] = table["site"].map(lambda key: names[key][1])
-    return table
+    table["sector"] = [
+        sector(n, w, a) for n, w, a in zip(table["naf"], table["words"], table["labels"], strict=True)
+    ]
+    return table.drop(columns=["words", "labels"])
 
 
-def _site_name(group: pd.DataFrame) -> str:
-    """The IREP name and commune, else the EUTL installation's, else the Hotmaps site's."""
-    for register in ("irep", "eutl", "hotmaps"):
-        rows = group[group["register"] == register]
-        if len(rows):
-            row = rows.iloc[0]
-            commune = f" ({row['commune']})" if register == "irep" and row["commune"] else ""
-            return f"{row['name']}{commune}"[:200]
-    return str(group["record"].iloc[0])
+NAME_ORDER = {"irep": 0, "eutl": 1, "hotmaps": 2}
+"""Whose name a site takes: the IREP establishment's (with its commune), else EUTL's, else
+Hotmaps'."""
 
 
-def _sector_of(rules: dict[str, Any]) -> Callable[[pd.DataFrame], str]:
-    """The rule giving a site's records their sector (NAF, else a name's word, else activity)."""
+def _sector_of(rules: dict[str, Any]) -> Callable[[str, str, str], str]:
+    """The rule giving a site its sector: its NAF code, else a word of its names, else activity."""
     naf_sectors = sorted(rules["naf_sectors"].items(), key=lambda kv: -len(kv[0]))
     activity = sorted(rules["activity_sectors"].items(), key=lambda kv: -len(kv[0]))
 
-    def sector(group: pd.DataFrame) -> str:
-        naf = next((c for c in group["naf"] if c), "")
+    def sector(naf: str, names: str, labels: str) -> str:
         for prefix, name in naf_sectors:
             if naf.startswith(prefix):
                 return str(name)
-        words = " ".join(group["name"]).upper()
+        said = set(names.split())
         for word, name in rules["name_sectors"].items():
-            if word in words.split():
+            if word in said:
                 return str(name)
-        labels = " ".join(group["activity"]).lower()
         for key, name in activity:
             if key in labels:
                 return str(name)

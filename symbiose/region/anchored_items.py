@@ -201,7 +201,8 @@ def _sites(sites: pd.DataFrame, figures: pd.DataFrame) -> list[dict[str, Any]]:
                 "sector": row["sector"],
                 "latitude": round(float(row["latitude"]), 6),
                 "longitude": round(float(row["longitude"]), 6),
-                "sources": {"latitude": where, "longitude": where},
+                "position_precision": round(float(row["precision_km"]), 3),
+                "sources": {"latitude": where, "longitude": where, "position_precision": where},
                 "notes": notes[:5000],
             }
         )

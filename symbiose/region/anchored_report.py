@@ -158,8 +158,7 @@ def report_markdown(built: RegisterBuild, inventory: str = "") -> str:
         "",
         "## Registers and licences",
         "",
-        *[f"- {line}" for line in licences(built)],
-        *[f"  - `{comment.lstrip('# ')}`" for r in built.registers for comment in r.comments],
+        *_licence_lines(built),
         "",
         "## Counts",
         "",
@@ -191,6 +190,15 @@ def report_markdown(built: RegisterBuild, inventory: str = "") -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _licence_lines(built: RegisterBuild) -> list[str]:
+    """Each register's attribution, with the provenance lines at the top of its file."""
+    lines = []
+    for register, line in zip(built.registers, licences(built), strict=True):
+        lines.append(f"- {line}")
+        lines += [f"  - `{comment.lstrip('# ')}`" for comment in register.comments]
+    return lines
 
 
 def _table_md(table: pd.DataFrame, columns: list[str]) -> list[str]:

@@ -21,7 +21,6 @@ decide in the overrides file (:func:`read_overrides`), read on the next build:
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -220,7 +219,7 @@ def match_records(records: pd.DataFrame, overrides: Overrides | None = None) -> 
     ]
     records = records[~excluded].reset_index(drop=True)
     index = pd.Series(np.arange(len(records)), index=records["record"])
-    names = [_names(str(n), str(o)) for n, o in zip(records["name"], records["operator"], strict=True)]
+    table = _Table.of(records)
     edges = _siret_edges(records, report, overrides)
     register = records["register"].to_numpy()
     for stage, before in (("eutl", ("irep",)), ("hotmaps", ("irep", "eutl"))):
@@ -229,7 +228,7 @@ def match_records(records: pd.DataFrame, overrides: Overrides | None = None) -> 
         free = [not overrides.action(str(r)) for r in records["record"].to_numpy()[todo]]
         todo = todo[np.asarray(free, dtype=bool)]
         pool = np.flatnonzero(np.isin(register, before))
-        edges += _match_stage(records, names, site, todo, pool, report)
+        edges += _match_stage(records, table, site, todo, pool, report)
     edges += _override_edges(records, index, overrides, report)
     site = _components(len(records), edges)
     # a site is named after its IREP record if it has one, else its EUTL, else its Hotmaps
@@ -279,9 +278,39 @@ def _siret_edges(
     return edges
 
 
+@dataclass(frozen=True)
+class _Table:
+    """The records as plain arrays, for scoring candidate pairs."""
+
+    record: np.ndarray
+    name: np.ndarray
+    postcode: np.ndarray
+    places: list[frozenset[str]]
+    """The words of each record's commune."""
+    names: list[list[frozenset[str]]]
+    unit: np.ndarray
+    """Positions as 3-D unit vectors (NaN rows: no position)."""
+
+    @classmethod
+    def of(cls, records: pd.DataFrame) -> _Table:
+        """The arrays of ``records``."""
+        name = records["name"].to_numpy(dtype=object)
+        operator = records["operator"].to_numpy(dtype=object)
+        lat = np.radians(records["latitude"].to_numpy(dtype=float))
+        lon = np.radians(records["longitude"].to_numpy(dtype=float))
+        return cls(
+            records["record"].to_numpy(dtype=object),
+            name,
+            records["postcode"].to_numpy(dtype=object),
+            [words(str(c)) for c in records["commune"].to_numpy(dtype=object)],
+            [_names(str(n), str(o)) for n, o in zip(name, operator, strict=True)],
+            np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]),
+        )
+
+
 def _match_stage(
     records: pd.DataFrame,
-    names: list[list[frozenset[str]]],
+    table: _Table,
     site: np.ndarray,
     todo: np.ndarray,
     pool: np.ndarray,
@@ -290,11 +319,11 @@ def _match_stage(
     """Match the records ``todo`` against the sites the records of ``pool`` belong to."""
     if len(todo) == 0:
         return []
-    located = pool[np.isfinite(records["latitude"].to_numpy(dtype=float)[pool])]
+    located = pool[np.isfinite(table.unit[pool]).all(axis=1)]
     edges = []
-    near = _near(records, todo, located, pool)
+    near = _near(table, todo, located, pool)
     for i, found in zip(todo, near, strict=True):
-        scored = _scores(records, names, site, int(i), found)
+        scored = _scores(table, site, int(i), found)
         status, target, score, reason = _decide(scored)
         report.append(_row(records, int(i), status, reason, score, scored[:3]))
         if status == "matched":
@@ -302,24 +331,22 @@ def _match_stage(
     return edges
 
 
-def _near(
-    records: pd.DataFrame, todo: np.ndarray, located: np.ndarray, pool: np.ndarray
-) -> list[np.ndarray]:
-    """For each record of ``todo``, its candidates (positions in ``records``).
+def _near(table: _Table, todo: np.ndarray, located: np.ndarray, pool: np.ndarray) -> list[np.ndarray]:
+    """For each record of ``todo``, its candidates (positions in the table).
 
     The records of ``located`` within RADIUS_KM, or for a record without a position, the
     records of ``pool`` in the same department (by postcode).
     """
-    points = _unit(records, todo)
+    points = table.unit[todo]
     finite = np.isfinite(points).all(axis=1)
     found: list[Any] = [[] for _ in todo]
     if len(located) and finite.any():
-        tree = cKDTree(_unit(records, located))
+        tree = cKDTree(table.unit[located])
         chord = 2 * np.sin(RADIUS_KM / EARTH_KM / 2)
         hits = tree.query_ball_point(points[finite], chord)
         for k, hit in zip(np.flatnonzero(finite), hits, strict=True):
             found[k] = located[np.asarray(hit, dtype=int)]
-    department = records["postcode"].str[:2].to_numpy()
+    department = np.array([str(p)[:2] for p in table.postcode], dtype=object)
     by_department: dict[str, list[int]] = {}
     for j in pool:
         by_department.setdefault(str(department[j]), []).append(int(j))
@@ -329,47 +356,27 @@ def _near(
     return [np.asarray(f, dtype=int) for f in found]
 
 
-def _unit(records: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    lat = np.radians(records["latitude"].to_numpy(dtype=float)[rows])
-    lon = np.radians(records["longitude"].to_numpy(dtype=float)[rows])
-    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-
-
-def _km(records: pd.DataFrame, i: int, j: int) -> float:
-    """Great-circle distance between two records (NaN when one has no position)."""
-    a, b = _unit(records, np.array([i, j]))
-    chord = float(np.linalg.norm(a - b))
-    return float(2 * EARTH_KM * math.asin(min(1.0, chord / 2))) if chord == chord else math.nan
-
-
 def _scores(
-    records: pd.DataFrame,
-    names: list[list[frozenset[str]]],
-    site: np.ndarray,
-    i: int,
-    candidates: np.ndarray,
+    table: _Table, site: np.ndarray, i: int, candidates: np.ndarray
 ) -> list[tuple[float, int, str]]:
     """(score, record, description) of the best record of each candidate site, best first."""
+    chord = np.linalg.norm(table.unit[candidates] - table.unit[i], axis=1)
+    km = 2 * EARTH_KM * np.arcsin(np.minimum(1.0, chord / 2))  # NaN: a record without position
     best: dict[int, tuple[float, int, str]] = {}
-    mine = records.loc[i]
-    here = words(str(mine["commune"]))
-    for j in candidates:
-        j = int(j)
-        other = records.loc[j]
-        there = words(str(other["commune"]))
-        places = here | there  # a place name in both names says where, not which plant
+    here, mine = table.places[i], table.names[i]
+    for j, away in zip(candidates.tolist(), km.tolist(), strict=True):
+        places = here | table.places[j]  # a place in both names says where, not which plant
         name = max(
-            (likeness(a - places, b - places) for a in names[i] for b in names[j]), default=0.0
+            (likeness(a - places, b - places) for a in mine for b in table.names[j]), default=0.0
         )
-        km = _km(records, i, j)
         # a record without a position pays the whole penalty: only a close name places it
-        score = name - DISTANCE_PENALTY * (min(km, RADIUS_KM) / RADIUS_KM if km == km else 1.0)
-        if mine["postcode"] and mine["postcode"] == other["postcode"]:
+        score = name - DISTANCE_PENALTY * (min(away, RADIUS_KM) / RADIUS_KM if away == away else 1.0)
+        if table.postcode[i] and table.postcode[i] == table.postcode[j]:
             score += POSTCODE_BONUS
-        if any(w in there for n in names[i] for w in n):
+        if any(w in table.places[j] for n in mine for w in n):
             score += COMMUNE_BONUS
-        away = f"{km:.1f} km" if km == km else "no position"
-        text = f"{other['record']} {other['name']} {score:.2f} ({away})"
+        where = f"{away:.1f} km" if away == away else "no position"
+        text = f"{table.record[j]} {table.name[j]} {score:.2f} ({where})"
         if site[j] not in best or score > best[site[j]][0]:
             best[site[j]] = (score, j, text)
     return sorted(best.values(), key=lambda s: -s[0])
