@@ -56,6 +56,9 @@ KEY_ORDER = {"irep": 0, "eutl": 1, "hotmaps": 2}
 ACTIONS = ("match", "apart", "exclude", "use")
 """What an overrides row may say of a record (see the module's docstring)."""
 
+PLACED = ("match", "apart")
+"""Actions that place a record by hand: it is not matched automatically."""
+
 STOP_WORDS = frozenset(
     ["SA", "SAS", "SASU", "SNC", "SARL", "SE", "SCA", "SCS", "GIE", "EURL", "FRANCE", "FRANCAISE", "SITE", "USINE", "DE", "DU", "DES", "LA", "LE", "LES", "D", "L", "ET", "EN", "A", "AU", "AUX", "SUR", "SOUS", "ETABLISSEMENT", "ETABLISSEMENTS", "ETS", "SOCIETE", "STE", "QUOTAS", "QUOTA", "CO2", "CO", "GROUPE", "INDUSTRIE", "INDUSTRIES", "INDUSTRIEL", "INDUSTRIELLE", "PRODUCTION", "CEDEX", "THE", "OF", "AND", "UNITE", "INSTALLATION", "INSTALLATIONS"]
 )
@@ -151,37 +154,35 @@ def _override_problems(item: Override, seen: dict[str, Override]) -> list[str]:
 # -- names -----------------------------------------------------------------------------------
 
 
-def words(text: str) -> frozenset[str]:
-    """The words of a name that tell plants apart: no accents, case, punctuation or stop words.
+def words(text: str) -> tuple[str, ...]:
+    """The words of a name that tell plants apart, in order.
 
-    Runs of single letters are joined (``O-I France`` is ``OI``).
+    No accents, case, punctuation or stop words; runs of single letters are joined (``O-I France`` is ``OI``).
     """
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
     plain = re.sub(r"\b([A-Z0-9])[^A-Z0-9]+(?=[A-Z0-9]\b)", r"\1", plain)
-    return frozenset(
-        w for w in re.split(r"[^A-Z0-9]+", plain) if len(w) >= 2 and w not in STOP_WORDS
-    )
+    found = (w for w in re.split(r"[^A-Z0-9]+", plain) if len(w) >= 2 and w not in STOP_WORDS)
+    return tuple(dict.fromkeys(found))
 
 
-def likeness(a: frozenset[str], b: frozenset[str]) -> float:
+def likeness(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """How alike two names are, from 0 to 1.
 
     The larger of the share of the shorter name's words found in the other (a word of 5
     letters or more also matches one it begins: ARCELOR and ARCELORMITTAL) and the Dice
-    coefficient of their letter triples (a misspelt word: McCAIN AILMENTAIRE and MC CAIN
-    ALIMENTAIRE).
+    coefficient of the letter triples of the names written without spaces (a misspelt or
+    split word: McCAIN AILMENTAIRE and MC CAIN ALIMENTAIRE).
     """
     if not a or not b:
         return 0.0
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     found = sum(1 for w in small if w in large or any(_prefix(w, v) for v in large))
-    ta, tb = _triples(a), _triples(b)
+    ta, tb = _triples("".join(a)), _triples("".join(b))
     dice = 2 * len(ta & tb) / (len(ta) + len(tb)) if ta and tb else 0.0
     return max(found / len(small), dice)
 
 
-def _triples(name: frozenset[str]) -> set[str]:
-    joined = "".join(sorted(name))
+def _triples(joined: str) -> set[str]:
     return {joined[k : k + 3] for k in range(len(joined) - 2)}
 
 
@@ -225,7 +226,7 @@ def match_records(records: pd.DataFrame, overrides: Overrides | None = None) -> 
     for stage, before in (("eutl", ("irep",)), ("hotmaps", ("irep", "eutl"))):
         site = _components(len(records), edges)
         todo = np.flatnonzero(register == stage)
-        free = [not overrides.action(str(r)) for r in records["record"].to_numpy()[todo]]
+        free = [overrides.action(str(r)) not in PLACED for r in records["record"].to_numpy()[todo]]
         todo = todo[np.asarray(free, dtype=bool)]
         pool = np.flatnonzero(np.isin(register, before))
         edges += _match_stage(records, table, site, todo, pool, report)
@@ -241,7 +242,7 @@ def match_records(records: pd.DataFrame, overrides: Overrides | None = None) -> 
 
 
 
-def _names(name: str, operator: str) -> list[frozenset[str]]:
+def _names(name: str, operator: str) -> list[tuple[str, ...]]:
     parts = [name, *(p for p in operator.split(" / ") if p)]
     return [w for w in (words(p) for p in parts) if w]
 
@@ -259,8 +260,8 @@ def _siret_edges(
     records: pd.DataFrame, report: list[dict[str, object]], overrides: Overrides
 ) -> list[tuple[int, int]]:
     """IREP records sharing a valid SIRET in one commune are one site."""
-    irep = records[(records["register"] == "irep") & (records["siret"] != "")]
-    irep = irep[[not overrides.action(r) for r in irep["record"]]]
+    free = np.array([overrides.action(str(r)) not in PLACED for r in records["record"]], dtype=bool)
+    irep = records[(records["register"] == "irep").to_numpy() & (records["siret"] != "").to_numpy() & free]
     edges = []
     for _, group in irep.groupby("siret"):
         by_commune = group.groupby("commune")
@@ -287,7 +288,7 @@ class _Table:
     postcode: np.ndarray
     places: list[frozenset[str]]
     """The words of each record's commune."""
-    names: list[list[frozenset[str]]]
+    names: list[list[tuple[str, ...]]]
     unit: np.ndarray
     """Positions as 3-D unit vectors (NaN rows: no position)."""
 
@@ -302,7 +303,7 @@ class _Table:
             records["record"].to_numpy(dtype=object),
             name,
             records["postcode"].to_numpy(dtype=object),
-            [words(str(c)) for c in records["commune"].to_numpy(dtype=object)],
+            [frozenset(words(str(c))) for c in records["commune"].to_numpy(dtype=object)],
             [_names(str(n), str(o)) for n, o in zip(name, operator, strict=True)],
             np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]),
         )
@@ -367,7 +368,8 @@ def _scores(
     for j, away in zip(candidates.tolist(), km.tolist(), strict=True):
         places = here | table.places[j]  # a place in both names says where, not which plant
         name = max(
-            (likeness(a - places, b - places) for a in mine for b in table.names[j]), default=0.0
+            (likeness(_without(a, places), _without(b, places)) for a in mine for b in table.names[j]),
+            default=0.0,
         )
         # a record without a position pays the whole penalty: only a close name places it
         score = name - DISTANCE_PENALTY * (min(away, RADIUS_KM) / RADIUS_KM if away == away else 1.0)
@@ -380,6 +382,10 @@ def _scores(
         if site[j] not in best or score > best[site[j]][0]:
             best[site[j]] = (score, j, text)
     return sorted(best.values(), key=lambda s: -s[0])
+
+
+def _without(name: tuple[str, ...], places: frozenset[str]) -> tuple[str, ...]:
+    return tuple(w for w in name if w not in places)
 
 
 def _decide(scored: list[tuple[float, int, str]]) -> tuple[str, int, float, str]:
