@@ -28,6 +28,9 @@ def inventory_items(
     rules: dict[str, Any],
 ) -> dict[str, list[dict[str, Any]]]:
     """``sites``, ``supplies`` and ``demands`` of the inventory document."""
+    text = ("record", "quantity", "column", "label", "register", "site")
+    figures = figures.astype({c: object for c in text})  # read row by row below: plain str
+    sites = sites.astype({c: object for c in sites.columns if sites[c].dtype != float})
     ids = sites.set_index("site")["id"]
     sector = sites.set_index("site")["sector"]
     takers = set(rules["heat_demand"]["takers"])
@@ -92,8 +95,8 @@ def _heat_supplies(figures: pd.DataFrame, rules: dict[str, Any]) -> list[dict[st
     for site, rows in heat.groupby("site", sort=False):
         coolest = min(bands[q] for q in rows["quantity"])
         parts = "; ".join(
-            f"{r['record']} {r['column']} {r['value'] / 1e3:,.2f} GWh/yr"
-            for r in rows.to_dict("records")
+            f"{record} {column} {value / 1e3:,.2f} GWh/yr"
+            for record, column, value in zip(rows["record"], rows["column"], rows["value"], strict=True)
         )
         items.append(
             {
@@ -145,7 +148,8 @@ def _heat_demand(
 ) -> dict[str, Any]:
     year = int(rows["year"].max())
     parts = "; ".join(
-        f"{r['record']} {r['year']}: {r['value']:,.0f} t CO2e" for r in rows.to_dict("records")
+        f"{record} {y}: {value:,.0f} t CO2e"
+        for record, y, value in zip(rows["record"], rows["year"], rows["value"], strict=True)
     )
     item: dict[str, Any] = {
         "site": site,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -182,8 +183,9 @@ def likeness(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     return max(found / len(small), dice)
 
 
-def _triples(joined: str) -> set[str]:
-    return {joined[k : k + 3] for k in range(len(joined) - 2)}
+@lru_cache(maxsize=65536)
+def _triples(joined: str) -> frozenset[str]:
+    return frozenset(joined[k : k + 3] for k in range(len(joined) - 2))
 
 
 def _prefix(a: str, b: str) -> bool:
@@ -215,7 +217,7 @@ def match_records(records: pd.DataFrame, overrides: Overrides | None = None) -> 
     overrides = overrides or Overrides()
     excluded = records["record"].map(overrides.action).eq("exclude").to_numpy()
     report: list[dict[str, object]] = [
-        _row(records, int(i), "excluded", f"overrides file: {overrides.rows[r].note}", 0.0)
+        _row(_ident(records, int(i)), "excluded", f"overrides file: {overrides.rows[r].note}", 0.0)
         for i, r in zip(np.flatnonzero(excluded), records["record"][excluded], strict=True)
     ]
     records = records[~excluded].reset_index(drop=True)
@@ -244,7 +246,7 @@ def match_records(records: pd.DataFrame, overrides: Overrides | None = None) -> 
 
 def _names(name: str, operator: str) -> list[tuple[str, ...]]:
     parts = [name, *(p for p in operator.split(" / ") if p)]
-    return [w for w in (words(p) for p in parts) if w]
+    return list(dict.fromkeys(w for w in (words(p) for p in parts) if w))
 
 
 def _components(n: int, edges: list[tuple[int, int]]) -> np.ndarray:
@@ -261,22 +263,30 @@ def _siret_edges(
 ) -> list[tuple[int, int]]:
     """IREP records sharing a valid SIRET in one commune are one site."""
     free = np.array([overrides.action(str(r)) not in PLACED for r in records["record"]], dtype=bool)
-    irep = records[(records["register"] == "irep").to_numpy() & (records["siret"] != "").to_numpy() & free]
-    edges = []
-    for _, group in irep.groupby("siret"):
-        by_commune = group.groupby("commune")
-        for _, same in by_commune:
-            rows = same.index.to_numpy()
-            edges += [(int(rows[0]), int(r)) for r in rows[1:]]
-            for r in rows[1:]:
-                report.append(_row(records, r, "matched", "same SIRET in the same commune", 1.0))
-        if by_commune.ngroups > 1:
-            for r in group.index:
-                report.append(
-                    _row(records, r, "apart", "its SIRET is also given to an establishment in"
-                         " another commune (the operator's SIRET): kept apart", 0.0)
-                )
-    return edges
+    mask = (records["register"] == "irep").to_numpy() & (records["siret"] != "").to_numpy() & free
+    irep = records[mask]
+    if irep.empty:
+        return []
+    rows = pd.Series(irep.index.to_numpy(), index=irep.index)
+    first = rows.groupby([irep["siret"], irep["commune"]]).transform("first")
+    same = first[first != rows]
+    report += [
+        _row(_ident(records, int(r)), "matched", "same SIRET in the same commune", 1.0)
+        for r in same.index
+    ]
+    communes = irep.groupby("siret")["commune"].transform("nunique")
+    report += [
+        _row(_ident(records, int(r)), "apart", "its SIRET is also given to an establishment in"
+             " another commune (the operator's SIRET): kept apart", 0.0)
+        for r in communes.index[communes.to_numpy() > 1]
+    ]
+    return [(int(a), int(b)) for b, a in same.items()]
+
+
+def _ident(records: pd.DataFrame, i: int) -> tuple[str, str, str]:
+    """A record's id, register and name (for its row of the match report)."""
+    row = records.iloc[i]
+    return str(row["record"]), str(row["register"]), str(row["name"])
 
 
 @dataclass(frozen=True)
@@ -284,6 +294,7 @@ class _Table:
     """The records as plain arrays, for scoring candidate pairs."""
 
     record: np.ndarray
+    register: np.ndarray
     name: np.ndarray
     postcode: np.ndarray
     places: list[frozenset[str]]
@@ -301,6 +312,7 @@ class _Table:
         lon = np.radians(records["longitude"].to_numpy(dtype=float))
         return cls(
             records["record"].to_numpy(dtype=object),
+            records["register"].to_numpy(dtype=object),
             name,
             records["postcode"].to_numpy(dtype=object),
             [frozenset(words(str(c))) for c in records["commune"].to_numpy(dtype=object)],
@@ -326,7 +338,8 @@ def _match_stage(
     for i, found in zip(todo, near, strict=True):
         scored = _scores(table, site, int(i), found)
         status, target, score, reason = _decide(scored)
-        report.append(_row(records, int(i), status, reason, score, scored[:3]))
+        ident = (str(table.record[i]), str(table.register[i]), str(table.name[i]))
+        report.append(_row(ident, status, reason, score, scored[:3]))
         if status == "matched":
             edges.append((int(i), int(target)))
     return edges
@@ -421,24 +434,23 @@ def _override_edges(
                     " record of the registers read (within the territory)"
                 )
             edges.append((i, int(index[row.target])))
-            report.append(_row(records, i, "matched", f"overrides file: {row.note}", 1.0))
+            report.append(_row(_ident(records, i), "matched", f"overrides file: {row.note}", 1.0))
         elif row.action == "apart":
-            report.append(_row(records, i, "apart", f"overrides file: {row.note}", 0.0))
+            report.append(_row(_ident(records, i), "apart", f"overrides file: {row.note}", 0.0))
     return edges
 
 
 def _row(
-    records: pd.DataFrame,
-    i: int,
+    ident: tuple[str, str, str],
     status: str,
     reason: str,
     score: float,
     candidates: list[tuple[float, int, str]] | None = None,
 ) -> dict[str, object]:
     return {
-        "record": records.at[i, "record"],
-        "register": records.at[i, "register"],
-        "name": records.at[i, "name"],
+        "record": ident[0],
+        "register": ident[1],
+        "name": ident[2],
         "status": status,
         "score": round(float(score), 3),
         "reason": reason,

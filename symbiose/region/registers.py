@@ -285,10 +285,17 @@ def _naf(codes: pd.Series) -> pd.Series:
     return (codes.str[:2] + "." + codes.str[2:]).where(shaped, "")
 
 
-def _postcodes(register: Register, rows: pd.DataFrame, column: str) -> pd.Series:
-    """Five-digit postcodes; others (a lost leading zero: ``2880``) left out with their reason."""
+def _postcodes(
+    register: Register, rows: pd.DataFrame, column: str, french: np.ndarray | None = None
+) -> pd.Series:
+    """Five-digit postcodes; others (a lost leading zero: ``2880``) left out with their reason.
+
+    ``french`` says which rows are French (the others' postcodes are kept as written).
+    """
     text = rows[column]
     good = text.str.fullmatch(r"\d{5}").to_numpy(dtype=bool)
+    if french is not None:
+        good = good | ~french
     bad = ~good & (text != "").to_numpy()
     register.leave_out(rows[bad], column, "not a 5-digit postcode (a leading zero lost?)")
     return text.where(good, "")
@@ -453,7 +460,7 @@ def _hotmaps_records(register: Register, raw: pd.DataFrame) -> pd.DataFrame:
         siret="",
         naf="",
         activity=raw["Subsector"],
-        postcode=_postcodes(register, raw, "CityCode"),
+        postcode=_postcodes(register, raw, "CityCode", (raw["Country"] == "France").to_numpy()),
         commune=raw["City"],
         longitude=lon,
         latitude=lat,
