@@ -21,7 +21,7 @@ used only for what no register gives, and only where a headcount is known.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,7 @@ class RegisterBuild:
 
 
 def build_from_registers(
-    paths: list[str | Path],
+    paths: Sequence[str | Path],
     *,
     territory: str = "hauts-de-france",
     overrides: str | Path | None = None,
@@ -141,7 +141,7 @@ def build_from_registers(
     return built
 
 
-def _read_all(paths: list[str | Path]) -> list[Register]:
+def _read_all(paths: Sequence[str | Path]) -> list[Register]:
     registers = [read_register(p) for p in paths]
     kinds = [r.info.key for r in registers]
     twice = sorted({k for k in kinds if kinds.count(k) > 1})

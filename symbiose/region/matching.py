@@ -280,7 +280,7 @@ def _siret_edges(
              " another commune (the operator's SIRET): kept apart", 0.0)
         for r in communes.index[communes.to_numpy() > 1]
     ]
-    return [(int(a), int(b)) for b, a in same.items()]
+    return [(int(a), int(b)) for b, a in zip(same.index.to_numpy(), same.to_numpy(), strict=True)]
 
 
 def _ident(records: pd.DataFrame, i: int) -> tuple[str, str, str]:
