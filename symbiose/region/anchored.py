@@ -477,9 +477,9 @@ def _document(
 ) -> dict[str, Any]:
     doc: dict[str, Any] = yaml.safe_load(DEFAULTS_YAML.read_text(encoding="utf-8"))
     doc["territory"]["name"] = f"{place.name.capitalize()[0]}{place.name[1:]} (public registers)"
-    doc["sites"] = items["sites"]
-    doc["supplies"] = items["supplies"]
-    doc["demands"] = items["demands"]
+    doc["sites"] = list(items["sites"])  # copies: the additions extend them, not the items
+    doc["supplies"] = list(items["supplies"])
+    doc["demands"] = list(items["demands"])
     doc["links"] = []
     added = _merge_additions(doc, additions) if additions else {}
     built.counts = {

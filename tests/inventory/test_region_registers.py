@@ -445,3 +445,35 @@ def test_the_shipped_build_flags_the_known_disagreements_and_the_slip() -> None:
     assert left["hotmaps:984", "position"] == "outside Hauts-de-France"  # PCA Charleville
     assert left["hotmaps:984", "CityCode"].startswith("not a 5-digit postcode")  # '8001'
     assert built.counts["added sites"] == 2
+
+
+@pytest.fixture(scope="module")
+def shipped_report() -> object:
+    from symbiose.inventory import load_inventory
+    from symbiose.pipeline import check, optimise
+
+    return optimise(check(load_inventory(HDF / "hauts-de-france.yaml", validate=False)))
+
+
+def test_the_shipped_region_solves_to_the_optimum_docs_region_md_gives(shipped_report: object) -> None:
+    text = (ROOT / "docs" / "region.md").read_text(encoding="utf-8")
+    found = re.search(r"\((\d{1,3}(?:,\d{3})+) EUR/yr\) and [\d.]+ kt CO2/yr avoided", text)
+    assert found, "docs/region.md gives the optimum as '(N EUR/yr) and X kt CO2/yr avoided'"
+    result = shipped_report.result  # type: ignore[attr-defined]
+    assert result.status.value == "optimal"
+    documented = int(found.group(1).replace(",", ""))
+    assert result.objective == pytest.approx(documented, rel=1e-6)  # the published optima's test
+
+
+def test_a_length_between_approximate_positions_says_how_far_it_may_be_off(
+    shipped_report: object,
+) -> None:
+    report = shipped_report
+    text = report.render_text()  # type: ignore[attr-defined]
+    assert re.search(r"heat_pipe \d+\.\d km \(±\d", text)
+    features = report.to_geojson()["features"]  # type: ignore[attr-defined]
+    sites = {f["properties"]["id"]: f["properties"] for f in features if f["properties"]["kind"] == "site"}
+    assert sites["eutl_40"]["position_precision"] == pytest.approx(0.05)  # a Hotmaps point
+    assert "position_precision" not in sites["dartagnan_hub"]  # not from a register: exact
+    links = [f["properties"] for f in features if "from_id" in f["properties"]]
+    assert any(link.get("length_precision_km", 0) >= 5 for link in links)
