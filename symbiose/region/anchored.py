@@ -168,11 +168,14 @@ def _in_territory(registers: list[Register], place: Territory) -> tuple[pd.DataF
         # register's record of the same plant may place it (else the build leaves it out)
         department = rec["postcode"].str[:2].to_numpy()
         unplaced = ~located & np.isin(department, place.departments)
-        holds = (place.holds(lon, lat) & ~null) | unplaced
+        country = rec["country"].to_numpy(dtype=object)
+        abroad = country != "France"  # the territories are French: a Belgian plant by the border is not
+        holds = ((place.holds(lon, lat) & ~null) | unplaced) & ~abroad
         reason = np.where(
             null, "at (0, 0)",
             np.where(located, f"outside {place.name}", "no position, and no postcode of the territory"),
         )
+        reason = np.where(abroad, "in another country: " + country.astype(str), reason)
         gone = ~holds
         out.append(
             pd.DataFrame(

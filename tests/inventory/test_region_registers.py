@@ -60,12 +60,12 @@ def irep_row(
 
 def hotmaps_row(
     site: str, name: str, *, ets: str = "", eprtr: str = "", heat: tuple[str, str, str] = ("", "", ""),
-    point: str = "POINT(2.34 51.03)", city_code: str = "59381",
+    point: str = "POINT(2.34 51.03)", city_code: str = "59381", country: str = "France",
 ) -> str:
     total = sum(float(h or 0) for h in heat)
     geom = f'"SRID=4326;{point}"' if point else ""
     return (
-        f"{site};{name};{name};rue;{city_code};Dunkerque;France;{geom};Iron and steel;ETS;"
+        f"{site};{name};{name};rue;{city_code};Dunkerque;{country};{geom};Iron and steel;ETS;"
         f"{ets};{eprtr};;;{heat[0]};{heat[1]};{heat[2]};{total:.2f}"
     )
 
@@ -396,11 +396,18 @@ def test_records_outside_the_territory_or_at_zero_zero_are_left_out_with_their_r
         eutl_row("2", "NULL", "100", lon=0, lat=0, zip_code="59000"),
         eutl_row("3", "LILLE", "100", lon=3.06, lat=50.63, zip_code="59000"),
     ])
-    built = build_from_registers([path])
+    belgian = write(tmp_path / "hot.csv", HOTMAPS_HEADER, [
+        hotmaps_row("7", "USINE BELGE", point="POINT(3.17 50.75)", city_code="7700", country="Belgium"),
+    ])  # Mouscron, 1 km over the border: inside the outline's 5 km margin
+    built = build_from_registers([path, belgian])
     why = built.left_out.set_index("record")["reason"].to_dict()
-    assert why == {"eutl:1": "outside Hauts-de-France", "eutl:2": "at (0, 0)"}
-    france = build_from_registers([path], territory="france")
-    assert set(france.left_out["record"]) == {"eutl:2"}
+    assert why == {
+        "eutl:1": "outside Hauts-de-France",
+        "eutl:2": "at (0, 0)",
+        "hotmaps:7": "in another country: Belgium",
+    }
+    france = build_from_registers([path, belgian], territory="france")
+    assert set(france.left_out["record"]) == {"eutl:2", "hotmaps:7"}
 
 
 def test_the_registers_verb_writes_the_inventory_and_its_build_report(
