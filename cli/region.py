@@ -86,6 +86,16 @@ def _add_registers(verbs: Any) -> None:
         "--add", help="partial inventory YAML of what no register holds (hubs, storage), merged in"
     )
     reg.add_argument(
+        "--establishments",
+        help="SIRENE establishments CSV: the headcounts that let the coefficient table add what"
+        " no register gives",
+    )
+    reg.add_argument(
+        "--coefficients",
+        default=str(COEFFICIENTS_CSV),
+        help="coefficient table CSV (default: the one shipped with symbiose)",
+    )
+    reg.add_argument(
         "--report", help="folder for the build report (build-report.md, matches.csv, ...)"
     )
     reg.set_defaults(handler=run_registers)
@@ -143,7 +153,12 @@ def run_registers(args: argparse.Namespace) -> int:
 
     tick = time.perf_counter()
     built = build_from_registers(
-        args.files, territory=args.territory, overrides=args.overrides, additions=args.add
+        args.files,
+        territory=args.territory,
+        overrides=args.overrides,
+        additions=args.add,
+        establishments=args.establishments,
+        coefficients=args.coefficients,
     )
     out = Path(args.out)
     write_document(built.doc, out)

@@ -30,11 +30,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from symbiose.region.anchored_items import inventory_items
+from symbiose.region.anchored_coefficients import coefficient_supplies_demands
+from symbiose.region.anchored_items import inventory_items, site_records
 from symbiose.region.anchored_report import territory_notes
 from symbiose.region.matching import Matching, Overrides, match_records, read_overrides
 from symbiose.region.registers import REGISTERS, Register, RegisterError, read_register
-from symbiose.region.tables import DEFAULTS_YAML, HERE
+from symbiose.region.tables import COEFFICIENTS_CSV, DEFAULTS_YAML, HERE
 from symbiose.region.territory import Outline, inside, region_outline
 
 ANCHORS_YAML = HERE / "anchors.yaml"
@@ -111,13 +112,16 @@ def build_from_registers(
     territory: str = "hauts-de-france",
     overrides: str | Path | None = None,
     additions: str | Path | None = None,
+    establishments: str | Path | None = None,
+    coefficients: str | Path = COEFFICIENTS_CSV,
 ) -> RegisterBuild:
     """The inventory of the register files ``paths`` (EUTL, IREP, Hotmaps: any of them).
 
     ``overrides`` is the coordinator's overrides CSV (:mod:`symbiose.region.matching`);
     ``additions`` a partial inventory (YAML) of sites, supplies, demands, modes and links no
     register holds (the CO2 export hub of ``datasets/hauts-de-france/``), merged in and counted
-    apart.
+    apart; ``establishments`` a SIRENE establishments file whose headcounts let the
+    ``coefficients`` table add what no register gives (:mod:`symbiose.region.anchored_coefficients`).
 
     Raises:
         RegisterError: a file cannot be read, or two files are of the same register.
@@ -136,9 +140,32 @@ def build_from_registers(
     co2, warnings = _co2_figures(figures, sites, rules, fixes)
     disagreements = _disagreements(co2, rules)
     items = inventory_items(sites, records, figures, co2, rules)
+    headcounts = _coefficients(items, sites, figures, establishments, coefficients)
     built = RegisterBuild({}, registers, matching, sites, co2, disagreements, warnings, left_out)
+    built.counts["sites with a headcount"] = headcounts
     built.doc = _document(built, items, place, additions)
     return built
+
+
+def _coefficients(
+    items: dict[str, list[dict[str, Any]]],
+    sites: pd.DataFrame,
+    figures: pd.DataFrame,
+    establishments: str | Path | None,
+    coefficients: str | Path,
+) -> int:
+    """Add the coefficient table's items no register gave; the sites with a known headcount."""
+    if establishments is None:
+        return 0
+    given = {(s["site"], s["commodity"], "has") for s in items["supplies"]}
+    given |= {(d["site"], d["commodity"], "wants") for d in items["demands"]}
+    supplies, demands, known = coefficient_supplies_demands(
+        sites, given, establishments, coefficients
+    )
+    items["supplies"] += supplies
+    items["demands"] += demands
+    items["sites"] = site_records(sites, figures, items["supplies"] + items["demands"])
+    return known
 
 
 def _read_all(paths: Sequence[str | Path]) -> list[Register]:
@@ -485,6 +512,7 @@ def _document(
     doc["demands"] = list(items["demands"])
     doc["links"] = []
     added = _merge_additions(doc, additions) if additions else {}
+    headcounts = built.counts.get("sites with a headcount", 0)
     built.counts = {
         "records": sum(len(r.records) for r in built.registers),
         "kept": int(built.matching.site_of.size),
@@ -493,6 +521,7 @@ def _document(
         "supplies": len(items["supplies"]),
         "demands": len(items["demands"]),
         **{f"added {k}": v for k, v in added.items()},
+        "sites with a headcount": headcounts,
     }
     doc["territory"]["notes"] = territory_notes(built, additions)
     order = ("territory", "commodities", "seasons", "sites", "supplies", "demands", "modes", "links")

@@ -39,12 +39,21 @@ def inventory_items(
     supplies = _capture(co2, rules, exclude=heat_takers) + _heat_supplies(figures, rules)
     for item in supplies + demands:
         item["site"] = ids[item["site"]]
-    used = {item["site"] for item in supplies + demands}
     return {
-        "sites": _sites(sites[sites["id"].isin(used)], figures),
+        "sites": site_records(sites, figures, supplies + demands),
         "supplies": supplies,
         "demands": demands,
     }
+
+
+def site_records(
+    sites: pd.DataFrame, figures: pd.DataFrame, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The inventory's sites: those of the site table that ``items`` (by site id) use."""
+    used = {item["site"] for item in items}
+    sites = sites.astype({c: object for c in sites.columns if sites[c].dtype != float})
+    figures = figures.astype({c: object for c in ("record", "quantity", "label", "register", "site")})
+    return _sites(sites[sites["id"].isin(used)], figures)
 
 
 def amount(value: float, unit: str) -> str:

@@ -20,6 +20,8 @@ from symbiose.region.registers import REGISTERS
 if TYPE_CHECKING:
     from symbiose.region.anchored import RegisterBuild
 
+COEFFICIENTS = "symbiose/region/coefficients.csv or the one given"
+
 NOTES_LIMIT = 5000
 """The inventory schema's longest free text."""
 
@@ -104,6 +106,17 @@ def territory_notes(built: RegisterBuild, additions: str | Path | None) -> str:
         )
     if len(built.warnings):
         lines.append("Plausibility: " + "; ".join(warning_lines(built)) + ".")
+    if c.get("sites with a headcount"):
+        lines.append(
+            f"The coefficient table ({COEFFICIENTS}) gave what no register gives to"
+            f" {c['sites with a headcount']} sites whose headcount the establishments file gives;"
+            " those figures are estimates, listed as such."
+        )
+    else:
+        lines.append(
+            "The coefficient table was not used: its quantities are per employee and no"
+            " register gives a headcount (give an establishments file to use it)."
+        )
     added = {k[6:]: v for k, v in c.items() if k.startswith("added ")}
     if added:
         lines.append(

@@ -68,13 +68,16 @@ class Establishments:
     """SYNTHETIC establishments placed outside the region's outline, kept (a scale test)."""
 
 
-def read_establishments(path: str | Path, departments: tuple[str, ...] = ()) -> Establishments:
+def read_establishments(
+    path: str | Path, departments: tuple[str, ...] = (), *, in_region: bool = True
+) -> Establishments:
     """Read an establishments CSV (``,`` or ``;`` separated; ``#`` lines before the header).
 
     Closed establishments (``etatAdministratifEtablissement`` other than ``A``), rows whose
     SIRET is malformed (letters, not 14 digits, a wrong check digit), rows without coordinates,
     at (0, 0) or outside Hauts-de-France, rows without NAF code, and with ``departments``,
-    rows of other departments, are left out and counted by reason in ``dropped``.  Headcount
+    rows of other departments, are left out and counted by reason in ``dropped``
+    (``in_region=False``: positions outside the region are kept).  Headcount
     bands that are not INSEE codes are counted in ``unknown_bands``: those establishments'
     employees are unknown (NaN), not zero.
 
@@ -106,7 +109,7 @@ def read_establishments(path: str | Path, departments: tuple[str, ...] = ()) -> 
         raise RegionError(f"{path}: not a readable CSV file: {exc}") from None
     synthetic = any(line.startswith(SYNTHETIC_MARK) for line in comments)
     est = Establishments(pd.DataFrame(), path.name, synthetic, comments)
-    est.frame = _clean(raw, departments, est)
+    est.frame = _clean(raw, departments, est, in_region)
     return est
 
 
@@ -141,7 +144,9 @@ def _check_columns(names: list[str], path: Path) -> None:
         )
 
 
-def _clean(raw: pd.DataFrame, departments: tuple[str, ...], est: Establishments) -> pd.DataFrame:
+def _clean(
+    raw: pd.DataFrame, departments: tuple[str, ...], est: Establishments, in_region: bool = True
+) -> pd.DataFrame:
     """Normalised columns; the rows left out are counted by reason in ``est.dropped``."""
     dropped: dict[str, int] = {}
     keep = np.ones(len(raw), dtype=bool)
@@ -161,7 +166,7 @@ def _clean(raw: pd.DataFrame, departments: tuple[str, ...], est: Establishments)
     lon, lat = _coordinates(raw)
     leave_out("no coordinates", ~(np.isfinite(lon) & np.isfinite(lat)))
     leave_out("at (0, 0)", (lon == 0) & (lat == 0))
-    outside = ~inside(lon, lat)
+    outside = ~inside(lon, lat) if in_region else np.zeros(len(raw), dtype=bool)
     if est.synthetic:  # generated around zone centroids: some spill over; kept, and said so
         est.outside_kept = int((outside & keep).sum())
     else:
@@ -554,6 +559,17 @@ def _sites(
             strict=True,
         )
     ]
+
+
+def coefficient_items(
+    matched: pd.DataFrame, frame: pd.DataFrame, site_ids: pd.Series, role: str
+) -> list[dict[str, Any]]:
+    """The supplies (``has``) or demands (``wants``) of coefficient rows :func:`match` found.
+
+    ``frame`` is the establishments frame ``matched`` indexes (its ``est`` column), and
+    ``site_ids`` the site id of each of its rows.  Each item cites its row and computation.
+    """
+    return _items(matched, frame, site_ids, role)
 
 
 def _items(

@@ -484,3 +484,28 @@ def test_a_length_between_approximate_positions_says_how_far_it_may_be_off(
     assert "position_precision" not in sites["dartagnan_hub"]  # not from a register: exact
     links = [f["properties"] for f in features if "from_id" in f["properties"]]
     assert any(link.get("length_precision_km", 0) >= 5 for link in links)
+
+
+def test_the_coefficient_table_adds_only_what_no_register_gives_where_a_headcount_is_known(
+    tmp_path: Path,
+) -> None:
+    files = hand_registers(tmp_path)
+    sirene = tmp_path / "sirene.csv"
+    sirene.write_text(  # the steelworks' SIRET, band 52 (2,000-4,999: 3,499.5 counted)
+        "siret,activitePrincipaleEtablissement,trancheEffectifsEtablissement,x_longitude,y_latitude\n"
+        "56209442500468,24.10Z,52,2.337,51.027\n",
+        encoding="utf-8",
+    )
+    plain = build_from_registers(files)
+    built = build_from_registers(files, establishments=sirene)
+    steel = "irep_070.00956"
+    items = {(s["site"], s["commodity"]): s for s in built.doc["supplies"]}
+    # slag from the table (no register gives slag), flagged as estimates
+    assert items[steel, "bf_slag"]["quantity"] == "1959720 t/yr"  # 560 t x 3,499.5
+    assert "coefficient steel_bf_slag" in items[steel, "bf_slag"]["sources"]["quantity"]
+    assert "quantity" in items[steel, "bf_slag"]["estimates"]
+    # heat: Hotmaps gives it, so the table's per-employee heat does not replace it
+    assert items[steel, "waste_heat"]["quantity"] == "15000 MWh/yr"
+    assert len(built.doc["supplies"]) == len(plain.doc["supplies"]) + 2  # bf_slag, steel_slag
+    assert built.counts["sites with a headcount"] == 1
+    assert "The coefficient table was not used" in plain.doc["territory"]["notes"]
