@@ -79,7 +79,7 @@ TERRITORIES = {
     "france": Territory(
         "france",
         "metropolitan France",
-        (*(f"{d:02d}" for d in range(1, 96)), "2A", "2B"),
+        (*(f"{d:02d}" for d in range(1, 96)), "2A", "2B"),  # Corsica: postcodes 20xxx, in range
         box=(-5.3, 41.3, 9.7, 51.15),
     ),
 }
