@@ -359,6 +359,14 @@ class Site(_Sourced):
     longitude: float = Field(
         ge=-180.0, le=180.0, description="Longitude in decimal degrees (WGS84)."
     )
+    position_precision: float | None = Field(
+        None,
+        ge=0.0,
+        le=1000.0,
+        description="How far (km) the plant may be from the position given, e.g. 5 for a"
+        " postcode centroid; none: the position is the plant's own. Distances and the map say"
+        " when it is approximate.",
+    )
     hub: bool = Field(
         False,
         description="A pure transshipment node (e.g. a CO2 export terminal): no supply or demand.",

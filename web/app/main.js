@@ -326,6 +326,8 @@ function openSite(id) {
     h('button', { type: 'button', class: 'close', 'aria-label': t('site.close'), onclick: () => { panel.hidden = true; $('site-jump').focus(); } }, '×'),
     h('h3', {}, p.name),
     h('p', {}, `${t('site.sector')}: ${p.sector}${p.hub ? ` · ${t('site.hub')}` : ''}`),
+    p.position_precision != null && p.position_precision >= 1
+      ? h('p', { class: 'hint approximate' }, t('site.approximate', { km: num(p.position_precision, 1) })) : null,
     gains || state.who?.role !== 'member' // a member does not see its counterparts' gains
       ? h('p', { class: 'gain' }, h('strong', {}, `${t('site.gain')}: `), euros(gains ? gains.gain_eur : 0), ' · ',
         h('strong', {}, `${t('site.co2')}: `), tonnes(gains ? gains.co2_avoided_t : 0)) : null,
