@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
 
@@ -161,6 +161,12 @@ class Pathway:
     def single(self) -> bool:
         """One period and one scenario: the pathway is one ordinary problem."""
         return self.periods == 1 and len(self.scenarios) == 1
+
+
+def scenario_alone(pathway: Pathway, s: int) -> Pathway:
+    """The pathway of scenario ``s`` alone, with probability 1 (its own optimum's pathway)."""
+    alone = replace(pathway.scenarios[s], probability=1.0)
+    return replace(pathway, scenarios=(alone,))
 
 
 def one_period(problem: Problem, years: int = 1) -> Pathway:

@@ -35,9 +35,9 @@ from models.session import BackendName, HighsSession, MatrixForm, SolveOptions
 
 ModelT = TypeVar("ModelT")
 
-FirstStage = Mapping[tuple[str, ArcKey | str, int], tuple[float, float]]
-"""Shared builds by ``(kind, key, period)``: ``(built, capacity)``; a shared build not listed
-is not made."""
+FirstStage = Mapping[tuple[str, ArcKey | str, int], tuple[float, float | None]]
+"""Shared builds by ``(kind, key, period)``: ``(built, capacity)``, the capacity of a sized
+build None when it is left to the solve; a shared build not listed is not made."""
 
 
 class PathwayBackend(Protocol[ModelT]):
@@ -245,7 +245,7 @@ def _fix_first_stage(
             continue
         built, capacity = first_stage.get((build.kind, build.key, build.period), (0.0, 0.0))
         form.col_lower[builds[j]] = form.col_upper[builds[j]] = float(built > 0.5)
-        if j in slot and sizes[slot[j]] >= 0:
+        if j in slot and sizes[slot[j]] >= 0 and (capacity is not None or built <= 0.5):
             col = sizes[slot[j]]
             form.col_lower[col] = form.col_upper[col] = capacity if built > 0.5 else 0.0
 
@@ -270,9 +270,11 @@ def _diagnose(result: PathwayResult, index: PathwayIndex, options: SolveOptions)
         )
 
 
-def first_stage_of(result: PathwayResult) -> dict[tuple[str, ArcKey | str, int], tuple[float, float]]:
+def first_stage_of(
+    result: PathwayResult,
+) -> dict[tuple[str, ArcKey | str, int], tuple[float, float | None]]:
     """The shared builds ``result`` made, as :data:`FirstStage` (built, capacity)."""
-    out: dict[tuple[str, ArcKey | str, int], tuple[float, float]] = {}
+    out: dict[tuple[str, ArcKey | str, int], tuple[float, float | None]] = {}
     years = list(result.years)
     for row in result.schedule.to_dict("records"):
         if not row["shared"]:

@@ -23,10 +23,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from models.constants import Objective
 from models.mean_value import mean_problem
-from models.pathway import Pathway, PathwayScenario
+from models.pathway import Pathway, PathwayScenario, scenario_alone
 from models.pathway_result import PathwayResult
 from models.pathway_solve import FirstStage, first_stage_of, solve_pathway
 from models.result import Status
@@ -56,6 +57,9 @@ def solve_task(task: PathwayTask) -> PathwayResult:
     )
 
 
+Method = Literal["auto", "extensive", "hedging"]
+"""How the recourse problem is solved (see :func:`solve_stochastic`)."""
+
 TaskMapper = Callable[
     [Callable[[PathwayTask], PathwayResult], Sequence[PathwayTask]],
     Iterator[tuple[int, PathwayResult]],
@@ -69,12 +73,6 @@ def in_order(
     """The default :data:`TaskMapper`: each task here, one after the other."""
     for task in tasks:
         yield task.index, fn(task)
-
-
-def scenario_alone(pathway: Pathway, s: int) -> Pathway:
-    """The pathway of scenario ``s`` alone, with probability 1."""
-    alone = replace(pathway.scenarios[s], probability=1.0)
-    return replace(pathway, scenarios=(alone,))
 
 
 def mean_pathway(pathway: Pathway) -> Pathway | None:
@@ -99,17 +97,25 @@ def solve_stochastic(
     *,
     backend: BackendName | None = None,
     mapper: TaskMapper | None = None,
-    solve_rp: Callable[[Pathway], PathwayResult] | None = None,
+    method: Method = "auto",
 ) -> PathwayResult:
     """The two-stage pathway and its measures (module docstring).
 
-    ``solve_rp`` solves the recourse problem itself (default: one MILP, the extensive form,
-    :func:`models.pathway_solve.solve_pathway`; :mod:`models.hedging` offers a decomposition).
+    ``method`` solves the recourse problem: ``extensive`` (one MILP, the scenarios side by
+    side), ``hedging`` (progressive hedging, :mod:`models.hedging`), or ``auto``: the
+    extensive form, faster on every case measured (``benchmarks/README.md``, *Pathways*).
     A pathway of one scenario is solved as is, without measures.
     """
     options = options or SolveOptions()
     kind = Objective(objective)
-    rp = (solve_rp or (lambda pw: solve_pathway(pw, kind, options, backend=backend)))(pathway)
+    if method == "hedging" and len(pathway.scenarios) > 1:
+        from models.hedging import solve_hedging
+
+        rp = solve_hedging(pathway, kind, options)
+    elif method in ("auto", "extensive", "hedging"):
+        rp = solve_pathway(pathway, kind, options, backend=backend)
+    else:
+        raise ValueError(f"method: {method!r} is not one of 'auto', 'extensive', 'hedging'")
     if len(pathway.scenarios) == 1 or not rp.has_solution:
         return rp
     tasks = [
@@ -189,6 +195,7 @@ def _measures(rp: PathwayResult, own: list[PathwayResult], eev: PathwayResult | 
 
 
 __all__ = [
+    "Method",
     "PathwayTask",
     "TaskMapper",
     "in_order",

@@ -13,11 +13,11 @@ from dataclasses import replace
 import pytest
 
 from models.mean_value import mean_problem
-from models.pathway import Pathway, PathwayScenario
+from models.pathway import Pathway, PathwayScenario, scenario_alone
 from models.problem import Arc, Demand, Problem, Supply
 from models.result import Status
 from models.session import SolveOptions
-from models.stochastic import mean_pathway, scenario_alone, solve_stochastic
+from models.stochastic import mean_pathway, solve_stochastic
 
 EXACT = SolveOptions(gap=0.0, time_limit=30)
 HUB = "S->H (hub)"
@@ -163,3 +163,26 @@ def test_the_mean_value_problem_averages_quantities_over_all_and_prices_where_pr
     b = mean.demand_of("B", "slag")
     assert b is not None and b.quantities == (10.0,) and b.value == pytest.approx(8.0)
     assert mean.carbon_price == pytest.approx(25.0)
+
+
+@pytest.mark.parametrize("make", [hedge, lambda: decisions(2026)], ids=["hedge", "decisions"])
+def test_progressive_hedging_reaches_the_extensive_forms_optimum_with_a_valid_bound(
+    make: object,
+) -> None:
+    """Both hand cases: 500 and 600 EUR/yr, the Lagrangian bound at or above them."""
+    from models.hedging import solve_hedging
+
+    pw = make()  # type: ignore[operator]
+    extensive = solve_stochastic(pw, options=EXACT, method="extensive")
+    hedged = solve_hedging(pw, options=EXACT)
+    assert hedged.method == "progressive_hedging"
+    assert hedged.objective == pytest.approx(extensive.objective)
+    assert hedged.bound is not None and hedged.bound >= hedged.objective - 1e-6
+    assert hedged.built_now() == extensive.built_now() == [HUB]
+    through = solve_stochastic(pw, options=EXACT, method="hedging")
+    assert through.method == "progressive_hedging" and through.measures["evpi"] is not None
+
+
+def test_an_unknown_method_is_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="'auto', 'extensive', 'hedging'"):
+        solve_stochastic(hedge(), options=EXACT, method="benders")  # type: ignore[arg-type]
