@@ -178,7 +178,7 @@ def test_scenario_probabilities_are_read_as_fractions_and_must_sum_to_one() -> N
     assert [s.probability for s in pw.scenarios] == pytest.approx([0.3, 0.7])
     assert pw.scenarios[1].problems[0].carbon_price == pytest.approx(150.0)
     base, cases = scenarios(scenario("low", "0.3"), scenario("high", "0.6"))
-    with pytest.raises(InventoryError, match="must sum to 1, got 0.9 \\(low 0.3, high 0.6\\)"):
+    with pytest.raises(InventoryError, match=r"must sum to 1, got 0.9 \(low 0.3, high 0.6\)"):
         check_pathway(base, cases)
     base, cases = scenarios(scenario("low", "0.3"), scenario("high", None))
     with pytest.raises(InventoryError, match="give every scenario a probability, or none"):
