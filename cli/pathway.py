@@ -84,7 +84,7 @@ def solve_pathway_inventory(
         territory = inv.territory.model_copy(update={"decision_year": args.decision_year})
         inv = inv.model_copy(update={"territory": territory})
     scenarios = load_scenarios(args.scenarios, inv)
-    compiled = check_pathway(inv, scenarios)
+    compiled = check_pathway(inv, [(sc.name, sc.probability, case) for sc, case in scenarios])
     return optimise_pathway(
         compiled,
         objective_of(args, DEFAULT_OBJECTIVE),

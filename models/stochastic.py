@@ -116,7 +116,7 @@ def solve_stochastic(
         rp = solve_pathway(pathway, kind, options, backend=backend)
     else:
         raise ValueError(f"method: {method!r} is not one of 'auto', 'extensive', 'hedging'")
-    if len(pathway.scenarios) == 1 or not rp.has_solution:
+    if len(pathway.scenarios) == 1 or not rp.has_solution or rp.status is Status.CANCELLED:
         return rp
     tasks = [
         PathwayTask(s, scenario_alone(pathway, s), kind, options, backend)

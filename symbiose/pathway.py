@@ -264,7 +264,7 @@ def compile_pathway(
     """
     cases = list(scenarios) or [("base", 1.0, base)]
     issues: list[InventoryIssue] = []
-    probabilities = _probabilities(cases, issues)
+    chances = probabilities(cases, issues)
     first = cases[0][2].territory
     years = list(first.periods) or [first.reference_year]
     for name, _, inv in cases[1:]:
@@ -304,7 +304,7 @@ def compile_pathway(
     issues = collected.issues(len(cases) * len(years))
     if issues:
         return None, issues
-    compiled, issues = _assemble(base, cases, years, probabilities, networks)
+    compiled, issues = _assemble(base, cases, years, chances, networks)
     if compiled is not None:
         compiled.inventories = inventories
     return compiled, issues
@@ -334,7 +334,7 @@ def _check_horizon(
         )
 
 
-def _probabilities(
+def probabilities(
     cases: list[tuple[str, Any, Inventory]], issues: list[InventoryIssue]
 ) -> list[float]:
     """Each scenario's probability, read as a fraction; equal when none is given."""
@@ -373,7 +373,7 @@ def _assemble(
     base: Inventory,
     cases: list[tuple[str, Any, Inventory]],
     years: list[int],
-    probabilities: list[float],
+    chances: list[float],
     networks: list[list[Network]],
 ) -> tuple[PathwayNetwork | None, list[InventoryIssue]]:
     """The :class:`models.pathway.Pathway` of the compiled networks."""
@@ -400,7 +400,7 @@ def _assemble(
             end=horizon_end(t) if t.periods else years[0] + 1,
             scenarios=tuple(
                 PathwayScenario(name, p, tuple(n.problem for n in row))
-                for (name, _, _), p, row in zip(cases, probabilities, networks, strict=True)
+                for (name, _, _), p, row in zip(cases, chances, networks, strict=True)
             ),
             discount_rate=networks[0][0].discount_rate,
             decision_year=t.decision_year,
@@ -446,4 +446,5 @@ __all__ = [
     "horizon_end",
     "is_pathway",
     "period_inventory",
+    "probabilities",
 ]

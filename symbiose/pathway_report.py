@@ -202,6 +202,23 @@ class PathwayReport:
             "investment_eur": investment,
         }
 
+    def to_geojson(self) -> dict[str, Any]:
+        """Every (scenario, year)'s sites and links in use, as GeoJSON.
+
+        Each feature is tagged with its ``scenario`` and ``year`` (a link built now that is
+        no-regret with ``no_regret``), so a map draws one period of one scenario by filtering.
+        """
+        regret = set(self.result.no_regret)
+        features: list[dict[str, Any]] = []
+        for (scenario, year), report in self.blocks.items():
+            for feature in report.to_geojson()["features"]:
+                props = dict(feature["properties"]) | {"scenario": scenario, "year": year}
+                if props.get("kind") == "link":
+                    label = f"{props.get('from_id')}->{props.get('to_id')} ({props.get('mode')})"
+                    props["no_regret"] = label in regret
+                features.append({**feature, "properties": props})
+        return {"type": "FeatureCollection", "features": features}
+
     def document(self) -> ResultDocument:
         """The report as data: what the service stores and every export is written from."""
         return ResultDocument(

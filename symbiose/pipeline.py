@@ -14,7 +14,7 @@ checking an inventory loads neither.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from symbiose.convert import Network, compile_inventory
 from symbiose.inventory.errors import InventoryError
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from models.result import Objective
     from models.solve import SolveOptions
     from models.stochastic import Method, TaskMapper
-    from symbiose.inventory.scenario import Scenario
     from symbiose.pathway import PathwayNetwork
     from symbiose.pathway_report import PathwayReport
     from symbiose.report import Report
@@ -128,13 +127,13 @@ def _objective(name: str) -> Objective:
 
 
 def check_pathway(
-    base: Inventory, scenarios: Sequence[tuple[Scenario, Inventory]] = ()
+    base: Inventory, scenarios: Sequence[tuple[str, Any, Inventory]] = ()
 ) -> PathwayNetwork:
     """Check a pathway (a base with periods, or scenarios solved together).
 
     Each period of each scenario is converted once (:func:`symbiose.pathway.compile_pathway`).
-    ``scenarios``: each scenario file and the inventory it makes of the base.  The size is
-    counted before anything is converted.
+    ``scenarios``: each scenario's name, probability (as written, or None) and the inventory
+    it makes of the base.  The size is counted before anything is converted.
 
     Raises:
         InventoryError: every problem found, with field paths and the years they concern.
@@ -144,7 +143,7 @@ def check_pathway(
     size = check_size(base, len(scenarios))
     if size:
         raise InventoryError(size)
-    cases = [(sc.name, sc.probability, inv) for sc, inv in scenarios]
+    cases = list(scenarios)
     periods = max(1, len(base.territory.periods))
     with phase("convert", detail=f"{len(base.sites)} sites x {periods} periods"):
         compiled, issues = compile_pathway(base, cases)

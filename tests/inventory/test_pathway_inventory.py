@@ -165,7 +165,7 @@ def scenarios(*texts: str):  # type: ignore[no-untyped-def]
     out = []
     for text in texts:
         sc = parse_scenario(text, "yaml")
-        out.append((sc, apply_scenario(base, sc, validate=False)))
+        out.append((sc.name, sc.probability, apply_scenario(base, sc, validate=False)))
     return base, out
 
 

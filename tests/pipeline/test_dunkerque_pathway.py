@@ -40,7 +40,7 @@ def stochastic(decision_year: int | None = None):  # type: ignore[no-untyped-def
     cases = []
     for path in SCENARIOS:
         sc, _ = load_scenario(path)
-        cases.append((sc, apply_scenario(inv, sc, validate=False)))
+        cases.append((sc.name, sc.probability, apply_scenario(inv, sc, validate=False)))
     return optimise_pathway(check_pathway(inv, cases), options=EXACT)
 
 
