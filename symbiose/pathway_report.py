@@ -213,7 +213,7 @@ class PathwayReport:
         for (scenario, year), report in self.blocks.items():
             for feature in report.to_geojson()["features"]:
                 props = dict(feature["properties"]) | {"scenario": scenario, "year": year}
-                if props.get("kind") == "link":
+                if feature["geometry"]["type"] == "LineString":  # a link (its kind: its mode's)
                     label = f"{props.get('from_id')}->{props.get('to_id')} ({props.get('mode')})"
                     props["no_regret"] = label in regret
                 features.append({**feature, "properties": props})

@@ -78,6 +78,12 @@ def test_the_dunkirk_scenarios_share_what_is_built_now_and_adapt_later() -> None
     stops = report.schedule[report.schedule["scenario"] == "reuze-stops"]
     assert "reuze_synthesis" not in set(stops["converter"])
     assert set(r.no_regret) == set(r.built_now())
+    lines = [f["properties"] for f in report.to_geojson()["features"] if f["geometry"]["type"] == "LineString"]
+    marked = {(p["from_id"], p["to_id"], p["mode"]) for p in lines if p["no_regret"]}
+    assert marked == {("am_dunkerque", "dh_grande_synthe", "heat_pipe")}
+    assert {(p["scenario"], p["year"]) for p in lines} == {
+        (s, y) for s in ("reuze-goes-ahead", "reuze-stops", "h2v-returns") for y in (2026, 2028, 2030, 2035)
+    }
 
 
 def test_deciding_reuze_before_it_is_known_has_a_regret_where_it_stops() -> None:
