@@ -84,17 +84,22 @@ def case_dunkirk(time_limit: float) -> list[dict[str, Any]]:
     """Extensive form against progressive hedging on Dunkirk, 4 periods x 3 scenarios."""
     from models.session import SolveOptions
     from models.stochastic import solve_stochastic
+    from symbiose.executor import task_mapper
 
     pathway = dunkirk_pathway()
     options = SolveOptions(gap=0.0, time_limit=time_limit)
     rows = []
-    for method in ("extensive", "hedging"):
+    for method, dask in (("extensive", False), ("hedging", False), ("hedging", True)):
         load, tick, cpu = _load(), time.perf_counter(), time.process_time()
-        result = solve_stochastic(pathway, options=options, method=method)  # type: ignore[arg-type]
+        if dask:  # the subproblems and scenario solves as tasks of 2 local Dask workers
+            with task_mapper(workers=2) as mapper:
+                result = solve_stochastic(pathway, options=options, method="hedging", mapper=mapper)
+        else:
+            result = solve_stochastic(pathway, options=options, method=method)  # type: ignore[arg-type]
         rows.append(
             {
                 "case": "dunkirk 4 x 3",
-                "method": method,
+                "method": method + (" on 2 Dask workers" if dask else ""),
                 "status": result.status.value,
                 "objective": result.objective,
                 "gap": result.gap,

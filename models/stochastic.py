@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from models.constants import Objective
 from models.mean_value import mean_problem
@@ -60,16 +60,12 @@ def solve_task(task: PathwayTask) -> PathwayResult:
 Method = Literal["auto", "extensive", "hedging"]
 """How the recourse problem is solved (see :func:`solve_stochastic`)."""
 
-TaskMapper = Callable[
-    [Callable[[PathwayTask], PathwayResult], Sequence[PathwayTask]],
-    Iterator[tuple[int, PathwayResult]],
-]
-"""Runs ``solve_task`` on every task, yielding ``(task.index, result)`` as each one ends."""
+TaskMapper = Callable[[Callable[[Any], Any], Sequence[Any]], Iterator[tuple[int, Any]]]
+"""Runs a function on every task (each with an ``index``), yielding ``(task.index, result)``
+as each one ends: the scenario solves here, the subproblems of :mod:`models.hedging`."""
 
 
-def in_order(
-    fn: Callable[[PathwayTask], PathwayResult], tasks: Sequence[PathwayTask]
-) -> Iterator[tuple[int, PathwayResult]]:
+def in_order(fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
     """The default :data:`TaskMapper`: each task here, one after the other."""
     for task in tasks:
         yield task.index, fn(task)
@@ -111,7 +107,7 @@ def solve_stochastic(
     if method == "hedging" and len(pathway.scenarios) > 1:
         from models.hedging import solve_hedging
 
-        rp = solve_hedging(pathway, kind, options)
+        rp = solve_hedging(pathway, kind, options, mapper=mapper)
     elif method in ("auto", "extensive", "hedging"):
         rp = solve_pathway(pathway, kind, options, backend=backend)
     else:
