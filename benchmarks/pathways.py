@@ -66,16 +66,19 @@ def dunkirk_pathway(scenarios: int = 3, periods: int = 4) -> Any:
     end = years[periods] if periods < len(years) else inv.territory.horizon_end
     territory = inv.territory.model_copy(update={"periods": years[:periods], "horizon_end": end})
     inv = inv.model_copy(update={"territory": territory})
-    cases = []
+    cases, chances = [], []
     for name in SCENARIOS[:scenarios] if scenarios > 1 else ():
         sc, _ = load_scenario(PATHWAY / f"{name}.yaml")
-        cases.append((sc.name, sc.probability, apply_scenario(inv, sc, validate=False)))
+        cases.append((sc.name, None, apply_scenario(inv, sc, validate=False)))
+        chances.append(float(sc.probability or 1.0))
     pathway = check_pathway(inv, cases).pathway
-    if scenarios > 1:  # probabilities of the scenarios kept, made to sum to 1
-        total = sum(s.probability for s in pathway.scenarios)
+    if chances:  # the files' probabilities of the scenarios kept, made to sum to 1
         pathway = replace(
             pathway,
-            scenarios=tuple(replace(s, probability=s.probability / total) for s in pathway.scenarios),
+            scenarios=tuple(
+                replace(s, probability=p / sum(chances))
+                for s, p in zip(pathway.scenarios, chances, strict=True)
+            ),
         )
     return pathway
 
