@@ -15,12 +15,10 @@ import time
 from typing import Any
 
 import pandas as pd
-from support.service import Keys, Live, create_inventory, keys, live, wait_for
+from support.service import Keys, Live, create_inventory, wait_for
 
 from api.db import RunRow
 from symbiose.synthetic import synthetic_inventory
-
-__all__ = ["keys", "live"]  # fixtures used by name
 
 PATHWAY: dict[str, Any] = {
     "territory": {
