@@ -280,3 +280,12 @@ def test_both_backends_build_the_identical_model_of_one_dunkirk_period() -> None
 
     problem = to_network(load_inventory(DUNKIRK)).problem
     assert_pathway_identical(one_period(problem), Objective.VALORISATION)
+
+
+def test_both_backends_build_the_identical_model_of_the_dunkirk_pathway() -> None:
+    """Dunkirk's pathway, 4 periods x 3 scenarios (12 blocks), every objective's matrix."""
+    from benchmarks.pathways import dunkirk_pathway
+
+    pathway = dunkirk_pathway()
+    assert pathway.periods == 4 and len(pathway.scenarios) == 3
+    assert_pathway_identical(pathway, Objective.VALORISATION)
