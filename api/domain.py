@@ -302,7 +302,7 @@ def _optimise_pathway(
         elapsed=result.timings.get("solve", 0.0),
     )
     if result.has_solution:
-        outcome.document = report.document().to_json()
+        outcome.document = report.document(candidates=True).to_json()
         outcome.geojson = json.dumps(report.to_geojson())
     return outcome
 

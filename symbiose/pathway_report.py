@@ -219,12 +219,32 @@ class PathwayReport:
                 features.append({**feature, "properties": props})
         return {"type": "FeatureCollection", "features": features}
 
-    def document(self) -> ResultDocument:
-        """The report as data: what the service stores and every export is written from."""
+    def candidate_geojson(self) -> dict[str, Any]:
+        """Every link the optimiser could use in some period or scenario, as GeoJSON lines.
+
+        ``built`` when some (scenario, period) uses it.
+        """
+        found: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for report in self.blocks.values():
+            for feature in report.candidate_geojson()["features"]:
+                props = feature["properties"]
+                key = (props["from_id"], props["to_id"], props["mode"])
+                if key in found:
+                    found[key]["properties"]["built"] |= bool(props["built"])
+                else:
+                    found[key] = feature
+        return {"type": "FeatureCollection", "features": list(found.values())}
+
+    def document(self, *, candidates: bool = False) -> ResultDocument:
+        """The report as data: what the service stores and every export is written from.
+
+        ``candidates`` adds the candidate links of :meth:`candidate_geojson` (for the map).
+        """
         return ResultDocument(
             summary=self.summary(),
             tables={name: Columns.of(t) for name, t in self.tables().items()},
             number_format=exports.dialect_of(self.network.inventory).name,
+            candidates=self.candidate_geojson() if candidates else None,
         )
 
     def to_json(self) -> str:

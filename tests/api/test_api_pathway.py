@@ -88,6 +88,16 @@ def test_a_pathway_run_stores_its_schedule_periods_and_map(live: Live, keys: Key
     assert tagged == {("base", 2026), ("base", 2030)}
     missing = c.get(f"/v1/runs/{run['id']}/result/site_gains", headers=keys.viewer)
     assert missing.status_code == 404 and "schedule" in missing.text
+    candidates = c.get(f"/v1/runs/{run['id']}/candidates.geojson", headers=keys.viewer)
+    assert candidates.status_code == 200
+    assert any(f["properties"]["built"] for f in candidates.json()["features"])
+
+    def sankey_links(year: int) -> int:
+        r = c.get(f"/v1/runs/{run['id']}/sankey?scenario=base&year={year}", headers=keys.viewer)
+        assert r.status_code == 200, r.text
+        return len(r.json()["links"])
+
+    assert sankey_links(2030) > sankey_links(2026)  # the heating network takes heat from 2030
 
 
 def scenario(live: Live, keys: Keys, inventory_id: str, name: str, **changes: Any) -> str:

@@ -254,6 +254,7 @@ function choosePeriod(choice) {
   renderSummary();
   renderPathwayTab();
   $('site-panel').hidden = true;
+  if (state.tab === 'sankey') renderSankey();
 }
 
 function renderPathwayTab() {
@@ -388,7 +389,9 @@ async function updateCandidates() {
 async function renderSankey() {
   if (!state.current) return;
   const group = $('sankey-group').value;
-  const data = await api.get(`/v1/runs/${state.current}/sankey?group=${group}`);
+  const choice = state.results.get(state.current)?.choice;
+  const period = choice ? `&scenario=${encodeURIComponent(choice.scenario)}&year=${choice.year}` : '';
+  const data = await api.get(`/v1/runs/${state.current}/sankey?group=${group}${period}`);
   state.sankey = data;
   $('sankey-note').textContent = t('sankey.note', { grouping: t(`sankey.by.${data.grouping}`) });
   drawSankey($('sankey'), data);
