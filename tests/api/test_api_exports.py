@@ -52,7 +52,7 @@ def test_an_unknown_download_format_is_refused(live: Live, keys: Keys) -> None:
 
 
 def test_an_uploaded_sparse_sheet_bomb_is_a_422_naming_the_sheet(live: Live, keys: Keys) -> None:
-    from test_workbook_limits import sparse_bomb
+    from inventory.test_workbook_limits import sparse_bomb
 
     files = {"file": ("bomb.xlsx", sparse_bomb(), "application/octet-stream")}
     r = live.client.post("/v1/inventories/upload", files=files, headers=keys.coordinator)
