@@ -12,9 +12,11 @@ import time
 from dataclasses import replace
 from typing import Any, TypeVar
 
+import numpy as np
 import pyomo.environ as pyo
 
 from models.backends import Backend, DirectBackend, PyomoBackend, backend_name
+from models.certificate import certified_run
 from models.problem import Problem, ProblemError
 from models.prune import prune
 from models.result import Objective, Result, Shortfall, Status
@@ -137,18 +139,22 @@ def run_backend(
     compile_seconds = time.perf_counter() - tick
     session = HighsSession(form, options)
     timings["handover"] = compile_seconds + session.handover_seconds
-    outcome = session.run()
+    result = Result(Status.ERROR, objective, problem_name=problem.name)
+
+    def read(values: np.ndarray) -> tuple[np.ndarray, float | None]:
+        return backend.fill(model, result, values), result.objective
+
+    answer = certified_run(form, options, read, session, HighsSession)
+    outcome = answer.outcome
     timings["solve"] = outcome.seconds
     tick = time.perf_counter()
-    result = Result(
-        outcome.status,
-        objective,
-        message=outcome.message,
-        solve_seconds=outcome.seconds,
-        problem_name=problem.name,
-    )
+    if outcome.values is None and result.has_solution:  # an answer its certificate refused
+        result = Result(Status.ERROR, objective, problem_name=problem.name)
+    result.status, result.message = outcome.status, outcome.message
+    result.solve_seconds = outcome.seconds
+    result.certificate = answer.certificate
+    result.notes.extend(answer.notes)
     if outcome.values is not None:
-        backend.fill(model, result, outcome.values)
         result.notes.extend(unused_requirements(problem, result))
         result.bound = outcome.bound if outcome.mip else result.objective
         if outcome.status is Status.OPTIMAL and not outcome.mip:

@@ -92,11 +92,12 @@ class PyomoBackend:
         for var, value in zip(self.columns(formulation), values.tolist(), strict=True):
             var.set_value(value, skip_validation=True)
 
-    def fill(self, formulation: Formulation, result: Result, values: np.ndarray) -> None:
+    def fill(self, formulation: Formulation, result: Result, values: np.ndarray) -> np.ndarray:
         """Load the solution, clean it to the tolerances, then read tables and totals.
 
         The cleaned values go back into the Pyomo variables, so the objective parts are those
-        of the solution the tables show (:mod:`models.cleaning`).
+        of the solution the tables show (:mod:`models.cleaning`); they are returned, one per
+        column of the last ``form``.
         """
         self._load(formulation, values)
         m, p = formulation.model, formulation.problem
@@ -105,7 +106,9 @@ class PyomoBackend:
             return {k: (vd.value or 0.0) for k, vd in var.items()}
 
         clean = clean_solution(
-            p, Values(read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w))
+            p,
+            Values(read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w)),
+            bounds=formulation.bounds,
         )
         for name in ("x", "y", "u", "v", "z", "w"):
             table: Mapping[Any, float] = getattr(clean, name)
@@ -124,6 +127,7 @@ class PyomoBackend:
         )
         parts = {name: float(pyo.value(getattr(m, name))) for name in PARTS}
         result.set_solution(tables, parts, p.carbon_price)
+        return np.array([vd.value or 0.0 for vd in self.columns(formulation)], dtype=np.float64)
 
     def slacks(
         self, formulation: Formulation, values: np.ndarray
