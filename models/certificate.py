@@ -42,6 +42,17 @@ from models.constants import FEASIBILITY_TOLERANCE, OBJECTIVE_TOLERANCE, Status
 from models.result import Certificate
 from models.session import MatrixForm, Outcome, SolveOptions, pass_to_highs
 
+CROSS_CHECK_MAX_COLUMNS = 2_000
+"""``SolveOptions(cross_check=None)`` checks the optimum of a MIP of at most this many columns
+against a solve without presolve (Dunkirk has 195 columns, the FCNetLib instances 185 to
+776, Canad c33 9,198)."""
+
+CROSS_CHECK_FACTOR = 1.0
+"""The cross-check's time limit, in multiples of the first solve's time."""
+
+CROSS_CHECK_MIN_SECONDS = 0.5
+"""The least time the cross-check gets (a first solve of a few milliseconds)."""
+
 
 def check(
     form: MatrixForm,
@@ -185,19 +196,82 @@ def certified_run(
     if outcome.values is None:
         return Answer(outcome, None)
     first = _certify(form, options, outcome, read)
+    if first.passed and outcome.status is Status.OPTIMAL and cross_checks(form, options):
+        return _cross_check(form, options, read, outcome, first, factory)
     if first.passed or outcome.status is Status.CANCELLED:
         return _settled(outcome, first)
     again = factory(form, dataclasses.replace(options, presolve=False)).run()
     again = dataclasses.replace(again, seconds=outcome.seconds + again.seconds)
     if again.values is None:  # the result still holds the first answer
-        return _settled(outcome, first, note="the re-solve with presolve off found no solution")
+        return _settled(
+            outcome, first, note="the answer failed its certificate; a re-solve with presolve"
+            " off found no solution"
+        )
     second = _certify(form, options, again, read)
     second = dataclasses.replace(second, presolve=False, first_failures=first.failures)
     if second.passed or _better(second, first):
-        note = "its first answer failed its certificate (" + "; ".join(first.failures) + ")"
+        note = "HiGHS's first answer failed its certificate (" + "; ".join(first.failures) + ")"
         return _settled(again, second, note=f"{note}; re-solved with presolve off")
     _certify(form, options, outcome, read)  # the first answer is the one the result shows
-    return _settled(outcome, first, note="the re-solve with presolve off did no better")
+    return _settled(
+        outcome, first, note="the answer failed its certificate; a re-solve with presolve off"
+        " did no better"
+    )
+
+
+def cross_checks(form: MatrixForm, options: SolveOptions) -> bool:
+    """Whether an optimum of ``form`` is checked against a presolve-off solve.
+
+    ``options.cross_check``: True always, False never, None (the default) for a MIP of at most
+    :data:`CROSS_CHECK_MAX_COLUMNS` columns solved with presolve on.
+    """
+    if not options.presolve or not np.any(np.asarray(form.integrality) == 1):
+        return False
+    if options.cross_check is not None:
+        return options.cross_check
+    return int(np.asarray(form.col_cost).size) <= CROSS_CHECK_MAX_COLUMNS
+
+
+def _cross_check(
+    form: MatrixForm,
+    options: SolveOptions,
+    read: Reader,
+    outcome: Outcome,
+    first: Certificate,
+    factory: SessionFactory,
+) -> Answer:
+    """A second solve without presolve, which may not beat the first's optimum.
+
+    A presolve that cuts off the optimum returns a suboptimal point *and* a bound equal to
+    it (HiGHS 1.14.0, ERGO-Code/HiGHS #2957, #3043, #3073, #3094): no check of that answer
+    alone can tell.  On a small model a solve without presolve costs little; it gets at
+    most :data:`CROSS_CHECK_FACTOR` times the first solve's time (at least
+    :data:`CROSS_CHECK_MIN_SECONDS`).  If it finds a better solution than the first by more
+    than the gap asked for, the first was wrong, and the better one is kept.
+    """
+    limit = max(CROSS_CHECK_MIN_SECONDS, CROSS_CHECK_FACTOR * outcome.seconds)
+    if options.time_limit is not None:
+        limit = min(limit, float(options.time_limit))
+    quiet = dataclasses.replace(options, presolve=False, time_limit=limit, progress=None)
+    other = factory(form, quiet).run()
+    if other.values is None or other.status is Status.CANCELLED:
+        return _settled(outcome, first)
+    cost = np.asarray(form.col_cost, dtype=np.float64)
+    found = float(cost @ other.values + form.offset)
+    scale = max(1.0, float(np.abs(cost) @ np.abs(other.values)))
+    gain = (found - first.objective) * (1.0 if form.maximise else -1.0)
+    if gain <= options.gap * abs(first.objective) + OBJECTIVE_TOLERANCE * scale:
+        return _settled(outcome, first)  # the result still holds the first answer
+    other = dataclasses.replace(other, seconds=outcome.seconds + other.seconds)
+    second = _certify(form, options, other, read)
+    wrong = (
+        f"HiGHS answered {first.objective:,.6g} as optimal with presolve on; without presolve"
+        f" it found {found:,.6g}, better by more than the gap asked"
+    )
+    second = dataclasses.replace(second, presolve=False, first_failures=(wrong,))
+    if other.status is Status.TIME_LIMIT:  # better, but not proven within the cross-check
+        other = dataclasses.replace(other, status=Status.OPTIMAL)
+    return _settled(other, second, note=f"{wrong}: the better solution is kept")
 
 
 def _certify(form: MatrixForm, options: SolveOptions, outcome: Outcome, read: Reader) -> Certificate:
@@ -269,7 +343,7 @@ def _better(second: Certificate, first: Certificate) -> bool:
 
 def _settled(outcome: Outcome, certificate: Certificate, note: str = "") -> Answer:
     """The outcome with the status its certificate allows, and what the user must be told."""
-    notes = [f"HiGHS {note}"] if note else []
+    notes = [note] if note else []
     if certificate.passed:
         return Answer(outcome, certificate, notes)
     reasons = "; ".join(certificate.failures)

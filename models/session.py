@@ -93,6 +93,9 @@ class SolveOptions:
             :data:`models.warmstart.AUTO_MIN_DECISIONS` integer columns.
         presolve: let HiGHS presolve the model (off: the re-solve of an answer that failed
             its certificate, :mod:`models.certificate`).
+        cross_check: check an optimum against a solve without presolve
+            (:func:`models.certificate.cross_checks`); None (the default): for a MIP of at most
+            :data:`models.certificate.CROSS_CHECK_MAX_COLUMNS` columns.
     """
 
     time_limit: float | None = DEFAULT_TIME_LIMIT
@@ -107,6 +110,7 @@ class SolveOptions:
     prune: bool = True
     warm_start: bool | None = None
     presolve: bool = True
+    cross_check: bool | None = None
 
 
 @dataclass
