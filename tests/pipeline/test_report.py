@@ -137,3 +137,17 @@ def test_what_a_link_loses_is_charged_in_the_report() -> None:
     )
     assert "CO2 not avoided" in rep.render_text()
     assert rep.result.recomputed_objective() == pytest.approx(rep.result.objective)
+
+
+def test_the_report_its_stored_document_and_its_text_carry_the_certificate(
+    report: Report,
+) -> None:
+    from symbiose.document import ResultDocument
+
+    stored = ResultDocument.from_json(report.document().to_json())
+    cert = stored.summary["certificate"]
+    assert cert["passed"] is True and cert["failures"] == []
+    assert cert["max_row_violation"] <= cert["tolerance"] == 1e-6
+    assert cert["objective"] == pytest.approx(report.result.objective)
+    assert cert["bound"] == pytest.approx(report.result.bound)
+    assert "Certificate: passed" in report.render_text()
