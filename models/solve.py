@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 
 from models.backends import Backend, DirectBackend, PyomoBackend, backend_name
 from models.certificate import certified_run
+from models.contradictions import contradictions
 from models.problem import Problem, ProblemError
 from models.prune import prune
 from models.result import Objective, Result, Shortfall, Status
@@ -59,6 +60,15 @@ def solve(
     options = options or SolveOptions()
     kind = Objective(objective)
     name = backend_name(problem, backend or options.backend)
+    contradicting = contradictions(problem)
+    if contradicting:
+        return Result(
+            Status.INFEASIBLE,
+            kind,
+            message="infeasible: the planner's controls contradict each other: "
+            + "; ".join(contradicting),
+            problem_name=problem.name,
+        )
     tick = time.perf_counter()
     pruned = prune(problem, kind) if options.prune else problem
     prune_seconds = time.perf_counter() - tick
