@@ -103,6 +103,9 @@ class Shortfall:
     slice: str
     required: float
     shortfall: float
+    own_supply: bool = False
+    """The node both has and wants the commodity: its own supply never meets its own demand
+    (``no_internal_reuse``), which the message says."""
 
     def describe(self) -> str:
         """One readable line."""
@@ -118,7 +121,16 @@ class Shortfall:
         }[self.kind]
         return (
             f"{what} of {self.commodity} at {self.node} (slice {self.slice}): "
-            f"{self.shortfall:.6g} of {self.required:.6g} cannot be met"
+            f"{self.shortfall:.6g} of {self.required:.6g} cannot be met{self.own_supply_note()}"
+        )
+
+    def own_supply_note(self) -> str:
+        """Why a site's own supply does not help, when it has and wants the commodity."""
+        if not self.own_supply:
+            return ""
+        return (
+            f" ({self.node} both has and wants {self.commodity}: its own supply never meets its"
+            " own demand, rule no_internal_reuse)"
         )
 
 

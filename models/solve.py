@@ -200,6 +200,8 @@ def _diagnose(
     if outcome.values is None:
         result.message += " (the diagnosis found no solution in time)"
         return
+    both = {(s.node, s.commodity) for s in problem.supplies}
+    both &= {(d.node, d.commodity) for d in problem.demands}
     for (kind, i, t), need, gap in backend.slacks(elastic, outcome.values):
         if gap <= 1e-6 * max(1.0, need):
             continue
@@ -210,7 +212,15 @@ def _diagnose(
             continue
         item = problem.supplies[i] if kind == "must_dispatch" else problem.demands[i]
         result.shortfalls.append(
-            Shortfall(kind, item.node, item.commodity, problem.slices[t].name, need, gap)
+            Shortfall(
+                kind,
+                item.node,
+                item.commodity,
+                problem.slices[t].name,
+                need,
+                gap,
+                own_supply=(item.node, item.commodity) in both,
+            )
         )
     if result.shortfalls:
         result.message = "infeasible: " + "; ".join(s.describe() for s in result.shortfalls)

@@ -530,6 +530,12 @@ class Report:
                     "text": (
                         f"{self._site_name(s.node)}: {what} of {s.commodity} cannot be met in"
                         f" {s.slice} ({s.shortfall:,.4g} of {s.required:,.4g} {unit} missing)"
+                        + (
+                            f"; it both has and wants {s.commodity}: its own supply never meets"
+                            " its own demand (rule no_internal_reuse)"
+                            if s.own_supply
+                            else ""
+                        )
                     ),
                 }
             )
