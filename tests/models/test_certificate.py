@@ -284,3 +284,41 @@ def test_the_cross_check_is_for_small_mips_only() -> None:
     assert not cross_checks(canary, SolveOptions(cross_check=False))
     lp = dataclasses.replace(canary, integrality=np.zeros(2, dtype=np.int32))
     assert not cross_checks(lp, SolveOptions(cross_check=True))
+
+
+def two_territories() -> Problem:
+    """Two independent copies of :func:`two_routes` (sites S, D and T, E): 2 x 3040."""
+    one = two_routes()
+    rename = {"S": "T", "D": "E"}
+    other = [replace_nodes(a, rename) for a in one.arcs]
+    return Problem(
+        nodes=("S", "D", "T", "E"),
+        commodities=("slag",),
+        supplies=(*one.supplies, Supply("T", "slag", 100.0, disposal_cost=10.0)),
+        demands=(*one.demands, Demand("E", "slag", 80.0, value=30.0)),
+        arcs=(*one.arcs, *other),
+    )
+
+
+def replace_nodes(arc: Arc, rename: dict[str, str]) -> Arc:
+    return dataclasses.replace(arc, tail=rename[arc.tail], head=rename[arc.head])
+
+
+def test_blocks_solved_apart_carry_the_sum_of_their_certificates() -> None:
+    from models.blocks import in_process
+
+    r = solve(two_territories(), options=EXACT, decompose="on", mapper=in_process)
+    assert r.status is Status.OPTIMAL and r.objective == pytest.approx(6080.0)
+    cert = r.certificate
+    assert cert is not None and cert.passed
+    assert cert.objective == pytest.approx(6080.0) and cert.bound == pytest.approx(r.bound)
+    assert any("independent blocks" in note for note in r.notes)
+
+
+@pytest.mark.parametrize("backend", ["pyomo", "arrays"])
+def test_a_warm_started_solve_is_certified(backend: str) -> None:
+    options = dataclasses.replace(EXACT, warm_start=True, prune=False)
+    r = solve(two_routes(), options=options, backend=backend)  # type: ignore[arg-type]
+    assert r.status is Status.OPTIMAL
+    assert r.certificate is not None and r.certificate.passed
+    assert r.certificate.objective == pytest.approx(3040.0)
