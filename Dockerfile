@@ -16,6 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY requirements ./requirements
 COPY models ./models
 COPY symbiose ./symbiose
 COPY api ./api
@@ -23,7 +24,8 @@ COPY cli ./cli
 COPY datasets ./datasets
 COPY web/app ./web/app
 COPY --from=web /web/node_modules ./web/node_modules
-RUN pip install --no-cache-dir . \
+# Exactly the dependency set the tests ran on (requirements/lock.txt).
+RUN pip install --no-cache-dir -c requirements/lock.txt . \
     && useradd --create-home --uid 1000 symbiose \
     && mkdir -p /data && chown symbiose /data
 

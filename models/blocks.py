@@ -399,7 +399,9 @@ _stop_event: Any = None
 
 
 def _init_worker(stop: Any) -> None:
+    """Start a block worker: it ends with its parent (no orphaned solve) and polls ``stop``."""
     global _stop_event
+    processes.die_with_parent()
     _stop_event = stop
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import signal
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext, SpawnContext
 
 START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 """How the project's worker processes start (never ``fork``)."""
@@ -39,12 +39,13 @@ DASK_CONFIG = {"distributed.worker.multiprocessing-method": DASK_START_METHOD}
 """The Dask configuration a local cluster is created under (``dask.config.set``)."""
 
 
-def context() -> BaseContext:
+def context() -> ForkServerContext | SpawnContext:
     """The multiprocessing context every worker process of the project is started from."""
-    ctx = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "forkserver":
-        ctx.set_forkserver_preload(list(PRELOAD))  # type: ignore[attr-defined]
-    return ctx
+        server = multiprocessing.get_context("forkserver")
+        server.set_forkserver_preload(list(PRELOAD))
+        return server
+    return multiprocessing.get_context("spawn")
 
 
 def cap_address_space(extra: int) -> int:

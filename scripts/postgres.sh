@@ -5,7 +5,9 @@
 # SYMBIOSE_TEST_POSTGRES_URL when the server is up.  Idempotent and quick when the server is
 # already running: the cluster lives in var/postgres/ (or $SYMBIOSE_PG_DIR), listens on
 # 127.0.0.1 only, on a free port chosen once, with trust authentication, and is meant to be
-# thrown away (`rm -rf var/postgres` after `pg_ctl stop`).  PostgreSQL refuses to run as root,
+# thrown away (`rm -rf var/postgres` after `pg_ctl stop`).  A server this script started is
+# stopped by `symbiose_pg_stop` (scripts/test.sh calls it on exit); one it found running is
+# left running.  PostgreSQL refuses to run as root,
 # so as root the server runs as the `postgres` user.  It never fails the caller: if the packages
 # cannot be installed or the server does not start, it prints a warning and the tests marked
 # `postgres` are skipped.
@@ -101,6 +103,8 @@ _symbiose_pg_start() {
             echo "postgres.sh: WARNING: the server did not start (see $log); postgres tests skipped" >&2
             return 1
         fi
+        # This call started the server: symbiose_pg_stop (below) stops it again.
+        export SYMBIOSE_PG_STARTED="$bindir/pg_ctl -D $data"
     fi
 
     if ! _symbiose_pg_as "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc \
@@ -110,6 +114,20 @@ _symbiose_pg_start() {
     export SYMBIOSE_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$port/$db"
     echo "postgres.sh: PostgreSQL ready at $SYMBIOSE_TEST_POSTGRES_URL" >&2
     return 0
+}
+
+symbiose_pg_stop() {
+    # Stop the server if (and only if) postgres.sh started it in this shell.
+    if [ -n "${SYMBIOSE_PG_STARTED:-}" ]; then
+        # shellcheck disable=SC2086
+        if [ "$(id -u)" = "0" ]; then
+            runuser -u postgres -- $SYMBIOSE_PG_STARTED -m fast -w stop >/dev/null 2>&1 || true
+        else
+            $SYMBIOSE_PG_STARTED -m fast -w stop >/dev/null 2>&1 || true
+        fi
+        echo "postgres.sh: PostgreSQL stopped" >&2
+        unset SYMBIOSE_PG_STARTED
+    fi
 }
 
 _symbiose_pg_start || true

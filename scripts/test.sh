@@ -8,6 +8,7 @@ bash scripts/setup.sh
 if [ -z "${SYMBIOSE_SKIP_POSTGRES:-}" ]; then
     # shellcheck disable=SC1091
     source scripts/postgres.sh
+    trap symbiose_pg_stop EXIT  # whatever happens below, the server this run started stops
     if [ -n "${CI:-}" ] && [ -z "${SYMBIOSE_TEST_POSTGRES_URL:-}" ]; then
         echo "test.sh: PostgreSQL could not be started; CI must run the PostgreSQL tests" >&2
         exit 1

@@ -74,6 +74,20 @@ def read_document(data: str, fmt: str) -> Any:
         raise InventoryError([InventoryIssue(loc, msg) for loc, msg in exc.problems]) from None
 
 
+def _marked_fault(exc: yaml.MarkedYAMLError, max_depth: int) -> str:
+    """The message of a YAML error PyYAML raised itself, with where it stands.
+
+    libyaml (PyYAML's C reader, from 6.0.4) refuses deep nesting in its scanner, which reads
+    ahead of the events the builder checks: its refusal is said in the project's words.
+    """
+    mark = exc.problem_mark
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = str(exc.problem or exc)
+    if "nesting" in problem or "nesting" in str(exc.context or ""):
+        return f"nested more than {max_depth} levels deep{where}: an inventory needs only a few"
+    return f"invalid YAML{where}: {problem}"
+
+
 def read_yaml(
     text: str,
     *,
@@ -93,9 +107,7 @@ def read_yaml(
         loader = _Loader(text)  # the pure-Python reader checks the characters here
         return _Builder(loader, max_depth, max_nodes, time.monotonic() + seconds).run()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise DocumentError([((), f"invalid YAML{where}: {exc.problem or exc}")]) from None
+        raise DocumentError([((), _marked_fault(exc, max_depth))]) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1

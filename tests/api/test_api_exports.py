@@ -5,15 +5,13 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from support.service import Keys, Live, create_inventory, keys, live, small_inventory, wait_for
+from support.service import Keys, Live, create_inventory, small_inventory, wait_for
 from support.spreadsheets import HOSTILE, csv_cells_are_safe, no_formulas
 
 from api import domain
 from symbiose.document import Columns
 from symbiose.inventory import parse_inventory
 from symbiose.inventory.workbook import LIMITS
-
-__all__ = ["keys", "live"]  # fixtures used by name
 
 
 def hostile_small_inventory() -> dict:

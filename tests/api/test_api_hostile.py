@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import pytest
 from support.bombs import alias_bomb, deflate_bomb, sparse_sheet_bomb
-from support.service import Keys, Live, create_inventory, keys, live, small_inventory
-
-__all__ = ["keys", "live"]  # fixtures used by name
+from support.service import Keys, Live, create_inventory, small_inventory
 
 HUGE = 2**63
 PROBLEM = "application/problem+json"

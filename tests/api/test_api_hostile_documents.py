@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.service import Keys, Live, create_inventory, keys, live, small_inventory
-
-__all__ = ["keys", "live"]  # fixtures used by name
+from support.service import Keys, Live, create_inventory, small_inventory
 
 YAML = {"Content-Type": "application/yaml"}
 JSON = {"Content-Type": "application/json"}
@@ -25,7 +23,7 @@ def errors(response) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("body", "headers", "path", "fragment"),
     [
-        (b"name: s\nterritory: {a: " + b"[" * 50_000 + b"]" * 50_000 + b"}\n", YAML, "territory.a[0][0]", "nested more than 50"),
+        (b"name: s\nterritory: {a: " + b"[" * 50_000 + b"]" * 50_000 + b"}\n", YAML, ("territory.a[0][0]", "(document)"), "nested more than 50"),
         (b'{"name": "s", "territory": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", JSON, "(document)", "nested more than 50"),
         (b"name: &n s\ndescription: *n\n", YAML, "name", "anchors and aliases"),
         (b"name: s\nname: t\n", YAML, "name", "duplicate section 'name' at line 2"),

@@ -27,7 +27,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from support.service import Keys, Live, live, make_keys, wait_for
+from support.service import Keys, Live, make_keys, wait_for
 
 from api import store, visibility
 from api.db import RunRow, SweepRow, make_engine, now
@@ -36,8 +36,6 @@ from api.keys import Principal, Role, create_key
 from api.migrate import upgrade
 from api.schemas import FieldWarning
 from cli.service import run_keys_create
-
-__all__ = ["live"]  # fixture used by name
 
 PROBLEM = "application/problem+json"
 

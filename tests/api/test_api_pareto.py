@@ -17,17 +17,12 @@ from support.service import (
     Keys,
     Live,
     create_inventory,
-    keys,
-    live,
-    other,
     small_inventory,
     wait_for,
 )
 
 from api.web.zones import OUTSIDE, zone_of
 from symbiose.front import epsilon_targets
-
-__all__ = ["keys", "live", "other"]  # fixtures used by name
 
 
 def trade_off_inventory() -> dict:

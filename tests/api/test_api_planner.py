@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from support.service import Keys, Live, create_inventory, keys, live, small_inventory, wait_for
-
-__all__ = ["keys", "live"]  # fixtures used by name
+from support.service import Keys, Live, create_inventory, small_inventory, wait_for
 
 HEAT_PIPE = {"from": "steelworks", "to": "heating", "mode": "heat_pipe"}
 

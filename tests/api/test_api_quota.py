@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from support.service import Keys, Live, create_inventory, keys, live, make_keys
+from support.service import Keys, Live, create_inventory, make_keys
 
 from api import store
 from api.db import RunRow, make_engine, session_factory
@@ -13,8 +13,6 @@ from api.keys import create_key
 from api.migrate import upgrade
 from api.pool import Dispatcher, WorkerPool
 from symbiose.synthetic import synthetic_inventory
-
-__all__ = ["keys", "live"]  # fixtures used by name
 
 
 def test_a_territory_beyond_its_quota_gets_429_while_another_still_gets_its_run(

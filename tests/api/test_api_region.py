@@ -13,15 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support.service import Keys, Live, keys, live, wait_for
+from support.service import Keys, Live, wait_for
 
 from api.compression import inflate
 from api.config import Settings
 from api.problems import ApiProblem
 from api.worker import out_of_memory
 from symbiose.synthetic import synthetic_inventory
-
-__all__ = ["keys", "live"]  # fixtures used by name
 
 GZIP_JSON = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
 

@@ -19,9 +19,6 @@ from support.service import (
     Keys,
     Live,
     create_inventory,
-    keys,
-    live,
-    other,
     small_inventory,
     wait_for,
 )
@@ -30,8 +27,6 @@ from api.db import Base, RunRow
 from api.examples import SCENARIO_FILE_EXAMPLE
 from symbiose.inventory import dump_inventory, parse_inventory
 from symbiose.synthetic import synthetic_inventory as grid_inventory
-
-__all__ = ["keys", "live", "other"]  # fixtures used by name
 
 PROBLEM = "application/problem+json"
 

@@ -7,14 +7,9 @@ from support.service import (
     Keys,
     Live,
     create_inventory,
-    keys,
-    live,
-    other,
     small_inventory,
     wait_for,
 )
-
-__all__ = ["keys", "live", "other"]  # fixtures used by name
 
 
 def wait_for_sweep(client: TestClient, sweep_id: str, headers: dict) -> dict:

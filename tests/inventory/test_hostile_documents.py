@@ -138,7 +138,11 @@ def test_yaml_nested_ten_thousand_deep_is_refused_without_recursing() -> None:
     got = issues(text)
     assert len(got) == 1
     path, msg = got[0]
-    assert path.startswith("sites[0][0]") and "nested more than 50 levels deep" in msg
+    # The builder refuses at the 51st level, at its path; libyaml (PyYAML >= 6.0.4) may refuse
+    # first, in its scanner, where only the line and column are known.
+    assert path.startswith("sites[0][0]") or path == "(document)"
+    assert "nested more than 50 levels deep" in msg
+    assert path != "(document)" or "line 2, column" in msg
 
 
 def test_json_nested_a_hundred_thousand_deep_is_refused_before_decoding() -> None:

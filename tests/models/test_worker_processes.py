@@ -19,6 +19,18 @@ from models import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
+def python(script: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter at the project's root."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
 PARALLEL_SOLVE_THEN_BLOCKS = """
 import json, sys
 sys.path[:0] = ["tests", "tests/models"]
@@ -45,14 +57,7 @@ def test_block_workers_after_a_parallel_highs_solve_in_the_parent_finish_and_equ
 ):
     """The deadlock of issue 16, in a fresh interpreter bounded by a timeout (never a hang)."""
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", PARALLEL_SOLVE_THEN_BLOCKS],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = python(PARALLEL_SOLVE_THEN_BLOCKS, timeout=120)
     except subprocess.TimeoutExpired:
         pytest.fail("the block workers never answered after a parallel solve in the parent")
     assert done.returncode == 0, done.stderr[-2000:]
@@ -89,14 +94,7 @@ def test_an_address_space_bound_already_set_is_never_raised() -> None:
         "applied = cap_address_space(8 * 2**30)\n"
         "print(applied, resource.getrlimit(resource.RLIMIT_AS)[0])\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = python(script, timeout=60)
     assert done.returncode == 0, done.stderr
     applied, soft = map(int, done.stdout.split())
     assert applied == soft == 3 * 2**30

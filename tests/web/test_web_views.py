@@ -11,16 +11,10 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from support import service as api_service
 from support.service import Keys, Live, wait_for
 
 from api.web.pages import missing_vendor, web_root
 from api.web.sankey import SiteInfo, build_sankey
-
-# The live service and the territories' keys of the API tests.
-live = api_service.live
-keys = api_service.keys
-other = api_service.other
 
 DUNKIRK = Path(__file__).resolve().parents[2] / "datasets" / "dunkerque" / "dunkerque.yaml"
 
