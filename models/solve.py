@@ -179,9 +179,39 @@ def run_backend(
             result.gap = abs(result.bound - result.objective) / max(abs(result.objective), 1e-9)
     elif outcome.status is Status.INFEASIBLE and options.diagnose:
         _diagnose(backend, model, problem, objective, options, result, outcome.maybe_unbounded)
+        if _unconfirmed(result, options):
+            return _without_presolve(backend, problem, objective, options, model, build_seconds)
     timings["results"] += time.perf_counter() - tick
     result.timings = timings
     return result
+
+
+def _unconfirmed(result: Result, options: SolveOptions) -> bool:
+    """An 'infeasible' the diagnosis contradicts: it met every requirement with no slack.
+
+    The elastic model with every slack at zero is a solution of the model itself, so HiGHS's
+    presolve, not the data, said infeasible.
+    """
+    return result.status is Status.INFEASIBLE and not result.shortfalls and options.presolve
+
+
+def _without_presolve(
+    backend: Backend[ModelT],
+    problem: Problem,
+    objective: Objective,
+    options: SolveOptions,
+    model: ModelT,
+    build_seconds: float,
+) -> Result:
+    """The solve again with presolve off, after an infeasibility the numbers contradict."""
+    again = run_backend(
+        backend, problem, objective, replace(options, presolve=False), model, build_seconds
+    )
+    again.notes.append(
+        "HiGHS answered infeasible with presolve on, but its diagnosis met every requirement:"
+        " re-solved with presolve off"
+    )
+    return again
 
 
 def _diagnose(

@@ -322,3 +322,26 @@ def test_a_warm_started_solve_is_certified(backend: str) -> None:
     assert r.status is Status.OPTIMAL
     assert r.certificate is not None and r.certificate.passed
     assert r.certificate.objective == pytest.approx(3040.0)
+
+
+def test_an_infeasible_answer_the_diagnosis_contradicts_is_re_solved_without_presolve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A presolve that calls a feasible model infeasible: the diagnosis then meets every
+    requirement with no slack (a solution of the model itself), so the status would contradict
+    the numbers; the solve is done again with presolve off."""
+    calls: list[bool] = []
+
+    class Refusing(HighsSession):
+        def run(self) -> Outcome:
+            calls.append(self.options.presolve)
+            if len(calls) == 1:
+                return Outcome(Status.INFEASIBLE, "infeasible: the hard requirements cannot all be met", 0.01)
+            return super().run()
+
+    monkeypatch.setattr("models.solve.HighsSession", Refusing)
+    r = solve(two_routes(), options=dataclasses.replace(EXACT, prune=False))
+    assert r.status is Status.OPTIMAL and r.objective == pytest.approx(3040.0)
+    assert calls[0] is True and calls[-1] is False
+    assert any("re-solved with presolve off" in note for note in r.notes)
+    assert r.certificate is not None and r.certificate.passed
