@@ -59,8 +59,8 @@ def marginal_values(problem: Problem, result: Result) -> pd.DataFrame:
     duals = _fixed_lp_duals(model, decisions)
     if duals is None:
         return pd.DataFrame(columns=MARGINAL_COLUMNS)
-    col_dual, row_dual = duals
-    rows = _supply_demand_values(model, col_dual, row_dual, kind.value)
+    col_dual, row_dual, steps = duals
+    rows = _supply_demand_values(model, col_dual, row_dual, kind.value, steps)
     rows += _capacity_values(model, col_dual, row_dual, kind.value, decisions)
     return pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
 
@@ -117,8 +117,10 @@ def _decisions(problem: Problem, result: Result) -> tuple[set[int], set[int]]:
 
 def _fixed_lp_duals(
     model: DirectModel, built: tuple[set[int], set[int]]
-) -> tuple[np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray, dict[tuple[str, int], float]] | None:
     """Row and column duals of the LP with every build decision fixed (None if no optimum).
+
+    Also the values of :func:`_one_more_unit`, where the duals are not unique.
 
     A candidate the result lists as unbuilt but that costs nothing (no fixed cost, no
     investment, no cap on new links counts it) stays free in [0, 1]: the optimum may have
@@ -158,7 +160,66 @@ def _fixed_lp_duals(
     solution = highs.getSolution()
     if not solution.dual_valid:
         return None
-    return _upper_bound_duals(solution, lower, upper), np.asarray(solution.row_dual)
+    steps = _one_more_unit(highs, model, lower, upper)
+    return _upper_bound_duals(solution, lower, upper), np.asarray(solution.row_dual), steps
+
+
+MAX_STEPS = 200
+"""Most supplies and demands whose value a degenerate LP re-solves one unit further."""
+
+
+def _one_more_unit(
+    highs: highspy.Highs, model: DirectModel, lower: np.ndarray, upper: np.ndarray
+) -> dict[tuple[str, int], float]:
+    """What one more unit a year of each binding supply and demand earns, in a degenerate LP.
+
+    It is measured by re-solving the LP one unit further from its basis.  A degenerate LP has several optimal duals; HiGHS gives one, which may price a binding
+    quantity at what it would be worth if a neighbour's did not bind too (two sources filling a
+    taker exactly: one more t at either replaces a t of the other).  The value of one more unit
+    is the smallest of them, which the re-solve measures.  Must-dispatch supplies and
+    must-serve demands (their quantity is a row too) keep their duals; so do items beyond
+    :data:`MAX_STEPS`.
+    """
+    if not _degenerate(highs, lower, upper):
+        return {}
+    p, T = model.problem, model.slices
+    share = np.array([s.share for s in p.slices])
+    value = np.asarray(highs.getSolution().col_value)
+    base = float(highs.getInfo().objective_function_value)
+    basis = highs.getBasis()
+    items = [("supply", i, "u") for i, s in enumerate(p.supplies) if not s.must_dispatch]
+    items += [("demand", i, "v") for i, d in enumerate(p.demands) if not d.must_serve]
+    found: dict[tuple[str, int], float] = {}
+    for kind, i, block in items:
+        cols = model.columns[block].start + i * T + np.arange(T)
+        if not np.any(value[cols] >= upper[cols] - 1e-9 * np.maximum(1.0, upper[cols])):
+            continue  # not binding: worth nothing, as its dual says
+        if len(found) >= MAX_STEPS:
+            break
+        highs.changeColsBounds(T, cols, lower[cols], upper[cols] + share)
+        highs.run()
+        if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            found[kind, i] = float(highs.getInfo().objective_function_value) - base
+        highs.changeColsBounds(T, cols, lower[cols], upper[cols])
+        highs.setBasis(basis)
+    return found
+
+
+def _degenerate(highs: highspy.Highs, lower: np.ndarray, upper: np.ndarray) -> bool:
+    """Whether a basic column or row of the optimum sits at one of its bounds."""
+    basic = int(highspy.HighsBasisStatus.kBasic)
+    basis, solution, lp = highs.getBasis(), highs.getSolution(), highs.getLp()
+
+    def at_bound(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, status: list) -> bool:
+        is_basic = np.fromiter((int(s) == basic for s in status), bool, len(status))
+        tol = 1e-9 * np.maximum(1.0, np.abs(values))
+        touching = (np.abs(values - lo) <= tol) | (np.abs(values - hi) <= tol)
+        return bool(np.any(is_basic & touching))
+
+    rows = (np.asarray(solution.row_value), np.asarray(lp.row_lower_), np.asarray(lp.row_upper_))
+    return at_bound(np.asarray(solution.col_value), lower, upper, basis.col_status) or at_bound(
+        *rows, basis.row_status
+    )
 
 
 def _upper_bound_duals(
@@ -189,7 +250,11 @@ def _block_rows(model: DirectModel, family: str, flagged: list[bool]) -> dict[in
 
 
 def _supply_demand_values(
-    model: DirectModel, col_dual: np.ndarray, row_dual: np.ndarray, objective: str
+    model: DirectModel,
+    col_dual: np.ndarray,
+    row_dual: np.ndarray,
+    objective: str,
+    steps: dict[tuple[str, int], float],
 ) -> list[dict[str, object]]:
     p, T = model.problem, model.slices
     share = np.array([s.share for s in p.slices])
@@ -211,7 +276,7 @@ def _supply_demand_values(
                     "item": "",
                     "node": item.node,
                     "commodity": item.commodity,
-                    "value_per_unit": float(share @ per_slice),
+                    "value_per_unit": steps.get((kind, i), float(share @ per_slice)),
                     "objective": objective,
                 }
             )

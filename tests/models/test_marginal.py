@@ -251,3 +251,31 @@ def test_an_unbuilt_converter_has_no_capacity_value() -> None:
     assert capacity["value_per_unit"].tolist() == [pytest.approx(50.0)]
     more = replace(built, converters=(replace(built.converters[0], capacity=101.0),))
     assert difference(built, more, Objective.VALORISATION) == pytest.approx(50.0)
+
+
+def test_a_degenerate_optimum_prices_dunkirks_ecocem_demand_by_one_more_unit() -> None:
+    """Dunkirk's optimum is degenerate: HiGHS's dual priced Ecocem's ground slag demand at
+    113.42 EUR/t, but one more t wanted earns nothing (re-solving with it gives the same
+    optimum).  The value is now measured one unit further."""
+    from pathlib import Path
+
+    from symbiose.convert import to_problem
+    from symbiose.inventory import load_inventory
+
+    root = Path(__file__).resolve().parents[2]
+    p = to_problem(load_inventory(root / "datasets" / "dunkerque" / "dunkerque.yaml"))
+    table = marginal_values(p, solve(p, options=EXACT))
+    rows = table[(table["kind"] == "demand") & (table["node"] == "ecocem")]
+    value = rows.loc[rows["commodity"] == "ground_slag", "value_per_unit"]
+    assert value.tolist() == [pytest.approx(0.0, abs=1e-6)]
+    i = next(i for i, d in enumerate(p.demands) if (d.node, d.commodity) == ("ecocem", "ground_slag"))
+    more = replace(
+        p,
+        demands=tuple(
+            replace(d, quantity=tuple(q + s.share for q, s in zip(d.quantities, p.slices, strict=True)))
+            if j == i
+            else d
+            for j, d in enumerate(p.demands)
+        ),
+    )
+    assert difference(p, more, Objective.VALORISATION) == pytest.approx(0.0, abs=1e-6)
