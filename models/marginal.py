@@ -185,6 +185,7 @@ def _one_more_unit(
     p, T = model.problem, model.slices
     share = np.array([s.share for s in p.slices])
     value = np.asarray(highs.getSolution().col_value)
+    dual = np.asarray(highs.getSolution().col_dual)
     base = float(highs.getInfo().objective_function_value)
     basis = highs.getBasis()
     items = [("supply", i, "u") for i, s in enumerate(p.supplies) if not s.must_dispatch]
@@ -192,8 +193,11 @@ def _one_more_unit(
     found: dict[tuple[str, int], float] = {}
     for kind, i, block in items:
         cols = model.columns[block].start + i * T + np.arange(T)
-        if not np.any(value[cols] >= upper[cols] - 1e-9 * np.maximum(1.0, upper[cols])):
+        binding = value[cols] >= upper[cols] - 1e-9 * np.maximum(1.0, upper[cols])
+        if not binding.any():
             continue  # not binding: worth nothing, as its dual says
+        if (dual[cols][binding] <= _TINY).all():
+            continue  # raising a quantity never loses: every dual is at least 0, this one is 0
         if len(found) >= MAX_STEPS:
             break
         highs.changeColsBounds(T, cols, lower[cols], upper[cols] + share)
