@@ -269,8 +269,13 @@ def _cross_check(
         f" it found {found:,.6g}, better by more than the gap asked"
     )
     second = dataclasses.replace(second, presolve=False, first_failures=(wrong,))
-    if other.status is Status.TIME_LIMIT:  # better, but not proven within the cross-check
-        other = dataclasses.replace(other, status=Status.OPTIMAL)
+    if second.feasible and other.status is Status.TIME_LIMIT:  # better, but not proven
+        other = dataclasses.replace(
+            other,
+            status=Status.FEASIBLE,
+            message=f"a feasible solution, not proven optimal: {wrong}, but its time ran out"
+            " before it proved its own optimum",
+        )
     return _settled(other, second, note=f"{wrong}: the better solution is kept")
 
 

@@ -345,3 +345,28 @@ def test_an_infeasible_answer_the_diagnosis_contradicts_is_re_solved_without_pre
     assert calls[0] is True and calls[-1] is False
     assert any("re-solved with presolve off" in note for note in r.notes)
     assert r.certificate is not None and r.certificate.passed
+
+
+def test_a_better_solution_the_cross_check_cannot_prove_is_feasible_not_optimal() -> None:
+    """The cross-check finds the better point of #3094 but stops on its time limit: the first
+    answer was wrong, the second is not proven, so neither is called optimal."""
+    canary = next(c for c in CANARIES if c.issue == "#3094")
+    form = canary.form()
+    wrong = wrong_point(canary)
+
+    class Stopped(_Run):
+        def run(self) -> Outcome:
+            outcome = super().run()
+            if not self.options.presolve:
+                outcome = dataclasses.replace(outcome, status=Status.TIME_LIMIT, bound=7000.0)
+            return outcome
+
+    fake = Fake(wrong, 10000.0, again=(np.array([1, 0, 1000, 0, 0, 1000.0]), 7000.0))
+
+    def session(f: MatrixForm, o: SolveOptions) -> _Run:
+        return Stopped(fake, f, o)
+
+    answer = certified_run(form, EXACT, identity, session(form, EXACT), session)
+    assert answer.outcome.status is Status.FEASIBLE
+    assert objective_of(form, answer) == pytest.approx(8000.0)
+    assert "its time ran out" in answer.outcome.message
