@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -56,13 +56,23 @@ def marginal_values(problem: Problem, result: Result) -> pd.DataFrame:
     kind = Objective.CO2 if result.objective_kind is Objective.CO2 else Objective.VALORISATION
     model = build_arrays(problem, kind, bounds=_loose_bounds(problem))
     decisions = _decisions(problem, result)
-    duals = _fixed_lp_duals(model, decisions)
-    if duals is None:
+    lp = _fixed_lp(model, decisions)
+    if lp is None:
         return pd.DataFrame(columns=MARGINAL_COLUMNS)
-    col_dual, row_dual, steps = duals
-    rows = _supply_demand_values(model, col_dual, row_dual, kind.value, steps)
+    col_dual, row_dual = lp.col_dual, lp.row_dual
+    rows = _supply_demand_values(model, col_dual, row_dual, kind.value)
     rows += _capacity_values(model, col_dual, row_dual, kind.value, decisions)
+    if lp.degenerate():
+        _one_sided(lp, rows)
+        rows = [r for r in rows if r["kind"] in ("supply", "demand") or _worth(r)]
+    for row in rows:
+        row.pop("_bump", None)
     return pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
+
+
+def _worth(row: dict[str, object]) -> bool:
+    value = row["value_per_unit"]
+    return isinstance(value, float) and abs(value) > _TINY
 
 
 def _loose_bounds(problem: Problem) -> Bounds:
@@ -115,12 +125,90 @@ def _decisions(problem: Problem, result: Result) -> tuple[set[int], set[int]]:
     return arcs, convs
 
 
-def _fixed_lp_duals(
-    model: DirectModel, built: tuple[set[int], set[int]]
-) -> tuple[np.ndarray, np.ndarray, dict[tuple[str, int], float]] | None:
-    """Row and column duals of the LP with every build decision fixed (None if no optimum).
+@dataclass
+class _FixedLP:
+    """The LP with every build decision fixed, solved: HiGHS holds it (and its basis)."""
 
-    Also the values of :func:`_one_more_unit`, where the duals are not unique.
+    highs: highspy.Highs
+    form: MatrixForm
+    objective: float
+    col_dual: np.ndarray
+    row_dual: np.ndarray
+
+    def degenerate(self) -> bool:
+        """Whether a basic column or row sits at a bound: the duals may then not be unique."""
+        basis, solution = self.highs.getBasis(), self.highs.getSolution()
+        basic = highspy.HighsBasisStatus.kBasic
+        f = self.form
+        cols = _at_bound(np.asarray(solution.col_value), f.col_lower, f.col_upper)
+        rows = _at_bound(np.asarray(solution.row_value), f.row_lower, f.row_upper)
+        cols &= np.array([b == basic for b in basis.col_status], dtype=bool)
+        rows &= np.array([b == basic for b in basis.row_status], dtype=bool)
+        return bool(cols.any() or rows.any())
+
+    def gain(self, bump: _Bump) -> float | None:
+        """What the LP's optimum gains per unit of ``bump`` (None if the re-solve fails)."""
+        h, f = self.highs, self.form
+        cols, rows = bump.cols, bump.rows
+        h.changeColsBounds(
+            cols.size, cols, f.col_lower[cols], f.col_upper[cols] + STEP * bump.col_up
+        )
+        h.changeRowsBounds(  # type: ignore[attr-defined]
+            rows.size,
+            rows,
+            f.row_lower[rows] + STEP * bump.row_lo,
+            f.row_upper[rows] + STEP * bump.row_up,
+        )
+        h.run()
+        solved = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        value = (h.getInfo().objective_function_value - self.objective) / STEP if solved else None
+        h.changeColsBounds(cols.size, cols, f.col_lower[cols], f.col_upper[cols])
+        h.changeRowsBounds(rows.size, rows, f.row_lower[rows], f.row_upper[rows])  # type: ignore[attr-defined]
+        return value
+
+
+@dataclass(frozen=True)
+class _Bump:
+    """One more unit of an item, as changes to the fixed LP's bounds (per unit)."""
+
+    cols: np.ndarray
+    col_up: np.ndarray
+    rows: np.ndarray
+    row_lo: np.ndarray
+    row_up: np.ndarray
+
+
+STEP = 1e-3
+"""The step of the one-sided re-solve on a degenerate LP, in the item's unit a year."""
+
+
+def _at_bound(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    tol = 1e-9 * np.maximum(1.0, np.abs(value))
+    return (np.abs(value - lower) <= tol) | (np.abs(upper - value) <= tol)
+
+
+def _one_sided(lp: _FixedLP, rows: list[dict[str, object]]) -> None:
+    """On a degenerate LP, replace each dual by the gain of one more unit, re-solved.
+
+    Several dual solutions are then optimal, and the one HiGHS returns may be the value of one
+    unit *less* (e.g. two supplies exactly filling a demand: the first supply's dual may be its
+    whole margin, while one more unit of it only displaces the second).  The documented value
+    is the gain of one more unit, so each reported item is re-solved with its quantity or
+    capacity raised by :data:`STEP` (HiGHS starts from the optimal basis: a few pivots).
+    """
+    for row in rows:
+        bump, dual = row.get("_bump"), row["value_per_unit"]
+        if not isinstance(bump, _Bump) or not isinstance(dual, float):
+            continue
+        gain = lp.gain(bump)
+        # the dual is exact where it is the one-sided value; the re-solve is exact only to
+        # the objective's round-off over STEP, so it replaces the dual only where they differ
+        if gain is not None and abs(gain - dual) > 1e-3 * max(1.0, abs(dual)):
+            row["value_per_unit"] = gain
+
+
+def _fixed_lp(model: DirectModel, built: tuple[set[int], set[int]]) -> _FixedLP | None:
+    """The LP with every build decision fixed, solved (None if it has no optimum).
 
     A candidate the result lists as unbuilt but that costs nothing (no fixed cost, no
     investment, no cap on new links counts it) stays free in [0, 1]: the optimum may have
@@ -160,70 +248,9 @@ def _fixed_lp_duals(
     solution = highs.getSolution()
     if not solution.dual_valid:
         return None
-    steps = _one_more_unit(highs, model, lower, upper)
-    return _upper_bound_duals(solution, lower, upper), np.asarray(solution.row_dual), steps
-
-
-MAX_STEPS = 200
-"""Most supplies and demands whose value a degenerate LP re-solves one unit further."""
-
-
-def _one_more_unit(
-    highs: highspy.Highs, model: DirectModel, lower: np.ndarray, upper: np.ndarray
-) -> dict[tuple[str, int], float]:
-    """What one more unit a year of each binding supply and demand earns, in a degenerate LP.
-
-    It is measured by re-solving the LP one unit further from its basis.  A degenerate LP has several optimal duals; HiGHS gives one, which may price a binding
-    quantity at what it would be worth if a neighbour's did not bind too (two sources filling a
-    taker exactly: one more t at either replaces a t of the other).  The value of one more unit
-    is the smallest of them, which the re-solve measures.  Must-dispatch supplies and
-    must-serve demands (their quantity is a row too) keep their duals; so do items beyond
-    :data:`MAX_STEPS`.
-    """
-    if not _degenerate(highs, lower, upper):
-        return {}
-    p, T = model.problem, model.slices
-    share = np.array([s.share for s in p.slices])
-    value = np.asarray(highs.getSolution().col_value)
-    dual = np.asarray(highs.getSolution().col_dual)
-    base = float(highs.getInfo().objective_function_value)
-    basis = highs.getBasis()
-    items = [("supply", i, "u") for i, s in enumerate(p.supplies) if not s.must_dispatch]
-    items += [("demand", i, "v") for i, d in enumerate(p.demands) if not d.must_serve]
-    found: dict[tuple[str, int], float] = {}
-    for kind, i, block in items:
-        cols = model.columns[block].start + i * T + np.arange(T)
-        binding = value[cols] >= upper[cols] - 1e-9 * np.maximum(1.0, upper[cols])
-        if not binding.any():
-            continue  # not binding: worth nothing, as its dual says
-        if (dual[cols][binding] <= _TINY).all():
-            continue  # raising a quantity never loses: every dual is at least 0, this one is 0
-        if len(found) >= MAX_STEPS:
-            break
-        highs.changeColsBounds(T, cols, lower[cols], upper[cols] + share)
-        highs.run()
-        if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            found[kind, i] = float(highs.getInfo().objective_function_value) - base
-        highs.changeColsBounds(T, cols, lower[cols], upper[cols])
-        highs.setBasis(basis)
-    return found
-
-
-def _degenerate(highs: highspy.Highs, lower: np.ndarray, upper: np.ndarray) -> bool:
-    """Whether a basic column or row of the optimum sits at one of its bounds."""
-    basic = int(highspy.HighsBasisStatus.kBasic)
-    basis, solution, lp = highs.getBasis(), highs.getSolution(), highs.getLp()
-
-    def at_bound(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, status: list) -> bool:
-        is_basic = np.fromiter((int(s) == basic for s in status), bool, len(status))
-        tol = 1e-9 * np.maximum(1.0, np.abs(values))
-        touching = (np.abs(values - lo) <= tol) | (np.abs(values - hi) <= tol)
-        return bool(np.any(is_basic & touching))
-
-    rows = (np.asarray(solution.row_value), np.asarray(lp.row_lower_), np.asarray(lp.row_upper_))
-    return at_bound(np.asarray(solution.col_value), lower, upper, basis.col_status) or at_bound(
-        *rows, basis.row_status
-    )
+    objective = float(highs.getInfo().objective_function_value)
+    col_dual = _upper_bound_duals(solution, lower, upper)
+    return _FixedLP(highs, form, objective, col_dual, np.asarray(solution.row_dual))
 
 
 def _upper_bound_duals(
@@ -254,11 +281,7 @@ def _block_rows(model: DirectModel, family: str, flagged: list[bool]) -> dict[in
 
 
 def _supply_demand_values(
-    model: DirectModel,
-    col_dual: np.ndarray,
-    row_dual: np.ndarray,
-    objective: str,
-    steps: dict[tuple[str, int], float],
+    model: DirectModel, col_dual: np.ndarray, row_dual: np.ndarray, objective: str
 ) -> list[dict[str, object]]:
     p, T = model.problem, model.slices
     share = np.array([s.share for s in p.slices])
@@ -272,19 +295,41 @@ def _supply_demand_values(
         for i, item in enumerate(items):
             cols = model.columns[block].start + i * T + np.arange(T)
             per_slice = col_dual[cols].copy()
-            if i in first:
-                per_slice += row_dual[first[i] + np.arange(T)]
+            required = first[i] + np.arange(T) if i in first else np.zeros(0, dtype=np.int64)
+            per_slice += row_dual[required] if required.size else 0.0
             rows.append(
                 {
                     "kind": kind,
                     "item": "",
                     "node": item.node,
                     "commodity": item.commodity,
-                    "value_per_unit": steps.get((kind, i), float(share @ per_slice)),
+                    "value_per_unit": float(share @ per_slice),
                     "objective": objective,
+                    "_bump": _Bump(
+                        cols, share, required, share[: required.size], share[: required.size]
+                    ),
                 }
             )
     return rows
+
+
+def _arc_capacity_entries(model: DirectModel) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
+    """Where each arc's capacity stands in the LP.
+
+    Returns the first ``arc_capacity`` row of each arc, the flow columns ``x`` (one row of ``T``
+    per (arc, commodity) pair) and which of them have the capacity as their upper bound (the
+    tight bounds repeat it).
+    """
+    p, T = model.problem, model.slices
+    share = np.array([s.share for s in p.slices])
+    capacity = np.array([a.capacity for a in p.arcs], dtype=np.float64)
+    decided = np.zeros(len(p.arcs), dtype=bool)  # the arcs with a build decision y[a]
+    decided[model.y_arc] = True
+    first = _block_rows(model, "arc_capacity", [bool(f) for f in decided | np.isfinite(capacity)])
+    x_cols = model.columns["x"].start + np.arange(model.x_arc.size)[:, None] * T + np.arange(T)
+    limit = capacity[model.x_arc][:, None] * share
+    repeats = np.isclose(model.form.col_upper[x_cols], limit, rtol=1e-12, atol=0.0)
+    return first, x_cols, repeats
 
 
 def _capacity_duals(model: DirectModel, col_dual: np.ndarray, row_dual: np.ndarray) -> np.ndarray:
@@ -293,20 +338,55 @@ def _capacity_duals(model: DirectModel, col_dual: np.ndarray, row_dual: np.ndarr
     That is the ``arc_capacity`` row's, plus those of the flow columns whose upper bound is
     that same capacity (the tight bounds repeat it).
     """
-    p, T = model.problem, model.slices
-    share = np.array([s.share for s in p.slices])
-    capacity = np.array([a.capacity for a in p.arcs], dtype=np.float64)
-    decided = np.zeros(len(p.arcs), dtype=bool)  # the arcs with a build decision y[a]
-    decided[model.y_arc] = True
-    duals = np.zeros((len(p.arcs), T))
-    first = _block_rows(model, "arc_capacity", [bool(f) for f in decided | np.isfinite(capacity)])
+    first, x_cols, repeats = _arc_capacity_entries(model)
+    duals = np.zeros((len(model.problem.arcs), model.slices))
     for a, r0 in first.items():
-        duals[a] = row_dual[r0 + np.arange(T)]
-    x_cols = model.columns["x"].start + np.arange(model.x_arc.size)[:, None] * T + np.arange(T)
-    limit = capacity[model.x_arc][:, None] * share
-    repeats = np.isclose(model.form.col_upper[x_cols], limit, rtol=1e-12, atol=0.0)
+        duals[a] = row_dual[r0 + np.arange(model.slices)]
     np.add.at(duals, model.x_arc, np.where(repeats, col_dual[x_cols], 0.0))
     return duals
+
+
+def _arc_bump(model: DirectModel, a: int) -> _Bump:
+    """One more unit a year of arc ``a``'s capacity: its rows and every bound repeating it.
+
+    A built arc's ``arc_capacity`` row reads ``x - U y <= 0`` with ``y`` fixed at 1, so its
+    right-hand side stands for the capacity; so does a commodity-link row whose bound ``B`` is
+    the capacity itself.
+    """
+    p, T = model.problem, model.slices
+    share = np.array([s.share for s in p.slices])
+    first, x_cols, repeats = _arc_capacity_entries(model)
+    rows = [first[a] + np.arange(T)] if a in first else []
+    mine = model.x_arc == a
+    cols = x_cols[mine][repeats[mine]]
+    col_up = np.broadcast_to(share, repeats[mine].shape)[repeats[mine]]
+    linked = _linked_rows_of(model, a)
+    rows += linked
+    row_index = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    row_step = np.tile(share, len(rows))
+    return _Bump(cols, col_up, row_index, np.zeros_like(row_step), row_step)
+
+
+def _linked_rows_of(model: DirectModel, a: int) -> list[np.ndarray]:
+    """The ``arc_commodity_link`` rows of arc ``a`` whose bound is its capacity."""
+    if "arc_commodity_link" not in model.rows:
+        return []
+    p, T = model.problem, model.slices
+    share = np.array([s.share for s in p.slices])
+    decided = np.zeros(len(p.arcs), dtype=bool)
+    decided[model.y_arc] = True
+    per_arc = np.bincount(model.x_arc, minlength=len(p.arcs))
+    linked = np.flatnonzero(decided[model.x_arc] & (per_arc[model.x_arc] > 1))
+    y_col = (
+        model.columns["y"].start + int(np.flatnonzero(model.y_arc == a)[0]) if decided[a] else -1
+    )
+    out = []
+    for rank in np.flatnonzero(model.x_arc[linked] == a):
+        rows = model.rows["arc_commodity_link"].start + rank * T + np.arange(T)
+        bound = -model.form.matrix[rows, y_col].toarray().ravel()
+        if np.allclose(bound, p.arcs[a].capacity * share, rtol=1e-12, atol=0.0):
+            out.append(rows)
+    return out
 
 
 def _capacity_values(
@@ -342,6 +422,7 @@ def _capacity_values(
                         "commodity": ", ".join(arc.commodities),
                         "value_per_unit": value,
                         "objective": objective,
+                        "_bump": _arc_bump(model, a),
                     }
                 )
     rows += _storage_values(model, row_dual, objective)
@@ -362,9 +443,18 @@ def _capacity_values(
                         "commodity": ", ".join(conv.outputs),
                         "value_per_unit": float(values[c]),
                         "objective": objective,
+                        "_bump": _row_bump(
+                            start + np.flatnonzero(c_idx == c), share[t_idx[c_idx == c]]
+                        ),
                     }
                 )
     return rows
+
+
+def _row_bump(rows: np.ndarray, step: np.ndarray) -> _Bump:
+    """One more unit a year of a capacity that stands as the upper bound of ``rows``."""
+    empty = np.zeros(0, dtype=np.int64)
+    return _Bump(empty, np.zeros(0), rows, np.zeros_like(step), step)
 
 
 def _storage_values(
@@ -391,6 +481,7 @@ def _storage_values(
                     "commodity": st.commodity,
                     "value_per_unit": value,
                     "objective": objective,
+                    "_bump": _row_bump(start + i * T + np.arange(T), np.ones(T)),
                 }
             )
     return rows

@@ -240,6 +240,7 @@ class HighsSession:
     def _configure(self) -> None:
         h, opts = self.highs, self.options
         h.setOptionValue("output_flag", opts.log_to_console)
+        use_threads(opts.threads)
         if opts.threads is not None:
             h.setOptionValue("threads", opts.threads)
         if opts.time_limit is not None:
@@ -308,6 +309,26 @@ class HighsSession:
         return Outcome(
             Status.OPTIMAL, "optimal", seconds, values=values, bound=offset, objective=offset
         )
+
+
+_scheduler_threads: int | None = None
+"""The ``threads`` this process's HiGHS thread scheduler was started for (None: not started)."""
+
+
+def use_threads(threads: int | None) -> None:
+    """Make this process's HiGHS thread scheduler fit a solve on ``threads`` (None: HiGHS's choice).
+
+    HiGHS starts one thread scheduler per process, at its first solve, and refuses a later
+    solve that asks for another number of threads ("the scheduler has already been initialized
+    to use 2 threads": the run ends with status Not Set).  A process may solve on all cores and
+    then on one (a sweep's draws after the main solve), so the scheduler is restarted when the
+    number changes.  Solves in one process run one after another, never side by side.
+    """
+    global _scheduler_threads
+    wanted = 0 if threads is None else int(threads)
+    if _scheduler_threads is not None and _scheduler_threads != wanted:
+        highspy.Highs.resetThreadScheduler(False)
+    _scheduler_threads = wanted
 
 
 def finite_or_none(value: float | None) -> float | None:

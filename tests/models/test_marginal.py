@@ -82,6 +82,23 @@ def test_an_ample_capacity_has_no_marginal_value_and_is_not_listed() -> None:
     )
 
 
+def test_a_degenerate_optimum_gives_the_value_of_one_more_unit_of_each_item_not_one_less() -> None:
+    """S1 (100 t) and S2 (20 t) exactly fill D's 120 t: three quantities bind at once.
+
+    One more t at S1 displaces a t of S2 (35 - 24 = 11); one more t at S2 or wanted by D has
+    nowhere to go or nothing to come from (0).  No single dual solution gives all three (S1's
+    35 EUR/t margin needs y_S1 + y_D >= 35): highspy 1.16 returned S1's 35, one t *less*.
+    """
+    p = two_sources(pipe=500.0)
+    table = marginal_values(p, solve(p, options=EXACT))
+    assert value_of(table, "supply", "S1") == pytest.approx(11.0, abs=1e-6)
+    assert value_of(table, "supply", "S2") == pytest.approx(0.0, abs=1e-6)
+    assert value_of(table, "demand", "D") == pytest.approx(0.0, abs=1e-6)
+    for changes, kind, node in (({"s2": 21.0}, "supply", "S2"), ({"demand": 121.0}, "demand", "D")):
+        gain = difference(p, two_sources(pipe=500.0, **changes), Objective.VALORISATION)
+        assert gain == pytest.approx(value_of(table, kind, node), abs=1e-6)
+
+
 def test_converter_capacity_and_must_dispatch_match_finite_differences() -> None:
     """Grinder capped at 100 t/yr of product (60 - 10 EUR/t margin, 1.05 t slag each) and the
     steelworks must dispatch its 200 t (a taker charges 1 EUR/t to take the rest).
@@ -256,7 +273,7 @@ def test_an_unbuilt_converter_has_no_capacity_value() -> None:
 def test_a_degenerate_optimum_prices_dunkirks_ecocem_demand_by_one_more_unit() -> None:
     """Dunkirk's optimum is degenerate: HiGHS's dual priced Ecocem's ground slag demand at
     113.42 EUR/t, but one more t wanted earns nothing (re-solving with it gives the same
-    optimum).  The value is now measured one unit further."""
+    optimum).  The value is measured by re-solving a step further."""
     from pathlib import Path
 
     from symbiose.convert import to_problem

@@ -139,3 +139,21 @@ def test_the_solver_prints_nothing_on_standard_output() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
+
+
+def test_a_solve_on_one_thread_after_one_on_highs_default_threads_is_still_solved() -> None:
+    """HiGHS's thread scheduler is per process: a later solve asking another thread count ended
+    "Not Set" (a sweep's one-thread draws after the main solve, issue 16's full-suite run)."""
+    script = (
+        "from tests.models.test_solver_canaries import CANARIES\n"
+        "from models.session import HighsSession, SolveOptions\n"
+        "for threads in (None, 1, 2, 1):\n"
+        "    out = HighsSession(CANARIES[1].form(), SolveOptions(threads=threads)).run()\n"
+        "    print(threads, out.status.value)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:4] == ["None optimal", "1 optimal", "2 optimal", "1 optimal"]
