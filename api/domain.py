@@ -9,7 +9,7 @@ paths, which the routes turn into problem details.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -43,23 +43,34 @@ __all__ = [
     "candidates",
     "canonical_json",
     "check_inventory",
+    "check_pathway_input",
     "compare_reports",
     "counts",
     "decode_inventory",
     "inventory_document",
     "inventory_from_json",
     "optimise",
+    "pathway_input",
     "plausibility",
     "read_inventory",
     "read_overrides",
     "read_result",
     "records_csv",
     "render_inventory",
+    "tables_of",
     "text_problems",
 ]
 
 TABLES = ("totals", "flows", "built_links", "site_gains")
 """The result tables the service serves, by name."""
+
+PATHWAY_TABLES = ("totals", "schedule", "periods", "scenarios", "flows", "built_links")
+"""The tables of a pathway's result (flows and links with their scenario and year)."""
+
+
+def tables_of(document: ResultDocument) -> tuple[str, ...]:
+    """The tables the service serves of a result: a pathway's or a single year's."""
+    return PATHWAY_TABLES if document.summary.get("kind") == "pathway" else TABLES
 
 
 def read_inventory(data: bytes | str | dict, fmt: str) -> Inventory:
@@ -211,7 +222,13 @@ def optimise(
         progress_every=1.0,
         should_stop=should_stop,
     )
-    report = run_pipeline(inventory_from_json(inv_json), objective=objective, options=options)
+    stored = json.loads(inv_json)
+    inv = parse_inventory(
+        {k: v for k, v in stored.items() if k != TOGETHER}, fmt="json", validate=False
+    )
+    if TOGETHER in stored or inv.territory.periods:
+        return _optimise_pathway(inv, stored.get(TOGETHER, []), objective, options)
+    report = run_pipeline(inv, objective=objective, options=options)
     result = report.result
     outcome = Outcome(str(result.status.value), result.message, result.has_solution)
     outcome.figures = Figures(
@@ -219,6 +236,70 @@ def optimise(
         bound=result.bound,
         mip_gap=result.gap,
         elapsed=result.solve_seconds,
+    )
+    if result.has_solution:
+        outcome.document = report.document(candidates=True).to_json()
+        outcome.geojson = json.dumps(report.to_geojson())
+    return outcome
+
+
+TOGETHER = "scenarios_together"
+"""The key of a run's input that lists the scenarios solved with its inventory (a stochastic
+pathway): ``[{"name", "probability", "inventory"}]``, each inventory a stored document."""
+
+
+def pathway_input(
+    base: Inventory, scenarios: Sequence[tuple[str, float | None, Inventory]]
+) -> str:
+    """The stored input of a pathway run: the base, and the scenarios solved together."""
+    doc = json.loads(canonical_json(base))
+    if scenarios:
+        doc[TOGETHER] = [
+            {"name": name, "probability": p, "inventory": json.loads(canonical_json(inv))}
+            for name, p, inv in scenarios
+        ]
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def check_pathway_input(
+    base: Inventory, scenarios: Sequence[tuple[str, float | None, Inventory]]
+) -> None:
+    """Check what a pathway run can be refused for before it is queued; raises InventoryError.
+
+    Its size (counted, not built) and its probabilities.  The periods are converted by the
+    worker (a mistake there fails the run, naming its field).
+    """
+    from symbiose.pathway import check_size, probabilities
+
+    issues = check_size(base, len(scenarios))
+    if scenarios:
+        probabilities([(n, p, inv) for n, p, inv in scenarios], issues)
+    if issues:
+        raise InventoryError(issues)
+
+
+def _optimise_pathway(
+    base: Inventory, together: list[dict[str, Any]], objective: str, options: SolveOptions
+) -> Outcome:
+    """A pathway run (periods, or scenarios solved together): its documents to store."""
+    from symbiose.pipeline import check_pathway, optimise_pathway
+
+    cases = [
+        (
+            str(item["name"]),
+            item.get("probability"),
+            parse_inventory(item["inventory"], fmt="json", validate=False),
+        )
+        for item in together
+    ]
+    report = optimise_pathway(check_pathway(base, cases), objective=objective, options=options)
+    result = report.result
+    outcome = Outcome(str(result.status.value), result.message, result.has_solution)
+    outcome.figures = Figures(
+        incumbent=result.objective,
+        bound=result.bound,
+        mip_gap=result.gap,
+        elapsed=result.timings.get("solve", 0.0),
     )
     if result.has_solution:
         outcome.document = report.document(candidates=True).to_json()

@@ -7,7 +7,7 @@ model (``symbiose.inventory.Inventory``), put into the OpenAPI document by ``api
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -197,6 +197,10 @@ class PlannerAsk(_In):
     )
 
 
+MAX_TOGETHER = 20
+"""Most scenarios one run solves together."""
+
+
 class RunCreate(_In):
     """What to optimise: an inventory version or a scenario, and how."""
 
@@ -213,6 +217,18 @@ class RunCreate(_In):
     planner: PlannerAsk | None = Field(
         None, description="The planner's questions: a budget, a CO2 target, caps, pins, bans."
     )
+    scenario_ids: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        None,
+        max_length=MAX_TOGETHER,
+        description="Scenarios of the inventory solved together with it as their base (a"
+        " stochastic pathway): builds up to the inventory's decision year are shared.",
+    )
+    probabilities: list[Annotated[float, Field(gt=0, le=1)]] | None = Field(
+        None,
+        max_length=MAX_TOGETHER,
+        description="The planner's probability of each of scenario_ids, in order; they sum to"
+        " 1 (omitted: equally likely).",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> RunCreate:
@@ -220,6 +236,12 @@ class RunCreate(_In):
             raise ValueError("give exactly one of inventory_id and scenario_id")
         if self.scenario_id is not None and self.version is not None:
             raise ValueError("version applies to inventory_id only (a scenario pins its version)")
+        if self.scenario_ids is not None and self.inventory_id is None:
+            raise ValueError("scenario_ids are solved with inventory_id as their base")
+        if self.probabilities is not None and len(self.probabilities) != len(
+            self.scenario_ids or []
+        ):
+            raise ValueError("give one probability per scenario of scenario_ids")
         return self
 
 

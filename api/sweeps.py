@@ -104,6 +104,7 @@ def sweep_main(database_url: str, sweep_id: str, workers: int, scheduler: str | 
     """Entry point of a sweep process: solve the sweep's draws and store its robust toile."""
     from api import domain
 
+    processes.die_with_parent()  # a sweep left by a killed service is queued again at restart
     engine = make_engine(database_url, pooled=False)
     with Session(engine) as session:
         row = session.get(SweepRow, sweep_id)

@@ -13,7 +13,8 @@ What a member sees (docs/api.md, "Member keys", says the same):
   all (neither name nor location), nor do explicit links that reach them.
 - **Runs**: every run's state and the territory's totals; of a result, the exchanges (flows,
   built links) its site takes part in, its own gains, converters, stocks, marginal values and
-  shortfalls.  The counterpart of one of its exchanges is named and placed on the map (a member
+  shortfalls.  Of a pathway, the schedule of its own links and converters (with their
+  no-regret and hedge-only marks), and the territory's totals by period and by scenario.  The counterpart of one of its exchanges is named and placed on the map (a member
   must know whom it trades with), without that counterpart's gains or inventory figures.
   Per-commodity balances are dropped: with one supplier of a commodity they are its figures.
 - **Comparisons**: the totals side by side, and the exchanges that involve its site.
@@ -74,6 +75,29 @@ EXCHANGE_TABLES = ("flows", "built_links")
 
 SITE_TABLES = ("site_gains", "converters", "stocks", "marginal_values")
 """Result tables with one site per row (``site_id``)."""
+
+PATHWAY_SCALARS = (
+    "kind",
+    "years",
+    "end",
+    "base_year",
+    "decision_year",
+    "discount_rate",
+    "npv",
+    "annuity",
+    "method",
+    "measures",
+    "scenario_names",
+    "probabilities",
+)
+"""Figures of a pathway's result that describe the whole territory and its horizon."""
+
+TERRITORY_TABLES = ("periods", "scenarios")
+"""A pathway's tables of territory totals (by period, by scenario): shown whole."""
+
+BUILD_TABLES = ("schedule",)
+"""A pathway's build schedule: a link's row by its ends (``from_id``, ``to_id``), a
+converter's by its ``site_id``."""
 
 HIDDEN_TABLES = ("commodities",)
 """Result tables a member never sees (territory balances that can betray one supplier)."""
@@ -293,7 +317,7 @@ def result_document(who: Principal, document: dict[str, Any]) -> dict[str, Any]:
     if not who.is_member:
         return document
     site = _site(who)
-    view = {key: document[key] for key in RESULT_SCALARS if key in document}
+    view = {key: document[key] for key in (*RESULT_SCALARS, *PATHWAY_SCALARS) if key in document}
     view["message"] = document.get("status", "")
     view["planner"] = {
         key: value
@@ -319,6 +343,14 @@ def result_tables(who: Principal, tables: dict[str, list[dict[str, Any]]]) -> di
     for name in SITE_TABLES:
         if name in tables:
             view[name] = [r for r in tables[name] if r.get("site_id") == site]
+    for name in BUILD_TABLES:
+        if name in tables:
+            view[name] = [
+                r for r in tables[name] if site in (r.get("from_id"), r.get("to_id"), r.get("site_id"))
+            ]
+    for name in TERRITORY_TABLES:
+        if name in tables:
+            view[name] = list(tables[name])
     for name in HIDDEN_TABLES:
         if name in tables:
             view[name] = []

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cli.exits import fail, for_status
 from cli.options import add_solve_options, objective_of, solve_options
+from cli.pathway import add_pathway_options
 from cli.progress import number, percent, solve_progress
 from models.constants import DEFAULT_OBJECTIVE, Objective
 
@@ -38,6 +39,7 @@ def register(subparsers: Any) -> None:
         p, objective="cost for benchmark formats, valorisation otherwise", planner=True
     )
     p.add_argument("--out", help="folder to write the result tables (CSV, JSON, Excel)")
+    add_pathway_options(p)
     p.set_defaults(handler=run_solve)
 
 
@@ -90,6 +92,7 @@ def solve_numeric(path: Path, fmt: str, args: argparse.Namespace) -> int:
 def solve_inventory(path: Path, args: argparse.Namespace) -> int:
     """``symbiose solve`` on an inventory or scenario: solve, print the report, write ``--out``."""
     from cli.inventory import load_any, report_issues, report_warnings
+    from cli.pathway import show_pathway, solve_pathway_inventory, wants_pathway
     from cli.planner import apply_to_inventory
     from symbiose.inventory import InventoryError
     from symbiose.pipeline import check, optimise
@@ -100,13 +103,18 @@ def solve_inventory(path: Path, args: argparse.Namespace) -> int:
             with phase("read", detail=path.name):
                 inv, label = load_any(path, validate=False)
             inv = apply_to_inventory(inv, args)
-            checked = check(inv)  # the one conversion
-            report_warnings(path, inv)
-            report = optimise(
-                checked, objective_of(args, DEFAULT_OBJECTIVE), solve_options(args, progress)
-            )
+            if wants_pathway(inv, args):
+                pathway = solve_pathway_inventory(inv, args, progress)
+            else:
+                checked = check(inv)  # the one conversion
+                report_warnings(path, inv)
+                report = optimise(
+                    checked, objective_of(args, DEFAULT_OBJECTIVE), solve_options(args, progress)
+                )
         except InventoryError as exc:
             return report_issues(path, exc)
+    if wants_pathway(inv, args):
+        return show_pathway(pathway, label, args)
     report.name = label
     print(report.render_text())
     if args.out and report.result.has_solution:

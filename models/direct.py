@@ -33,7 +33,7 @@ problem infeasible), so the two backends can stand in for each other.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -190,6 +190,7 @@ def build_arrays(
     elastic: bool = False,
     families: tuple[str, ...] | None = None,
     bounds: Bounds | None = None,
+    decide: Collection[int] = (),
 ) -> DirectModel:
     """Assemble the MILP of :class:`~models.formulation.Formulation` as arrays.
 
@@ -202,6 +203,8 @@ def build_arrays(
         families: constraint families to build (default: all of ``FAMILIES``); tests drop
             one at a time, as with the Pyomo formulation.
         bounds: precomputed bounds (default: :func:`models.bounds.compute_bounds`).
+        decide: candidate arcs given a build decision whatever their costs
+            (:func:`models.formulation.decided_arcs`).
 
     Raises:
         ProblemError: as :func:`models.bounds.compute_bounds`, for an unbounded candidate.
@@ -212,7 +215,7 @@ def build_arrays(
     unknown = set(wanted) - set(FAMILIES)
     if unknown:
         raise ValueError(f"families: unknown constraint families {sorted(unknown)}")
-    assembly = _Assembly(problem, bounds or compute_bounds(problem), elastic)
+    assembly = _Assembly(problem, bounds or compute_bounds(problem), elastic, decide)
     for family in FAMILIES:  # row order is fixed, whatever order ``families`` lists
         if family in wanted:
             getattr(assembly, family)()
@@ -227,7 +230,9 @@ class _Assembly:
     bounds ``arc_commodity`` and ``arc_total`` of :class:`~models.bounds.Bounds`.
     """
 
-    def __init__(self, problem: Problem, bounds: Bounds, elastic: bool) -> None:
+    def __init__(
+        self, problem: Problem, bounds: Bounds, elastic: bool, decide: Collection[int] = ()
+    ) -> None:
         p = self.problem = problem
         self.bounds, self.elastic = bounds, elastic
         T = self.T = len(p.slices)
@@ -268,7 +273,7 @@ class _Assembly:
         self.conv_existing = np.array([c.existing for c in p.converters], dtype=bool)
 
         # -- columns ------------------------------------------------------------------------
-        self.y_arc = np.array(decided_arcs(p), dtype=np.int64)
+        self.y_arc = np.array(decided_arcs(p, decide), dtype=np.int64)
         # an arc with a build decision; an existing or free arc has none (y = 1)
         self.decided = np.zeros(A, dtype=bool)
         self.decided[self.y_arc] = True

@@ -14,7 +14,7 @@ arc; ``stock[g,t]`` what storage ``g`` holds at the end of slice ``t``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,8 +43,8 @@ class Index:
     converters_at: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
 
-def build_index(problem: Problem) -> Index:
-    """Collect the sparse index sets of ``problem``."""
+def build_index(problem: Problem, decide: Collection[int] = ()) -> Index:
+    """Collect the sparse index sets of ``problem`` (``decide``: see :func:`decided_arcs`)."""
     arcs_in: dict[tuple[str, str], list[int]] = defaultdict(list)
     arcs_out: dict[tuple[str, str], list[int]] = defaultdict(list)
     converters_at: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -73,7 +73,7 @@ def build_index(problem: Problem) -> Index:
     return Index(
         slices=list(range(len(problem.slices))),
         arc_commodities=arc_commodities,
-        decided_arcs=decided_arcs(problem),
+        decided_arcs=decided_arcs(problem, decide),
         buildable_converters=[c for c, cv in enumerate(problem.converters) if not cv.existing],
         node_commodities=list(pairs),
         arcs_in=dict(arcs_in),
@@ -84,7 +84,7 @@ def build_index(problem: Problem) -> Index:
     )
 
 
-def decided_arcs(problem: Problem) -> list[int]:
+def decided_arcs(problem: Problem, decide: Collection[int] = ()) -> list[int]:
     """The candidate arcs that need a build decision ``y[a]``, in arc order.
 
     A candidate arc costs nothing to build when it has no fixed cost, no capacity to size, no
@@ -92,8 +92,12 @@ def decided_arcs(problem: Problem) -> list[int]:
     forbidden.  Building it then changes nothing but what it may carry, so it behaves as an
     existing arc: no binary, its flows bounded by their data-derived bounds (13 of Dunkirk's
     25 candidate arcs are such).  The tables report it built when it carries flow.
+
+    ``decide``: candidate arcs given a decision whatever their costs (a pathway decides an arc
+    that costs something in another period or scenario, :mod:`models.pathway_index`).
     """
     counted = {a for _, _, arcs in problem.new_link_groups() for a in arcs}
+    counted.update(decide)
     budget = problem.investment_budget is not None
 
     def needs(a: int) -> bool:
@@ -139,6 +143,8 @@ class Formulation:
             instead of the objective (used to name what makes a problem infeasible).
         families: constraint families to build (default: all); tests drop one at a time to
             prove each is needed.
+        decide: candidate arcs given a build decision whatever their costs
+            (:func:`decided_arcs`).
     """
 
     FAMILIES = (
@@ -166,12 +172,13 @@ class Formulation:
         elastic: bool = False,
         families: tuple[str, ...] | None = None,
         bounds: Bounds | None = None,
+        decide: Collection[int] = (),
     ) -> None:
         self.problem = problem
         self.objective = Objective(objective)
         self.elastic = elastic
         self.bounds = bounds or compute_bounds(problem)
-        self.index = build_index(problem)
+        self.index = build_index(problem, decide)
         self.loss_charge = loss_charges(problem)
         b, ix = self.bounds, self.index
         # B[a,k,t] (local when the bounds hold them) and U[a,t] of models.bounds, computed once.

@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import multiprocessing.connection
+import os
 import signal
+import threading
 from multiprocessing.context import ForkServerContext, SpawnContext
 
 START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -79,9 +82,27 @@ def inherited_address_space() -> int | None:
 
 
 def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (no orphaned worker)."""
+    """End this worker when the process that started it dies (no orphaned solve).
+
+    A fork-server child's parent, to the kernel, is the server, which outlives the process that
+    asked for the child (it lives while any of its children does), so ``PR_SET_PDEATHSIG`` alone
+    would never fire: a watcher thread waits on multiprocessing's sentinel of the starting
+    process (it closes when that process dies, however it dies) and kills this one.  The kernel
+    signal is set too, for a process started directly.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        watcher = threading.Thread(
+            target=_die_when_closed, args=(parent.sentinel,), name="die-with-parent", daemon=True
+        )
+        watcher.start()
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass  # not Linux: the callers' own guards still protect their state
+        pass  # not Linux: the watcher still ends this process
+
+
+def _die_when_closed(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -81,6 +81,8 @@ class ArcInfo:
     length_km: float
     investment: float
     explicit: bool
+    lifetime: float = math.inf
+    """Years a link built serves (its mode's lifetime), for pathways."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class ConverterInfo:
     reference: str
     reference_yield: float
     investment: float
+    lifetime: float = math.inf
+    """Years a converter built serves, for pathways."""
 
 
 @dataclass
@@ -588,7 +592,7 @@ class _Compiler:
             cv.existing,
             investment=0.0 if cv.existing else invest,
         )
-        info_ = ConverterInfo(cv.id, cv.name or cv.id, reference, ref_yield, invest)
+        info_ = ConverterInfo(cv.id, cv.name or cv.id, reference, ref_yield, invest, life)
         return converter, info_, out_temp
 
     def lifetime(self, loc: Loc, value: Any) -> float:
@@ -653,6 +657,7 @@ class _Compiler:
                 (*loc, "investment_per_km"), m.investment_per_km, "EUR/km"
             ),
             annuity=annuity_factor(self.rate, life),
+            lifetime=life,
             fixed_om=self.fraction((*loc, "fixed_om"), m.fixed_om, upper=1.0, closed=True),
             annual=self.scalar((*loc, "annual_cost"), m.annual_cost, "EUR/yr"),
             annual_per_km=self.scalar(
@@ -990,6 +995,7 @@ class _ModeCost:
     detour: float
     generate: bool = True
     per_capacity_km: float = 0.0
+    lifetime: float = math.inf
 
     def arc(
         self,
@@ -1035,7 +1041,10 @@ class _ModeCost:
                 capacity_investment=per_unit,
                 capacity_cost=per_unit * (self.annuity + self.fixed_om),
             )
-        return arc, ArcInfo(self.id, self.kind, length, 0.0 if existing else investment, explicit)
+        info = ArcInfo(
+            self.id, self.kind, length, 0.0 if existing else investment, explicit, self.lifetime
+        )
+        return arc, info
 
 
 def _place(site: Site) -> cand.Place:

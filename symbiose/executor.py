@@ -194,3 +194,35 @@ def dask_mapper(client: Any) -> Any:
             client.cancel(list(futures))
 
     return run
+
+
+# -- independent solves of a pathway -------------------------------------------------------------
+
+
+@contextmanager
+def task_mapper(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """A mapper of independent pathway solves on Dask: ``mapper(fn, tasks)``.
+
+    It yields ``(task.index, fn(task))``, for :mod:`models.stochastic` (each scenario's own
+    optimum, the mean-value problem) and :mod:`models.hedging` (the scenario subproblems of an
+    iteration).
+    The same cluster rules as a sweep; a task that cannot run raises (the caller falls back or
+    reports it), it is never taken for a solution.
+    """
+    with _client(scheduler, workers) as client:
+
+        def run(fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+            from distributed import as_completed
+
+            token = uuid.uuid4().hex[:8]
+            futures = {
+                client.submit(fn, task, key=f"symbiose-task-{token}-{task.index}", pure=False): task
+                for task in tasks
+            }
+            try:
+                for future in as_completed(futures):
+                    yield futures[future].index, future.result()
+            finally:
+                client.cancel(list(futures))
+
+        yield run

@@ -14,7 +14,7 @@ checking an inventory loads neither.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from symbiose.convert import Network, compile_inventory
 from symbiose.inventory.errors import InventoryError
@@ -22,9 +22,14 @@ from symbiose.inventory.schema import Inventory
 from symbiose.progress import phase
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from models.problem import Problem
     from models.result import Objective
     from models.solve import SolveOptions
+    from models.stochastic import Method, TaskMapper
+    from symbiose.pathway import PathwayNetwork
+    from symbiose.pathway_report import PathwayReport
     from symbiose.report import Report
 
 
@@ -119,3 +124,64 @@ def _objective(name: str) -> Objective:
     except ValueError:
         choices = ", ".join(o.value for o in Objective)
         raise ValueError(f"unknown objective {name!r} (choose {choices})") from None
+
+
+def check_pathway(
+    base: Inventory, scenarios: Sequence[tuple[str, Any, Inventory]] = ()
+) -> PathwayNetwork:
+    """Check a pathway (a base with periods, or scenarios solved together).
+
+    Each period of each scenario is converted once (:func:`symbiose.pathway.compile_pathway`).
+    ``scenarios``: each scenario's name, probability (as written, or None) and the inventory
+    it makes of the base.  The size is counted before anything is converted.
+
+    Raises:
+        InventoryError: every problem found, with field paths and the years they concern.
+    """
+    from symbiose.pathway import check_size, compile_pathway
+
+    size = check_size(base, len(scenarios))
+    if size:
+        raise InventoryError(size)
+    cases = list(scenarios)
+    periods = max(1, len(base.territory.periods))
+    with phase("convert", detail=f"{len(base.sites)} sites x {periods} periods"):
+        compiled, issues = compile_pathway(base, cases)
+    if issues or compiled is None:
+        raise InventoryError(issues)
+    return compiled
+
+
+def optimise_pathway(
+    compiled: PathwayNetwork,
+    objective: str = "valorisation",
+    options: SolveOptions | None = None,
+    *,
+    method: Method = "auto",
+    mapper: TaskMapper | None = None,
+) -> PathwayReport:
+    """Optimise a checked pathway (two stages when it has scenarios) and report it by name.
+
+    The marginal values of each (scenario, period) are those of its problem with the builds
+    fixed at the optimum (:func:`models.marginal.marginal_values`).
+    """
+    from models.marginal import marginal_values
+    from models.result import Status
+    from models.stochastic import solve_stochastic
+    from symbiose.pathway_report import PathwayReport
+
+    kind = _objective(objective)
+    pw = compiled.pathway
+    detail = f"{pw.periods} periods x {len(pw.scenarios)} scenarios"
+    with phase("solve", detail=detail):
+        result = solve_stochastic(pw, kind, options, method=method, mapper=mapper)
+    marginal = {}
+    with phase("marginal values"):
+        if result.status is Status.OPTIMAL:
+            for sc in pw.scenarios:
+                for p, year in enumerate(pw.years):
+                    block = result.blocks.get((sc.name, year))
+                    if block is not None:
+                        table = marginal_values(sc.problems[p], block)
+                        marginal[sc.name, year] = table
+    return PathwayReport(result, compiled, marginal=marginal)

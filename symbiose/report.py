@@ -613,6 +613,7 @@ class Report:
                         "sector": s.sector,
                         "hub": s.hub,
                         "gain_eur_per_yr": gain,
+                        **_precision(s.position_precision),
                     },
                 }
             )
@@ -626,7 +627,9 @@ class Report:
                         "type": "LineString",
                         "coordinates": [[a.longitude, a.latitude], [b.longitude, b.latitude]],
                     },
-                    "properties": {"kind": "link"} | _clean(link),
+                    "properties": {"kind": "link"}
+                    | _clean(link)
+                    | _length_precision(a.position_precision, b.position_precision),
                 }
             )
         return {"type": "FeatureCollection", "features": features}
@@ -761,6 +764,7 @@ class Report:
                 lines.append(
                     f"    {str(f['from'])[:w_from]:<{w_from}} → {str(f['to'])[:w_to]:<{w_to}}"
                     f"  {f['commodity']:<12} {f['readable']:>14}  {f['mode']} {f['length_km']:.1f} km"
+                    + self._approximate(f["from_id"], f["to_id"])
                 )
         links = self.built_links
         new = links[~links["existing"].astype(bool)] if len(links) else links
@@ -812,6 +816,16 @@ class Report:
         if cert.failures:
             line += ": " + "; ".join(cert.failures)
         return line
+
+    def _approximate(self, a: str, b: str) -> str:
+        """`` (±5 km)`` after a length whose ends' positions are approximate, else ''."""
+        sites = {s.id: s for s in self.inventory.sites}
+        spread = _length_precision(
+            sites[a].position_precision if a in sites else None,
+            sites[b].position_precision if b in sites else None,
+        )
+        km = spread.get("length_precision_km")
+        return f" (±{km:.2g} km)" if km and km >= 1 else ""
 
     def _traced_line(self, t: dict[str, float | None]) -> str:
         """Where deliveries come from, and what links lose on the way."""
@@ -916,3 +930,15 @@ def candidate_geojson(network: Network, built: list[dict[str, Any]]) -> dict[str
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def _precision(km: float | None) -> dict[str, float]:
+    """A site's ``position_precision`` for its GeoJSON properties (none when it has none)."""
+    return {} if km is None else {"position_precision": km}
+
+
+def _length_precision(a: float | None, b: float | None) -> dict[str, float]:
+    """How far a length between two sites may be off: the sum of their positions' precision."""
+    if a is None and b is None:
+        return {}
+    return {"length_precision_km": round((a or 0.0) + (b or 0.0), 3)}

@@ -37,7 +37,9 @@ from api.schemas import (
 
 router = APIRouter(tags=["runs"])
 
-TableName = Literal["totals", "flows", "built_links", "site_gains"]
+TableName = Literal[
+    "totals", "flows", "built_links", "site_gains", "schedule", "periods", "scenarios"
+]
 
 _JSON_OBJECT: dict[str, Any] = {"schema": {"type": "object", "additionalProperties": True}}
 
@@ -136,6 +138,35 @@ def _stored_target(
     return stored.content, stored.n_sites, refs
 
 
+def _together(
+    session: Session, who: Principal, services: Services, content: str, body: RunCreate
+) -> str:
+    """The input of a run that solves scenarios together: the base and each scenario's inventory.
+
+    Each scenario must belong to the run's inventory; the pathway is checked here, so a
+    mistake is a 422 naming its field, not a failed run.
+    """
+    base = domain.inventory_from_json(content)
+    probabilities: list[float | None] = list(body.probabilities or [])
+    probabilities = probabilities or [None] * len(body.scenario_ids or [])
+    cases: list[tuple[str, float | None, domain.Inventory]] = []
+    for ident, probability in zip(body.scenario_ids or [], probabilities, strict=True):
+        row = store.get_scenario(session, who, ident)
+        if row.inventory_id != body.inventory_id:
+            raise ApiProblem(
+                422,
+                f"scenario {ident!r} is not a scenario of inventory {body.inventory_id!r}",
+                errors=[FieldError(path="scenario_ids", message="a scenario of inventory_id")],
+            )
+        inv = store.scenario_inventory(session, services.parsers, services.settings, row)
+        cases.append((row.name, probability, inv))
+    try:
+        domain.check_pathway_input(base, cases)
+    except domain.InventoryError as exc:
+        raise store.inventory_error(exc) from None
+    return domain.pathway_input(base, cases)
+
+
 @router.post(
     "/v1/runs",
     status_code=status.HTTP_202_ACCEPTED,
@@ -169,6 +200,8 @@ def create_run(
         body.scenario_id,
         planner=body.planner,
     )
+    if body.scenario_ids:
+        content = _together(session, who, services, content, body)
     _check_quota(services, who.territory)
     row = store.add_run(
         session,
@@ -287,12 +320,13 @@ def get_result_xlsx(run_id: str, who: ReaderDep, session: SessionDep) -> Respons
     """Totals, flows, built links and site gains as sheets of one workbook."""
     result = store.get_result(session, store.get_run(session, who, run_id))
     document = domain.read_result(result.document)
+    names = domain.tables_of(document)
     if who.is_member:
         public = document.public()
-        frames = {name: visibility.table_frame(who, public, name) for name in domain.TABLES}
+        frames = {name: visibility.table_frame(who, public, name) for name in names}
         data = domain.frames_xlsx(frames)
     else:
-        data = document.xlsx(domain.TABLES)
+        data = document.xlsx(names)
     return Response(
         data,
         media_type=XLSX,
@@ -322,16 +356,25 @@ def get_result_table(
     session: SessionDep,
     format: Annotated[Literal["json", "csv"], Query(description="json (records) or csv.")] = "json",
 ) -> Response:
-    """``totals``, ``flows``, ``built_links`` or ``site_gains``.
+    """``totals``, ``flows``, ``built_links`` or ``site_gains`` (a pathway: see below).
+
+    A pathway's run has ``schedule``, ``periods``, ``scenarios``, ``flows`` and
+    ``built_links`` (these two with their scenario and year).
 
     CSV follows the territory's ``number_format``: ``fr`` gives ``;`` separators, decimal
     commas and UTF-8 with a byte-order mark (what a French Excel opens by double-click).
     """
     run = store.get_run(session, who, run_id)
     result = store.get_result(session, run)
+    document = domain.read_result(result.document)
+    if table not in domain.tables_of(document):
+        raise ApiProblem(
+            404,
+            f"run {run_id!r} has no table {table!r}",
+            errors=[FieldError(path="table", message=", ".join(domain.tables_of(document)))],
+        )
     if who.is_member:
         return _member_table(who, run, result, table, format)
-    document = domain.read_result(result.document)
     if format == "csv":
         return Response(
             document.csv(table),

@@ -40,15 +40,33 @@ def get_sankey(
     max_nodes: Annotated[
         int, Query(ge=4, le=500, description="Most nodes before sites are grouped by sector.")
     ] = 60,
+    scenario: Annotated[
+        str | None, Query(max_length=200, description="A pathway's scenario: its flows only.")
+    ] = None,
+    year: Annotated[
+        int | None, Query(ge=1900, le=2200, description="A pathway's period: its flows only.")
+    ] = None,
 ) -> dict[str, Any]:
-    """Suppliers → commodities (→ converters, hubs) → takers; widths in EUR/yr."""
+    """Suppliers → commodities (→ converters, hubs) → takers; widths in EUR/yr.
+
+    Of a pathway's run, the flows of one ``scenario`` and ``year`` when they are given.
+    """
     result = store.get_result(session, store.get_run(session, who, run_id))
     whole = domain.read_result(result.document).public()
     document = visibility.result_document(who, whole)  # a member's: its own exchanges
     geojson = visibility.result_geojson(who, json.loads(result.geojson), whole)
     tables = document.get("tables", {})
-    sites = sites_from(geojson, tables.get("converters", []))
-    return build_sankey(tables.get("flows", []), sites, group, max_nodes).as_json()
+
+    def chosen(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in rows
+            if (scenario is None or r.get("scenario") == scenario)
+            and (year is None or r.get("year") == year)
+        ]
+
+    sites = sites_from(geojson, chosen(tables.get("converters", [])))
+    return build_sankey(chosen(tables.get("flows", [])), sites, group, max_nodes).as_json()
 
 
 @router.get(

@@ -22,6 +22,7 @@ from symbiose.inventory.schema import (
     MAX_SITES,
     SINGULAR,
     BuildChoice,
+    Fraction,
     Id,
     Name,
     Text,
@@ -121,6 +122,12 @@ class Scenario(BaseModel):
     pin: Pins
     forbid: Bans
     exclude_sites: ExcludedSites
+    probability: Fraction | None = Field(
+        None,
+        description="The planner's probability of the scenario when scenarios are solved"
+        " together (a stochastic pathway), e.g. 0.3 or '30 %'; those solved together sum to 1"
+        " (none given: equally likely).",
+    )
 
 
 WILDCARD = "*"

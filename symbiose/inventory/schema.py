@@ -10,7 +10,7 @@ converted (:mod:`symbiose.convert`), so that every problem is reported with its 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -156,8 +156,26 @@ class Distribution(_Model):
         return self
 
 
-NOT_FIGURES = ("sources", "estimates", "notes", "uncertainty")
-"""Fields of a sourced item that describe its figures rather than being one."""
+NOT_FIGURES = ("sources", "estimates", "notes", "uncertainty", "since", "until", "by_year")
+"""Fields of a sourced item that describe its figures (or when they hold) rather than being one."""
+
+MAX_PERIODS = 50
+"""Most periods of a pathway, and most years an item's ``by_year`` lists."""
+
+Year = Annotated[int, Field(ge=1900, le=2200)]
+"""A calendar year."""
+
+ByYear = Annotated[
+    dict[Year, dict[Name, Any]],
+    Field(
+        default_factory=dict,
+        max_length=MAX_PERIODS,
+        description="Figures that change from a year on, for pathways: by year, the fields and"
+        " their new values, written as the fields themselves (e.g. {2030: {quantity:"
+        " '5.5 Mt/yr'}}); each holds until the next year given.",
+    ),
+]
+"""Per-year figures of an item or of the territory."""
 
 
 class _Sourced(_Model):
@@ -190,6 +208,38 @@ class _Sourced(_Model):
                 f"uncertainty: {', '.join(map(repr, unknown))} is not a figure of this item"
                 f" (one of: {', '.join(sorted(figures))})"
             )
+        return self
+
+
+class _Dated(_Sourced):
+    """An item that may be there only some years of a pathway, with figures by year."""
+
+    since: Year | None = Field(
+        None, description="First year the item is there, for pathways; none: from the start."
+    )
+    until: Year | None = Field(
+        None,
+        description="First year the item is no longer there (it is there the years before);"
+        " none: to the end of the horizon.",
+    )
+    by_year: ByYear
+
+    @model_validator(mode="after")
+    def _dated(self) -> _Dated:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise ValueError(f"until ({self.until}) must come after since ({self.since})")
+        if not self.by_year:
+            return self
+        fields = {f.alias or n for n, f in type(self).model_fields.items()}
+        keys = set(KEYS.get(_SECTION_OF.get(type(self).__name__, ""), ()))
+        allowed = fields - set(NOT_FIGURES) - keys
+        for year, figures in self.by_year.items():
+            unknown = sorted(set(figures) - allowed)
+            if unknown:
+                raise ValueError(
+                    f"by_year.{year}: {', '.join(map(repr, unknown))} is not a figure of this"
+                    f" item (one of: {', '.join(sorted(allowed))})"
+                )
         return self
 
 
@@ -318,6 +368,36 @@ class Territory(_Sourced):
         max_length=MAX_SITES,
         description="Sites that take no part: no link touches them; their supplies, demands and converters are left out.",
     )
+    periods: list[Year] = Field(
+        default_factory=list,
+        max_length=MAX_PERIODS,
+        description="A pathway's periods: the first year of each, increasing (e.g. [2026, 2028,"
+        " 2030, 2035]); each stands for the years until the next.  None: one static year.",
+    )
+    horizon_end: Year | None = Field(
+        None,
+        description="First year after the horizon (the last period lasts until it); default:"
+        " the last period plus the length of the one before (plus 1 with one period).",
+    )
+    decision_year: Year | None = Field(
+        None,
+        description="Builds in periods starting in or before this year are decided once for"
+        " every scenario (what to build now whatever happens); default: the first period.",
+    )
+    period_budget: Amount | None = Field(
+        None,
+        description="Most that may be invested in each period of a pathway (EUR), e.g."
+        " '50 MEUR'; by year through by_year; none: no budget per period (investment_budget"
+        " then counts the whole horizon).",
+    )
+    period_max_new_links: int | None = Field(
+        None,
+        ge=0,
+        le=10_000_000,
+        description="Most new links built in each period of a pathway; none: no cap per period"
+        " (max_new_links then counts the whole horizon).",
+    )
+    by_year: ByYear
 
 
 class Season(_Model):
@@ -344,7 +424,7 @@ class CommodityDef(_Model):
     description: Text = Field("", description="What it is.")
 
 
-class Site(_Sourced):
+class Site(_Dated):
     """A plant, network or terminal of the territory."""
 
     id: Id = Field(min_length=1, description="Short unique identifier.")
@@ -359,6 +439,14 @@ class Site(_Sourced):
     longitude: float = Field(
         ge=-180.0, le=180.0, description="Longitude in decimal degrees (WGS84)."
     )
+    position_precision: float | None = Field(
+        None,
+        ge=0.0,
+        le=1000.0,
+        description="How far (km) the plant may be from the position given, e.g. 5 for a"
+        " postcode centroid; none: the position is the plant's own. Distances and the map say"
+        " when it is approximate.",
+    )
     hub: bool = Field(
         False,
         description="A pure transshipment node (e.g. a CO2 export terminal): no supply or demand.",
@@ -370,7 +458,7 @@ class Site(_Sourced):
     )
 
 
-class Supply(_Sourced):
+class Supply(_Dated):
     """A "have": a by-product or resource a site can give away."""
 
     site: Id = Field(description="Id of the site that has it.")
@@ -405,7 +493,7 @@ class Supply(_Sourced):
     )
 
 
-class Demand(_Sourced):
+class Demand(_Dated):
     """A "want": an input a site would take from the territory instead of a virgin one."""
 
     site: Id = Field(description="Id of the site that wants it.")
@@ -434,7 +522,7 @@ class Demand(_Sourced):
     )
 
 
-class LinkMode(_Sourced):
+class LinkMode(_Dated):
     """A way of carrying commodities, with its costs, reach and losses."""
 
     id: Id = Field(min_length=1, description="Identifier used by links, e.g. 'heat_pipe'.")
@@ -495,7 +583,7 @@ class LinkMode(_Sourced):
     )
 
 
-class Link(_Sourced):
+class Link(_Dated):
     """An explicit link between two sites: an existing one, or a candidate given by hand."""
 
     from_: Id = Field(alias="from", description="Id of the site the flow leaves.")
@@ -516,7 +604,7 @@ class Link(_Sourced):
     )
 
 
-class Converter(_Sourced):
+class Converter(_Dated):
     """A process at a site turning inputs into outputs (grinding, synthesis, heat pump)."""
 
     id: Id = Field(min_length=1, description="Short unique identifier.")
@@ -563,7 +651,7 @@ class Converter(_Sourced):
     )
 
 
-class Storage(_Sourced):
+class Storage(_Dated):
     """A stock a site keeps from one season to the next.
 
     A slag stockpile, a sediment platform, a seasonal heat store; the seasons form a cycle
@@ -652,6 +740,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "storages": ("site", "commodity"),
 }
 """The fields that identify an item of each section (for duplicates and scenario overrides)."""
+
+_SECTION_OF = {model.__name__: section for section, model in SECTIONS.items()}
+"""The section of each item model, by class name (for the key fields ``by_year`` may not set)."""
 
 SINGULAR: dict[str, str] = {
     "commodities": "commodity",

@@ -7,8 +7,8 @@ per item in ``commodities``, ``seasons``, ``sites``, ``supplies``, ``demands``, 
 a ``fields`` sheet documents every column; both are optional when reading.
 
 Cells: a list is written ``a, b, c``; a mapping ``key=value; key=value`` (profiles, converter
-yields, sources); an empty cell leaves the field at its default.  Numbers written as text follow
-the territory's ``number_format`` (:mod:`symbiose.numbers`); booleans may be written
+yields, sources); figures by year ``2030: quantity=5.5 Mt/yr; price=40 EUR/t | 2035: ...``;
+an empty cell leaves the field at its default.  Numbers written as text follow the territory's ``number_format`` (:mod:`symbiose.numbers`); booleans may be written
 ``true``/``false`` or, as French Excel writes them, ``VRAI``/``FAUX`` (also ``oui``/``non``).
 
 A CSV folder may be saved by French Excel: each file is read as UTF-8 (with or without a byte
@@ -79,6 +79,8 @@ def _kind_of(annotation: Any) -> str:
         value_type = tuple(_bare(a) for a in typing.get_args(annotation)[1:])
         if value_type == (Distribution,):
             return "dict_distribution"
+        if value_type and typing.get_origin(value_type[0]) is dict:
+            return "by_year"
         return "dict_str" if value_type == (str,) else "dict"
     if annotation is str:
         return "str"
@@ -98,10 +100,29 @@ def encode_cell(value: Any, style: NumberFormat = "en") -> Any:
         return None
     if isinstance(value, list):
         return ", ".join(_item_text(v) for v in value) if value else None
+    if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):
+        # figures by year: ``2030: quantity=5.5 Mt/yr; price=40 EUR/t | 2035: ...``
+        years = (f"{year}: {encode_cell(figures, style)}" for year, figures in value.items())
+        return " | ".join(years)
     if isinstance(value, dict):
         parts = (f"{k}={_encode_entry(v, style)}" for k, v in value.items())
         return "; ".join(parts) if value else None
     return value
+
+
+def _decode_by_year(text: str, style: NumberFormat) -> dict[str, Any]:
+    """A ``by_year`` cell: ``YEAR: field=value; field=value | YEAR: ...``."""
+    out: dict[str, Any] = {}
+    for part in text.split("|"):
+        if not part.strip():
+            continue
+        year, sep, figures = part.partition(":")
+        if not sep or not year.strip().isdigit():
+            raise ValueError(
+                f"expected 'YEAR: field=value; field=value | YEAR: ...', got {text!r}"
+            )
+        out[year.strip()] = decode_cell(figures, "dict", style) or {}
+    return out
 
 
 def _item_text(value: Any) -> str:
@@ -163,6 +184,8 @@ def decode_cell(value: Any, kind: str, style: NumberFormat = "en") -> Any:
         return _BOOLEANS.get(value.strip().lower(), value.strip())
     if kind == "list":
         return [part.strip() for part in str(value).split(",") if part.strip()]
+    if kind == "by_year":
+        return _decode_by_year(str(value), style)
     if kind in ("dict", "dict_str", "dict_distribution"):
         out: dict[str, Any] = {}
         for part in _DICT_SPLIT.split(str(value)):

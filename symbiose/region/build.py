@@ -23,6 +23,7 @@ import yaml
 from symbiose.region.generate import SYNTHETIC_MARK
 from symbiose.region.lambert import from_lambert93, to_lambert93
 from symbiose.region.tables import COEFFICIENTS_CSV, DEFAULTS_YAML, HEADCOUNT, load_zones
+from symbiose.region.territory import inside, region_outline, siret_valid
 
 
 class RegionError(ValueError):
@@ -60,14 +61,25 @@ class Establishments:
     synthetic: bool = False
     header: list[str] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)
+    unknown_bands: dict[str, int] = field(default_factory=dict)
+    """Headcount bands that are not INSEE codes, with how many establishments give each
+    (``''`` for a blank band): their employees are unknown, never counted as zero."""
+    outside_kept: int = 0
+    """SYNTHETIC establishments placed outside the region's outline, kept (a scale test)."""
 
 
-def read_establishments(path: str | Path, departments: tuple[str, ...] = ()) -> Establishments:
+def read_establishments(
+    path: str | Path, departments: tuple[str, ...] = (), *, in_region: bool = True
+) -> Establishments:
     """Read an establishments CSV (``,`` or ``;`` separated; ``#`` lines before the header).
 
-    Closed establishments (``etatAdministratifEtablissement`` other than ``A``), rows without
-    coordinates or NAF code, and with ``departments``, rows of other departments, are left
-    out and counted in ``dropped``.
+    Closed establishments (``etatAdministratifEtablissement`` other than ``A``), rows whose
+    SIRET is malformed (letters, not 14 digits, a wrong check digit), rows without coordinates,
+    at (0, 0) or outside Hauts-de-France, rows without NAF code, and with ``departments``,
+    rows of other departments, are left out and counted by reason in ``dropped``
+    (``in_region=False``: positions outside the region are kept).  Headcount
+    bands that are not INSEE codes are counted in ``unknown_bands``: those establishments'
+    employees are unknown (NaN), not zero.
 
     Raises:
         RegionError: the file cannot be read or lacks a required column.
@@ -96,8 +108,9 @@ def read_establishments(path: str | Path, departments: tuple[str, ...] = ()) -> 
     except (pd.errors.ParserError, ValueError) as exc:
         raise RegionError(f"{path}: not a readable CSV file: {exc}") from None
     synthetic = any(line.startswith(SYNTHETIC_MARK) for line in comments)
-    frame, dropped = _clean(raw, departments)
-    return Establishments(frame, path.name, synthetic, comments, dropped)
+    est = Establishments(pd.DataFrame(), path.name, synthetic, comments)
+    est.frame = _clean(raw, departments, est, in_region)
+    return est
 
 
 def _header(handle: IO[str], path: Path) -> tuple[list[str], list[str], str]:
@@ -131,46 +144,58 @@ def _check_columns(names: list[str], path: Path) -> None:
         )
 
 
-def _clean(raw: pd.DataFrame, departments: tuple[str, ...]) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Normalised columns, and the rows left out by reason."""
+def _clean(
+    raw: pd.DataFrame, departments: tuple[str, ...], est: Establishments, in_region: bool = True
+) -> pd.DataFrame:
+    """Normalised columns; the rows left out are counted by reason in ``est.dropped``."""
     dropped: dict[str, int] = {}
     keep = np.ones(len(raw), dtype=bool)
+
+    def leave_out(why: str, rows: np.ndarray) -> None:
+        nonlocal keep
+        dropped[why] = int((rows & keep).sum())
+        keep &= ~rows
+
     if "etatAdministratifEtablissement" in raw:
-        closed = raw["etatAdministratifEtablissement"].str.strip().to_numpy() != "A"
-        dropped["closed"] = int((closed & keep).sum())
-        keep &= ~closed
+        leave_out("closed", raw["etatAdministratifEtablissement"].str.strip().to_numpy() != "A")
     commune = raw.get("codeCommuneEtablissement", pd.Series("", index=raw.index)).str.strip()
     if departments:
-        elsewhere = ~commune.str.startswith(tuple(departments)).to_numpy()
-        dropped["other departments"] = int((elsewhere & keep).sum())
-        keep &= ~elsewhere
-    lon, lat = _coordinates(raw)
-    unplaced = ~(np.isfinite(lon) & np.isfinite(lat))
-    dropped["no coordinates"] = int((unplaced & keep).sum())
-    keep &= ~unplaced
-    naf = _naf(raw["activitePrincipaleEtablissement"])
-    no_naf = (naf == "").to_numpy()
-    dropped["no activity code"] = int((no_naf & keep).sum())
-    keep &= ~no_naf
+        leave_out("other departments", ~commune.str.startswith(tuple(departments)).to_numpy())
     siret = raw["siret"].str.strip()
-    repeated = siret.duplicated().to_numpy()  # a SIRET names one site: the first row counts
-    dropped["repeated SIRET"] = int((repeated & keep).sum())
-    keep &= ~repeated
+    leave_out(MALFORMED_SIRET, ~siret_valid(siret))
+    lon, lat = _coordinates(raw)
+    leave_out("no coordinates", ~(np.isfinite(lon) & np.isfinite(lat)))
+    leave_out("at (0, 0)", (lon == 0) & (lat == 0))
+    outside = ~inside(lon, lat) if in_region else np.zeros(len(raw), dtype=bool)
+    if est.synthetic:  # generated around zone centroids: some spill over; kept, and said so
+        est.outside_kept = int((outside & keep).sum())
+    else:
+        leave_out(f"outside {region_outline().name}", outside)
+    naf = _naf(raw["activitePrincipaleEtablissement"])
+    leave_out("no activity code", (naf == "").to_numpy())
+    leave_out("repeated SIRET", siret.duplicated().to_numpy())  # a SIRET names one site
     band = raw["trancheEffectifsEtablissement"].str.strip()
+    employees = band.map(HEADCOUNT).astype(float)
+    unknown = band[keep & employees.isna().to_numpy()].value_counts()
+    est.unknown_bands = {str(code): int(n) for code, n in unknown.items()}
     name = raw.get("denominationUsuelleEtablissement", pd.Series("", index=raw.index)).str.strip()
     frame = pd.DataFrame(
         {
             "siret": siret,
             "naf": naf,
             "band": band,
-            "employees": band.map(HEADCOUNT).fillna(0.0).astype(float),
+            "employees": employees,
             "commune": commune,
             "name": name,
             "longitude": lon,
             "latitude": lat,
         }
     )[keep]
-    return frame.reset_index(drop=True), {k: v for k, v in dropped.items() if v}
+    est.dropped = {k: v for k, v in dropped.items() if v}
+    return frame.reset_index(drop=True)
+
+
+MALFORMED_SIRET = "malformed SIRET (letters, not 14 digits, or a wrong check digit)"
 
 
 def _naf(codes: pd.Series) -> pd.Series:
@@ -327,8 +352,18 @@ def match(establishments: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFr
     A row applies when the establishment's NAF code starts with the row's prefix and its
     headcount reaches ``min_employees``; of several rows for the same commodity and role the
     longest prefix wins (a row for ``10.71`` overrides one for ``10``).  Rows whose quantity
-    comes to zero are left out.
+    comes to zero are left out, and so are rows that need the headcount (a per-employee
+    figure or a least headcount) of an establishment whose band is unknown.
     """
+    matched = _pairs(establishments, coefficients)
+    employees = matched["employees"]
+    matched = matched[(employees >= matched["min_employees"]) & (matched["quantity"] > 0)]
+    matched = matched.sort_values(["est", "prefix_length", "coef"], ascending=[True, False, True])
+    return matched.drop_duplicates(["est", "commodity", "role"]).reset_index(drop=True)
+
+
+def _pairs(establishments: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFrame:
+    """Every (establishment, coefficient row) whose NAF prefix matches, with its quantity."""
     keys = pd.DataFrame({"est": np.arange(len(establishments)), "naf": establishments["naf"]})
     parts = []
     for length in sorted(coefficients["prefix_length"].unique()):
@@ -340,12 +375,24 @@ def match(establishments: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFr
     if not parts:  # a table without rows (read_coefficients refuses one)
         return pd.DataFrame(columns=[*coefficients.columns, "est", "coef", "employees", "quantity"])
     matched = pd.concat(parts, ignore_index=True)
-    employees = establishments["employees"].to_numpy()[matched["est"].to_numpy()]
+    employees = establishments["employees"].to_numpy(dtype=float)[matched["est"].to_numpy()]
     matched["employees"] = employees
     matched["quantity"] = matched["per_site"] + matched["per_employee"] * employees
-    matched = matched[(employees >= matched["min_employees"]) & (matched["quantity"] > 0)]
-    matched = matched.sort_values(["est", "prefix_length", "coef"], ascending=[True, False, True])
-    return matched.drop_duplicates(["est", "commodity", "role"]).reset_index(drop=True)
+    return matched
+
+
+def needing_headcount(establishments: pd.DataFrame, coefficients: pd.DataFrame) -> int:
+    """How many supplies or demands are not computed for want of a headcount.
+
+    Per establishment whose band is unknown and per commodity and role, the row of longest
+    prefix is the one that would apply; it needs the headcount when it has a per-employee
+    figure or a least headcount, and is then left out, not computed with zero employees.
+    """
+    pairs = _pairs(establishments, coefficients)
+    pairs = pairs[pairs["employees"].isna()]
+    pairs = pairs.sort_values(["est", "prefix_length"], ascending=[True, False])
+    pairs = pairs.drop_duplicates(["est", "commodity", "role"])
+    return int(((pairs["per_employee"] > 0) | (pairs["min_employees"] > 0)).sum())
 
 
 def assign_zones(establishments: pd.DataFrame, zones_csv: str | Path | None = None) -> pd.Series:
@@ -405,30 +452,75 @@ def build_region(
     Raises:
         RegionError: a file cannot be read or has a problem (named with its row and column).
     """
+    return region_build(
+        establishments_csv, coefficients_csv, zones_csv=zones_csv, departments=departments
+    ).doc
+
+
+@dataclass
+class RegionBuild:
+    """A built region: the inventory document and what was left out or not computed."""
+
+    doc: dict[str, Any]
+    establishments: Establishments
+    needing_headcount: int = 0
+    """(establishment, coefficient row) pairs not computed: the band is unknown."""
+
+    def left_out(self) -> list[str]:
+        """One line per reason establishments were left out or figures not computed."""
+        est = self.establishments
+        lines = [f"{n:,} {why}" for why, n in est.dropped.items()]
+        if est.unknown_bands:
+            lines.append(_unknown_bands(est.unknown_bands, self.needing_headcount))
+        if est.outside_kept:
+            lines.append(f"{est.outside_kept:,} SYNTHETIC positions outside the region, kept")
+        return lines
+
+
+def region_build(
+    establishments_csv: str | Path,
+    coefficients_csv: str | Path = COEFFICIENTS_CSV,
+    *,
+    zones_csv: str | Path | None = None,
+    departments: tuple[str, ...] = (),
+) -> RegionBuild:
+    """:func:`build_region`, with what was left out, by reason (the command prints it)."""
     est = read_establishments(establishments_csv, departments)
     coefficients = read_coefficients(coefficients_csv)
     matched = match(est.frame, coefficients)
+    built = RegionBuild({}, est, needing_headcount(est.frame, coefficients))
     doc = yaml.safe_load(DEFAULTS_YAML.read_text(encoding="utf-8"))
     site_ids = "e" + est.frame["siret"]
-    doc["territory"]["notes"] = _notes(est, Path(coefficients_csv).name, matched)
+    doc["territory"]["notes"] = _notes(built, Path(coefficients_csv).name, matched)
     if est.synthetic:
         doc["territory"]["name"] += " (SYNTHETIC establishments)"
     doc["sites"] = _sites(est.frame, matched, site_ids, zones_csv)
     doc["supplies"] = _items(matched[matched["role"] == "has"], est.frame, site_ids, "has")
     doc["demands"] = _items(matched[matched["role"] == "wants"], est.frame, site_ids, "wants")
     order = ("territory", "commodities", "seasons", "sites", "supplies", "demands", "modes")
-    return {key: doc[key] for key in order}
+    built.doc = {key: doc[key] for key in order}
+    return built
 
 
-def _notes(est: Establishments, coefficients: str, matched: pd.DataFrame) -> str:
+def _unknown_bands(bands: dict[str, int], figures: int) -> str:
+    listed = ", ".join(f"{code!r} {n:,}" if code else f"blank {n:,}" for code, n in bands.items())
+    return (
+        f"{sum(bands.values()):,} establishments with a headcount band that is not an INSEE"
+        f" code ({listed}): their employees are unknown, so {figures:,} supplies or demands"
+        " that need a headcount were not computed"
+    )
+
+
+def _notes(built: RegionBuild, coefficients: str, matched: pd.DataFrame) -> str:
+    est = built.establishments
     sites = matched["est"].nunique()
     lines = [
         f"Built by `symbiose region build` from {est.source} ({len(est.frame)} establishments,"
         f" {sites} with a coefficient row) and {coefficients}.",
     ]
-    if est.dropped:
-        left = ", ".join(f"{n} {why}" for why, n in est.dropped.items())
-        lines.append(f"Left out: {left}.")
+    left = built.left_out()
+    if left:
+        lines.append(f"Left out: {'; '.join(left)}.")
     if est.synthetic:
         lines.append(
             "SYNTHETIC establishments: generated, not the SIRENE register. " + est.header[0]
@@ -467,6 +559,17 @@ def _sites(
             strict=True,
         )
     ]
+
+
+def coefficient_items(
+    matched: pd.DataFrame, frame: pd.DataFrame, site_ids: pd.Series, role: str
+) -> list[dict[str, Any]]:
+    """The supplies (``has``) or demands (``wants``) of coefficient rows :func:`match` found.
+
+    ``frame`` is the establishments frame ``matched`` indexes (its ``est`` column), and
+    ``site_ids`` the site id of each of its rows.  Each item cites its row and computation.
+    """
+    return _items(matched, frame, site_ids, role)
 
 
 def _items(

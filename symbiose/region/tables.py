@@ -67,7 +67,8 @@ NO_EMPLOYEE = "00"
 """The band of an establishment without salaried staff (``NN`` in the register reads the same)."""
 
 HEADCOUNT: dict[str, float] = {NO_EMPLOYEE: 0.0, "NN": 0.0} | {b.code: b.headcount for b in BANDS}
-"""Employees counted per band code; codes not listed (blank, unknown) count 0."""
+"""Employees counted per band code; a code not listed (blank, unknown) is an unknown headcount,
+reported by the builder and never counted as zero."""
 
 SIZE_CLASSES = ("share_0_9", "share_10_249", "share_250_plus")
 """The columns of ``sectors.csv``: shares of NAF codes among establishments of each size."""

@@ -117,11 +117,11 @@ def test_the_built_region_validates_and_every_item_cites_its_coefficient(tmp_pat
 
 HAND = """\
 siret;activitePrincipaleEtablissement;trancheEffectifsEtablissement;codeCommuneEtablissement;etatAdministratifEtablissement;x;y;epsg
-11111111111111;24.10Z;52;59183;A;{x0};{y0};2154
-22222222222222;1071C;01;80021;A;{x1};{y1};2154
-33333333333333;35.30Z;11;59183;A;{x2};{y2};2154
-44444444444444;18.12Z;12;59350;A;{x1};{y1};2154
-55555555555555;24.10Z;53;59183;F;{x0};{y0};2154
+11111111111110;24.10Z;52;59183;A;{x0};{y0};2154
+22222222222220;1071C;01;80021;A;{x1};{y1};2154
+33333333333330;35.30Z;11;59183;A;{x2};{y2};2154
+44444444444440;18.12Z;12;59350;A;{x1};{y1};2154
+55555555555553;24.10Z;53;59183;F;{x0};{y0};2154
 """
 
 
@@ -135,13 +135,13 @@ def test_three_hand_checked_establishments_give_exact_quantities(tmp_path: Path)
     doc = build_region(path)
     sites = {s["id"]: s for s in doc["sites"]}
     # the printer has no coefficient row; the closed steelworks is left out
-    assert sorted(sites) == ["e11111111111111", "e22222222222222", "e33333333333333"]
-    assert sites["e11111111111111"]["zone"] == "Dunkerque"
-    assert sites["e11111111111111"]["sector"] == "steel"
-    assert sites["e22222222222222"]["zone"] == "Amiens"
-    assert sites["e11111111111111"]["latitude"] == pytest.approx(51.036, abs=1e-6)
+    assert sorted(sites) == ["e11111111111110", "e22222222222220", "e33333333333330"]
+    assert sites["e11111111111110"]["zone"] == "Dunkerque"
+    assert sites["e11111111111110"]["sector"] == "steel"
+    assert sites["e22222222222220"]["zone"] == "Amiens"
+    assert sites["e11111111111110"]["latitude"] == pytest.approx(51.036, abs=1e-6)
     supplies = {(s["site"], s["commodity"]): s for s in doc["supplies"]}
-    steel = "e11111111111111"
+    steel = "e11111111111110"
     # band 52 counts 3,499.5 employees: 560, 200 and 100 per employee
     assert supplies[steel, "bf_slag"]["quantity"] == "1959720 t/yr"
     assert supplies[steel, "steel_slag"]["quantity"] == "699900 t/yr"
@@ -149,13 +149,13 @@ def test_three_hand_checked_establishments_give_exact_quantities(tmp_path: Path)
     assert supplies[steel, "waste_heat"]["temperature"] == "120 degC"
     assert supplies[steel, "bf_slag"]["disposal_cost"] == "5 EUR/t"
     # the bakery row (10.71: 2 per site + 1 per employee) overrides the food row (10)
-    bakery = supplies["e22222222222222", "organic_waste"]
+    bakery = supplies["e22222222222220", "organic_waste"]
     assert (
         bakery["quantity"] == "3.5 t/yr"
         and "coefficient bakery_waste" in bakery["sources"]["quantity"]
     )
     (heat,) = doc["demands"]
-    assert heat["site"] == "e33333333333333" and heat["commodity"] == "waste_heat"
+    assert heat["site"] == "e33333333333330" and heat["commodity"] == "waste_heat"
     assert heat["quantity"] == "27250 MWh/yr"  # 20,000 per site + 500 x 14.5 employees
     assert heat["min_temperature"] == "90 degC" and heat["price"] == "40 EUR/MWh"
     assert heat["profile"] == {"winter": 2.0, "mid_season": 0.9, "summer": 0.2}
@@ -207,11 +207,11 @@ def test_repeated_sirets_and_non_utf8_files_are_handled_with_a_message(tmp_path:
     path = tmp_path / "e.csv"
     path.write_text(
         "siret,activitePrincipaleEtablissement,trancheEffectifsEtablissement,x_longitude,y_latitude\n"
-        "1,35.30Z,11,2.3,51.0\n1,35.30Z,12,2.3,51.0\n",
+        "10000000000008,35.30Z,11,2.3,51.0\n10000000000008,35.30Z,12,2.3,51.0\n",
         encoding="utf-8",
     )
     doc = build_region(path)
-    assert [s["id"] for s in doc["sites"]] == ["e1"]
+    assert [s["id"] for s in doc["sites"]] == ["e10000000000008"]
     assert doc["demands"][0]["quantity"] == "27250 MWh/yr"  # the first row's band 11
     assert "1 repeated SIRET" in doc["territory"]["notes"]
     path.write_bytes("siret;activitePrincipaleEtablissement\n1;Société\n".encode("latin-1"))
@@ -255,3 +255,80 @@ def test_registering_the_region_verbs_imports_nothing_heavy() -> None:
     code = "import sys, cli.region; print(sorted({'pandas', 'numpy', 'yaml'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+REGIONAL_INPUT = """\
+siret,activitePrincipaleEtablissement,trancheEffectifsEtablissement,x_longitude,y_latitude
+11111111111110,35.30Z,11,2.368,51.033
+1111111111111A,35.30Z,11,2.368,51.033
+1111111111111,35.30Z,11,2.368,51.033
+11111111111111,35.30Z,11,2.368,51.033
+22222222222220,35.30Z,11,2.3522,48.8566
+33333333333330,35.30Z,11,0,0
+44444444444440,35.30Z,11,-177.7,-50.5
+55555555555553,10.71C,ZZ,2.368,51.033
+10000000000008,10.71C,,2.368,51.033
+10000000000016,10.71C,NN,2.368,51.033
+"""
+
+
+def test_region_build_kept_malformed_sirets_and_far_away_establishments_with_no_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text(REGIONAL_INPUT, encoding="utf-8")
+    out = tmp_path / "region.yaml"
+    assert symbiose_main(["region", "build", str(path), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    doc = yaml.safe_load(out.read_text(encoding="utf-8"))
+    # letters, 13 digits and a wrong Luhn digit; Paris and the antipode; (0, 0)
+    kept = {s["id"] for s in doc["sites"]}
+    assert kept == {"e11111111111110", "e10000000000016"}
+    notes = doc["territory"]["notes"]
+    for said in (
+        "3 malformed SIRET (letters, not 14 digits, or a wrong check digit)",
+        "1 at (0, 0)",
+        "2 outside Hauts-de-France",
+    ):
+        assert said in notes and f"left out: {said}" in printed
+
+
+def test_region_build_read_an_unknown_headcount_band_as_zero_employees(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text(REGIONAL_INPUT, encoding="utf-8")
+    built_doc = build_region(path)
+    # bakery_waste is 2 t per site + 1 per employee: with 'ZZ' or a blank band the headcount
+    # is unknown, so no quantity is computed (2 t/yr would be reading it as zero); NN is a
+    # known zero (no salaried staff)
+    supplies = {s["site"]: s["quantity"] for s in built_doc["supplies"]}
+    assert supplies == {"e10000000000016": "2 t/yr"}
+    notes = built_doc["territory"]["notes"]
+    assert "2 establishments with a headcount band that is not an INSEE code ('ZZ' 1, blank 1)" in notes
+    # per establishment: its organic waste (bakery row) and its heat (food row, from 50 staff)
+    assert "so 4 supplies or demands that need a headcount were not computed" in notes
+
+
+def test_a_synthetic_file_keeps_its_positions_outside_the_region_and_says_so(tmp_path: Path) -> None:
+    path = write_establishments(generate_establishments(2_000, seed=3), tmp_path / "e.csv", 3)
+    doc = build_region(path)
+    assert re.search(r"\d+ SYNTHETIC positions outside the region, kept", doc["territory"]["notes"])
+    assert "outside Hauts-de-France" not in doc["territory"]["notes"]
+
+
+def test_the_region_outline_holds_the_regions_plants_and_not_paris() -> None:
+    from symbiose.region.territory import inside
+
+    lon = np.array([2.262, 2.2, 3.06, 2.30, 2.3522, 0.0, -177.7, 4.71, 1.58])
+    lat = np.array([51.036, 51.05, 50.63, 49.89, 48.8566, 0.0, -50.5, 49.77, 50.72])
+    # Dunkirk steelworks, the dyke of the port, Lille, Amiens; Paris, (0, 0), the antipode,
+    # Charleville-Mezieres (Ardennes); Boulogne-sur-Mer's harbour, on the simplified coast
+    assert inside(lon, lat).tolist() == [True, True, True, True, False, False, False, False, True]
+
+
+def test_siret_check_digits_follow_luhn_and_la_postes_rule() -> None:
+    from symbiose.region.territory import siret_valid
+
+    sirets = pd.Series(
+        ["55208131790654", "55208131790655", "35600000000048", "3560000000004A", " 55208131790654 "]
+    )
+    assert siret_valid(sirets).tolist() == [True, False, True, False, True]

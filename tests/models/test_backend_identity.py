@@ -21,6 +21,9 @@ from test_direct_backend import SMALL  # type: ignore[import-not-found]
 from models.backends import PyomoBackend
 from models.direct import DirectModel, build_arrays
 from models.formulation import Formulation
+from models.pathway import Pathway, PathwayScenario
+from models.pathway_arrays import PathwayArrays, build_pathway_arrays
+from models.pathway_formulation import PathwayFormulation
 from models.problem import Problem
 from models.result import Objective
 from models.session import MatrixForm
@@ -177,3 +180,112 @@ def test_the_command_line_solves_with_the_backend_asked_for(
     assert "568" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli.main(["solve", str(instance), "--backend", "gurobi"])
+
+
+# -- pathways: the blocks and the builds ------------------------------------------------------
+
+
+def _pathway_column_of(arrays: PathwayArrays) -> dict[tuple[object, str, object], int]:
+    """The array column of every pathway variable, by (block or None, name, index)."""
+    where: dict[tuple[object, str, object], int] = {}
+    for b, model in enumerate(arrays.blocks):
+        for (name, index), col in _column_of(model).items():
+            where[b, name, index] = arrays.offsets[b] + col
+    for name in ("build", "capacity_build"):
+        cols = arrays.columns[name]
+        for j in range(cols.stop - cols.start):
+            where[None, name, j] = cols.start + j
+    return where
+
+
+def assert_pathway_identical(pathway: Pathway, objective: Objective) -> None:
+    """The Pyomo and array models of a pathway are the same model (as for one problem)."""
+    from models.pathway_solve import PyomoPathway
+
+    arrays = build_pathway_arrays(pathway, objective)
+    formulation = PathwayFormulation(pathway, objective)
+    backend = PyomoPathway()
+    pyomo = backend.form(formulation)
+    block_of = {id(f.model): b for b, f in enumerate(formulation.blocks)}
+    where = _pathway_column_of(arrays)
+    columns = np.array(
+        [
+            where[
+                block_of.get(id(v.parent_block())),
+                v.parent_component().local_name,
+                v.index(),
+            ]
+            for v in backend.columns
+        ]
+    )
+    num_col = arrays.form.col_cost.size
+    assert sorted(columns.tolist()) == list(range(num_col))  # a one-to-one map
+    mine = arrays.form
+    assert pyomo.maximise == mine.maximise
+    for attr in ("col_cost", "col_lower", "col_upper", "integrality"):
+        np.testing.assert_array_equal(getattr(pyomo, attr), getattr(mine, attr)[columns], attr)
+    assert _rows(pyomo, columns) == _rows(mine, np.arange(num_col))
+
+
+def rich_pathway() -> Pathway:
+    """Two scenarios of three periods from the small problems: every block family, builds
+    shared to 2028, per-period budgets and caps, horizon limits, sized links, lifetimes."""
+    from dataclasses import replace
+
+    planned = SMALL["planned"]()
+    plant = replace(planned, co2_min=None, max_new_links=None, investment_budget=None)
+
+    def scaled(problem: Problem, factor: float) -> Problem:
+        return replace(
+            problem,
+            supplies=tuple(replace(s, quantity=tuple(q * factor for q in s.quantities))
+                           for s in problem.supplies),
+        )
+
+    low = (planned, scaled(planned, 1.2), replace(scaled(plant, 0.8), investment_budget=5e6))
+    high = (plant, scaled(planned, 0.5), scaled(plant, 1.5))
+    lives = {a.key: 3.0 for a in planned.arcs[::2]}
+    return Pathway(
+        "rich",
+        years=(2026, 2028, 2030),
+        end=2035,
+        scenarios=(PathwayScenario("low", 0.4, low), PathwayScenario("high", 0.6, high)),
+        discount_rate=0.04,
+        decision_year=2028,
+        arc_lifetime=lives,
+        converter_lifetime={c.name: 4.0 for c in plant.converters},
+        investment_budget=2e7,
+        max_new_links=4,
+        max_new_links_per_mode={"truck": 2},
+    )
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+def test_both_backends_build_the_identical_pathway_model(objective: Objective) -> None:
+    from models.pathway_index import build_index
+
+    pathway = rich_pathway()
+    index = build_index(pathway, objective)
+    families = {row.family for row in index.limits}
+    assert families == {"period_budget", "horizon_budget", "period_link_limit", "horizon_link_limit"}
+    assert index.sized and any(b.scenario is None for b in index.builds)
+    assert any(b.scenario is not None for b in index.builds)
+    assert_pathway_identical(pathway, objective)
+
+
+def test_both_backends_build_the_identical_model_of_one_dunkirk_period() -> None:
+    from models.pathway import one_period
+    from symbiose.convert import to_network
+    from symbiose.inventory import load_inventory
+
+    problem = to_network(load_inventory(DUNKIRK)).problem
+    assert_pathway_identical(one_period(problem), Objective.VALORISATION)
+
+
+def test_both_backends_build_the_identical_model_of_the_dunkirk_pathway() -> None:
+    """Dunkirk's pathway, 4 periods x 3 scenarios (12 blocks), every objective's matrix."""
+    from benchmarks.pathways import dunkirk_pathway
+
+    pathway = dunkirk_pathway()
+    assert pathway.periods == 4 and len(pathway.scenarios) == 3
+    assert_pathway_identical(pathway, Objective.VALORISATION)

@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,54 @@ def test_an_address_space_bound_already_set_is_never_raised() -> None:
     assert done.returncode == 0, done.stderr
     applied, soft = map(int, done.stdout.split())
     assert applied == soft == 3 * 2**30
+
+
+ORPHAN = """
+import time
+from models import processes
+
+def child() -> None:
+    processes.die_with_parent()
+    time.sleep(120)
+
+if __name__ == "__main__":
+    ctx = processes.context()
+    process = ctx.Process(target=child, daemon=True)
+    process.start()
+    print(process.pid, flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_dies_with_the_process_that_started_it_not_with_the_fork_server(
+    tmp_path: Path,
+) -> None:
+    """The fork server outlives a killed service while any child of it lives: the killed
+    service's worker kept solving (issue 16's fault test); it must end with the service."""
+    script = tmp_path / "orphan.py"
+    script.write_text(ORPHAN)
+    parent = subprocess.Popen(
+        [sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        parent.kill()
+        parent.wait(10)
+        for _ in range(100):
+            if not _alive(child):
+                break
+            time.sleep(0.1)
+        assert not _alive(child), "the worker outlived the process that started it"
+    finally:
+        parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its parent to reap it has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -58,9 +58,10 @@ def test_every_figure_has_its_source_beside_it(inventory: Inventory) -> None:
     assert not missing, missing
 
 
-def test_the_optimum_is_found_quickly(report: Report) -> None:
+def test_the_optimum_is_proven(report: Report) -> None:
+    # (how fast is measured by benchmarks, never asserted: the machines are shared)
     assert report.result.status is Status.OPTIMAL
-    assert report.result.solve_seconds < 10
+    assert report.result.gap is not None and report.result.gap <= 1e-6
 
 
 def test_slag_goes_to_the_grinder(report: Report) -> None:

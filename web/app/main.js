@@ -6,6 +6,7 @@ import { t, setLanguage, num, euros, tonnes, quantity, percent, date, scaled, to
 import { ToileMap, CHANGE_COLOURS } from './map.js';
 import { drawSankey, drawPareto, resizeAll, chartOf } from './charts.js';
 import { renderMemberEditor } from './member.js';
+import { isPathway, firstChoice, periodView, renderPickers, renderPathway } from './pathway.js';
 
 const $ = (id) => document.getElementById(id);
 const OVER = new Set(['finished', 'failed', 'cancelled']);
@@ -228,10 +229,40 @@ async function cancelRun(id) {
 
 async function runResult(id) {
   if (!state.results.has(id)) {
-    const [result, geojson] = await Promise.all([api.get(`/v1/runs/${id}/result`), api.get(`/v1/runs/${id}/result.geojson`)]);
-    state.results.set(id, { result, geojson: typeof geojson === 'string' ? JSON.parse(geojson) : geojson });
+    const [result, raw] = await Promise.all([api.get(`/v1/runs/${id}/result`), api.get(`/v1/runs/${id}/result.geojson`)]);
+    const geojson = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    if (isPathway(result)) { // the page shows one period of one scenario at a time
+      const choice = firstChoice(result);
+      state.results.set(id, { full: { result, geojson }, choice, ...periodView(result, geojson, choice) });
+    } else {
+      state.results.set(id, { result, geojson });
+    }
   }
   return state.results.get(id);
+}
+
+/** Show another period or scenario of the pathway run on display. */
+function choosePeriod(choice) {
+  const entry = state.results.get(state.current);
+  if (!entry || !entry.full) return;
+  Object.assign(entry, periodView(entry.full.result, entry.full.geojson, choice), { choice });
+  state.map.showToile(entry.geojson, { fit: false });
+  renderPickers(h, $('pathway-scenario'), $('pathway-year'), entry.full.result, choice);
+  renderMapTitle();
+  renderLegend();
+  renderSiteJump();
+  renderSummary();
+  renderPathwayTab();
+  $('site-panel').hidden = true;
+  if (state.tab === 'sankey') renderSankey();
+}
+
+function renderPathwayTab() {
+  const entry = state.current && state.results.get(state.current);
+  const full = entry && entry.full;
+  $('pathway-pick').hidden = !full;
+  renderPathway(h, $('pathway'), full ? full.result : null, full ? entry.choice : null,
+    (choice) => { choosePeriod(choice); selectTab('map'); });
 }
 
 async function runContent(run) {
@@ -250,9 +281,11 @@ async function runContent(run) {
 async function showRun(id) {
   state.current = id;
   const run = state.runs.find((r) => r.id === id) || await api.get(`/v1/runs/${id}`);
-  const { geojson } = await runResult(id);
+  const entry = await runResult(id);
   state.currentContent = await runContent(run);
-  state.map.showToile(geojson);
+  state.map.showToile(entry.geojson);
+  if (entry.full) renderPickers(h, $('pathway-scenario'), $('pathway-year'), entry.full.result, entry.choice);
+  renderPathwayTab();
   await updateCandidates();
   if (state.tab === 'scenarios') await renderLinkChoices();
   renderMapTitle();
@@ -274,9 +307,10 @@ function renderEmptyToile() {
 function renderMapTitle() {
   if (!state.current) { $('map-title').textContent = t('map.norun'); return; }
   const run = state.runs.find((r) => r.id === state.current);
-  const { result } = state.results.get(state.current);
+  const { result, choice } = state.results.get(state.current);
+  const label = run ? runLabel(run) : result.territory;
   $('map-title').textContent = t('map.title', {
-    label: run ? runLabel(run) : result.territory,
+    label: choice ? `${label} · ${t('map.period', choice)}` : label,
     value: euros(result.totals.valorisation_eur_per_yr),
     co2: tonnes(result.totals.co2_avoided_t_per_yr),
   });
@@ -290,6 +324,7 @@ function renderLegend() {
   items.push(h('strong', {}, t('legend.links')));
   for (const [name, colour] of Object.entries(m.commodityColours)) items.push(h('span', {}, h('span', { class: 'sw', style: `background:${colour}` }), name));
   items.push(h('span', {}, h('span', { class: 'sw', style: 'border-top:2px dashed #6b6b6b;height:0' }), t('legend.candidate')));
+  if (state.results.get(state.current)?.full) items.push(h('span', {}, h('span', { class: 'sw noregret' }), t('legend.noregret')));
   if ($('show-diff').checked) {
     for (const [name, colour] of Object.entries(CHANGE_COLOURS)) items.push(h('span', {}, h('span', { class: 'sw', style: `background:${colour}` }), t(`legend.${name}`)));
   }
@@ -326,6 +361,8 @@ function openSite(id) {
     h('button', { type: 'button', class: 'close', 'aria-label': t('site.close'), onclick: () => { panel.hidden = true; $('site-jump').focus(); } }, '×'),
     h('h3', {}, p.name),
     h('p', {}, `${t('site.sector')}: ${p.sector}${p.hub ? ` · ${t('site.hub')}` : ''}`),
+    p.position_precision != null && p.position_precision >= 1
+      ? h('p', { class: 'hint approximate' }, t('site.approximate', { km: num(p.position_precision, 1) })) : null,
     gains || state.who?.role !== 'member' // a member does not see its counterparts' gains
       ? h('p', { class: 'gain' }, h('strong', {}, `${t('site.gain')}: `), euros(gains ? gains.gain_eur : 0), ' · ',
         h('strong', {}, `${t('site.co2')}: `), tonnes(gains ? gains.co2_avoided_t : 0)) : null,
@@ -354,7 +391,9 @@ async function updateCandidates() {
 async function renderSankey() {
   if (!state.current) return;
   const group = $('sankey-group').value;
-  const data = await api.get(`/v1/runs/${state.current}/sankey?group=${group}`);
+  const choice = state.results.get(state.current)?.choice;
+  const period = choice ? `&scenario=${encodeURIComponent(choice.scenario)}&year=${choice.year}` : '';
+  const data = await api.get(`/v1/runs/${state.current}/sankey?group=${group}${period}`);
   state.sankey = data;
   $('sankey-note').textContent = t('sankey.note', { grouping: t(`sankey.by.${data.grouping}`) });
   drawSankey($('sankey'), data);
@@ -736,7 +775,7 @@ async function showSweepOnMap() {
 }
 
 // -- tabs, language, start -------------------------------------------------------------------------------------
-const TABS = ['map', 'sankey', 'compare', 'scenarios', 'upload', 'pareto', 'sweeps', 'summary'];
+const TABS = ['map', 'sankey', 'compare', 'scenarios', 'upload', 'pareto', 'sweeps', 'pathway', 'summary'];
 
 async function selectTab(name, focus = false) {
   state.tab = name;
@@ -752,6 +791,7 @@ async function selectTab(name, focus = false) {
   if (name === 'pareto') await renderPareto();
   if (name === 'sweeps') await refreshSweeps();
   if (name === 'scenarios') await renderLinkChoices();
+  if (name === 'pathway') renderPathwayTab();
   if (name !== 'map' && state.map) state.map.showRobust(null, false);
   resizeAll();
 }
@@ -778,7 +818,7 @@ function changeLanguage(code) {
   renderCompareChoices();
   renderScenarioForm();
   renderVersions();
-  if (state.current) { renderMapTitle(); renderLegend(); renderSummary(); renderSiteJump(); }
+  if (state.current) { renderMapTitle(); renderLegend(); renderSummary(); renderSiteJump(); renderPathwayTab(); }
   if (state.site && !$('site-panel').hidden) openSite(state.site);
   if (state.comparison) renderComparison();
   if (state.tab === 'sankey') renderSankey();
@@ -804,6 +844,9 @@ function wire() {
     $('site-panel').focus();
   });
   $('sankey-group').addEventListener('change', renderSankey);
+  const pick = () => choosePeriod({ scenario: $('pathway-scenario').value, year: Number($('pathway-year').value) });
+  $('pathway-scenario').addEventListener('change', pick);
+  $('pathway-year').addEventListener('change', pick);
   $('compare-go').addEventListener('click', compare);
   $('scenario-form').addEventListener('submit', createScenario);
   $('sc-pin').addEventListener('click', () => chooseLink('pin'));

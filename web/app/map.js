@@ -68,6 +68,9 @@ export class ToileMap {
     m.addLayer({ id: 'extent', type: 'line', source: 'extent', paint: { 'line-color': '#0b5c7a', 'line-width': 1.5, 'line-dasharray': [3, 2] } });
     m.addLayer({ id: 'candidates', type: 'line', source: 'candidates', layout: { visibility: 'none' },
       paint: { 'line-color': '#6b6b6b', 'line-width': 2, 'line-dasharray': [2, 2], 'line-opacity': 0.8 } });
+    // a pathway's no-regret links (built now in every scenario's own optimum): a gold casing
+    m.addLayer({ id: 'noregret', type: 'line', source: 'links', filter: ['==', ['get', 'no_regret'], true],
+      layout: { 'line-cap': 'round' }, paint: { 'line-color': '#d4a017', 'line-width': ['+', ['get', 'w'], 6], 'line-opacity': 0.75 } });
     m.addLayer({ id: 'links', type: 'line', source: 'links',
       paint: { 'line-color': '#555', 'line-width': ['get', 'w'], 'line-opacity': 0.85 } });
     m.addLayer({ id: 'diff', type: 'line', source: 'diff', layout: { visibility: 'none', 'line-cap': 'round' },
