@@ -25,6 +25,7 @@ from api.config import Settings
 from api.db import SweepRow, make_engine
 from api.states import RunState
 from models import processes
+from models.constants import SOLVED
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ class _Progress:
 
     def update(self, done: int, total: int, record: dict[str, Any]) -> None:
         """Called by the executor as each draw completes."""
-        if record.get("status") not in ("optimal", "time_limit"):
+        if record.get("status") not in SOLVED:
             self.failed += 1
         tick = time.monotonic()
         if tick - self._last < 0.5 and done < total:

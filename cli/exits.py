@@ -7,12 +7,15 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
+from models.constants import SOLVED  # light: no pandas, no solver
+
 
 class ExitCode(IntEnum):
     """What ``symbiose`` returns to the shell."""
 
     OK = 0
-    """Done; a solve found an optimum, or a solution within its time limit."""
+    """Done; a solve found an optimum, a solution within its time limit, or a feasible one
+    its certificate does not prove optimal (the report says why)."""
     INPUT = 2
     """Bad input or options: one message per problem on stderr, never a stack trace."""
     INFEASIBLE = 3
@@ -23,12 +26,11 @@ class ExitCode(IntEnum):
     """Ctrl-C."""
 
 
-_FOUND = frozenset({"optimal", "time_limit"})
 
 
 def for_status(status: str) -> ExitCode:
     """The exit code of a solve that ended with ``status`` (a :class:`models.result.Status`)."""
-    if status in _FOUND:
+    if status in SOLVED:
         return ExitCode.OK
     if status == "infeasible":
         return ExitCode.INFEASIBLE

@@ -19,6 +19,8 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
+from models.constants import SOLVED
+
 if TYPE_CHECKING:
     from rich.live import Live
     from rich.progress import Progress as Bar
@@ -164,7 +166,7 @@ class DrawProgress:
 
     def __call__(self, done: int, total: int, record: dict[str, Any]) -> None:
         """Count one draw done (the executor's progress callback)."""
-        if record.get("status") not in ("optimal", "time_limit"):
+        if record.get("status") not in SOLVED:
             self.failed += 1
         failed = f"{self.failed} failed" if self.failed else ""
         if self.bar is not None and self.task is not None:

@@ -164,6 +164,8 @@ def _head_table(result: Result) -> Any:
     table.add_row(f"objective ({result.objective_kind.value})", number(result.objective))
     table.add_row("bound", number(result.bound))
     table.add_row("gap", percent(result.gap))
+    if result.certificate is not None:
+        table.add_row("certificate", result.certificate.describe())
     table.add_row("solve time", f"{result.solve_seconds:.2f} s")
     return table
 

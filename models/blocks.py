@@ -44,7 +44,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from models import processes
+from models import certificate, processes
+from models.constants import SOLVED
 from models.losses import LossCharge, loss_charges
 from models.problem import Problem, Supply
 from models.result import PARTS, Objective, Result, Status
@@ -482,6 +483,7 @@ _WORST_FIRST = (
     Status.CANCELLED,
     Status.NO_SOLUTION,
     Status.TIME_LIMIT,
+    Status.FEASIBLE,
     Status.OPTIMAL,
 )
 
@@ -509,8 +511,9 @@ def combine(
         phase: sum(r.timings.get(phase, 0.0) for r in results)
         for phase in ("build", "handover", "results")
     }
-    if status in (Status.OPTIMAL, Status.TIME_LIMIT) and all(r.has_solution for r in results):
+    if status.value in SOLVED and all(r.has_solution for r in results):
         _stack(result, problem, results)
+        result.certificate = certificate.combine([r.certificate for r in results])
     return result
 
 

@@ -61,7 +61,7 @@ def marginal_values(problem: Problem, result: Result) -> pd.DataFrame:
         return pd.DataFrame(columns=MARGINAL_COLUMNS)
     col_dual, row_dual = lp.col_dual, lp.row_dual
     rows = _supply_demand_values(model, col_dual, row_dual, kind.value)
-    rows += _capacity_values(model, col_dual, row_dual, kind.value, decisions[0])
+    rows += _capacity_values(model, col_dual, row_dual, kind.value, decisions)
     if lp.degenerate():
         _one_sided(lp, rows)
         rows = [r for r in rows if r["kind"] in ("supply", "demand") or _worth(r)]
@@ -394,10 +394,17 @@ def _capacity_values(
     col_dual: np.ndarray,
     row_dual: np.ndarray,
     objective: str,
-    built: set[int],
+    built: tuple[set[int], set[int]],
 ) -> list[dict[str, object]]:
-    """Marginal values of the arcs and converters whose finite capacity binds."""
+    """Marginal values of the arcs and converters whose finite capacity binds.
+
+    Only what exists at the optimum has a capacity to add to: an existing arc or converter,
+    or a candidate the optimum builds.  One left unbuilt has none, whatever the dual of its
+    linking row (that dual prices a sliver of a build the model does not allow): it is not
+    listed (docs/formulation.md, "Marginal values").
+    """
     p, T = model.problem, model.slices
+    arcs_built, converters_built = built
     share = np.array([s.share for s in p.slices])
     rows: list[dict[str, object]] = []
     if p.arcs:
@@ -405,7 +412,7 @@ def _capacity_values(
         for a, arc in enumerate(p.arcs):
             value = float(share @ duals[a])
             # an arc left unbuilt has no capacity to add to; a sized one chooses its own
-            open_ = arc.existing or (a in built and not arc.sized)
+            open_ = arc.existing or (a in arcs_built and not arc.sized)
             if open_ and math.isfinite(arc.capacity) and abs(value) > _TINY:
                 rows.append(
                     {
@@ -426,7 +433,8 @@ def _capacity_values(
         values = np.zeros(len(p.converters))
         np.add.at(values, c_idx, share[t_idx] * row_dual[start + np.arange(c_idx.size)])
         for c, conv in enumerate(p.converters):
-            if math.isfinite(conv.capacity) and abs(values[c]) > _TINY:
+            open_ = conv.existing or c in converters_built
+            if open_ and math.isfinite(conv.capacity) and abs(values[c]) > _TINY:
                 rows.append(
                     {
                         "kind": "converter_capacity",

@@ -561,17 +561,26 @@ class _Checks:
             self.arc_tables(where, a)
 
     def arc_tables(self, where: str, a: Arc) -> None:
-        """An arc's per-commodity figures: only for what it carries; losses below 1."""
+        """An arc's per-commodity figures: only for what it carries; losses below 1.
+
+        A cost per unit carried is never negative: a link that paid for carrying would earn
+        most by sending the same units round a loop, and the flow bounds, not the data, would
+        set the optimum (docs/formulation.md, "Data-derived bounds").
+        """
         for attr in ("variable_cost", "loss", "commodity_capacity", "co2"):
             table: Mapping[str, float] = getattr(a, attr)
             for c, v in table.items():
                 if c not in a.commodities:
                     self.errors.append(f"{where}.{attr}: {c!r} is not carried by this arc")
+                if attr == "variable_cost" and _finite(v) and v < 0:
+                    self.errors.append(
+                        f"{where}.variable_cost[{c}]: must be 0 or more, got {v!r}: a link that"
+                        " pays for carrying earns most by sending units round a loop (put a"
+                        " gain at the demand's value instead)"
+                    )
+                    continue
                 self.number(
-                    f"{where}.{attr}[{c}]",
-                    v,
-                    nonneg=attr != "variable_cost",
-                    inf_ok=attr == "commodity_capacity",
+                    f"{where}.{attr}[{c}]", v, inf_ok=attr == "commodity_capacity"
                 )
                 if attr == "loss" and _finite(v) and v >= 1:
                     self.errors.append(f"{where}.loss[{c}]: must be below 1, got {v!r}")

@@ -5,26 +5,91 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 
-from models.constants import Objective
+from models.constants import FEASIBILITY_TOLERANCE, Objective, Status
 
 
-class Status(StrEnum):
-    """How a solve ended."""
+@dataclass(frozen=True)
+class Certificate:
+    """What the check of one answer found (see the module's docstring).
 
-    OPTIMAL = "optimal"
-    TIME_LIMIT = "time_limit"
-    """Stopped by the time limit with a feasible incumbent (see ``bound`` and ``gap``)."""
-    NO_SOLUTION = "no_solution"
-    """Stopped by the time limit (or interrupted) before any feasible solution was found."""
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    CANCELLED = "cancelled"
-    ERROR = "error"
+    Attributes:
+        max_row_violation: the largest row violation, scaled by the row's magnitude.
+        max_bound_violation: the largest column-bound violation, scaled by the bound's.
+        max_integrality_violation: the largest distance of an integer column to an integer.
+        objective: the objective recomputed from the columns, in the objective's own terms.
+        bound: the solver's bound on the objective (None when it gave none).
+        gap: ``|bound - objective| / |objective|`` from those (None without a bound).
+        gap_asked: the relative gap the solve was asked to close.
+        failures: what failed, one sentence each (empty: every check passed).
+        presolve: whether the answer certified came from a solve with presolve on.
+        first_failures: what the first answer failed when it was re-solved without presolve.
+        polished: the flows were re-solved with the build decisions fixed (cleaning had left
+            a row short).
+    """
+
+    max_row_violation: float
+    max_bound_violation: float
+    max_integrality_violation: float
+    objective: float
+    bound: float | None
+    gap: float | None
+    gap_asked: float
+    failures: tuple[str, ...] = ()
+    presolve: bool = True
+    first_failures: tuple[str, ...] = ()
+    polished: bool = False
+
+    @property
+    def feasible(self) -> bool:
+        """Every row, bound and integer holds within the tolerance."""
+        return (
+            max(self.max_row_violation, self.max_bound_violation, self.max_integrality_violation)
+            <= FEASIBILITY_TOLERANCE
+        )
+
+    @property
+    def passed(self) -> bool:
+        """Every check passed."""
+        return not self.failures
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (the form stored in result documents)."""
+        return {
+            "passed": self.passed,
+            "max_row_violation": _finite(self.max_row_violation),
+            "max_bound_violation": _finite(self.max_bound_violation),
+            "max_integrality_violation": _finite(self.max_integrality_violation),
+            "objective": _finite(self.objective),
+            "bound": _finite(self.bound),
+            "gap": _finite(self.gap),
+            "gap_asked": self.gap_asked,
+            "tolerance": FEASIBILITY_TOLERANCE,
+            "failures": list(self.failures),
+            "presolve": self.presolve,
+            "first_failures": list(self.first_failures),
+            "polished": self.polished,
+        }
+
+    def describe(self) -> str:
+        """One line: the figures, and what failed if anything did."""
+        bound = "none" if self.bound is None else _figure(self.bound)
+        gap = "" if self.gap is None else f", gap {self.gap:.4%} (asked {self.gap_asked:.4%})"
+        text = (
+            f"{'passed' if self.passed else 'FAILED'}: max row violation"
+            f" {self.max_row_violation:.1e}, objective recomputed {_figure(self.objective)},"
+            f" bound {bound}{gap}"
+        )
+        if not self.presolve:
+            text += ", re-solved with presolve off"
+        return text + ("" if self.passed else ": " + "; ".join(self.failures))
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 @dataclass(frozen=True)
@@ -38,6 +103,9 @@ class Shortfall:
     slice: str
     required: float
     shortfall: float
+    own_supply: bool = False
+    """The node both has and wants the commodity: its own supply never meets its own demand
+    (``no_internal_reuse``), which the message says."""
 
     def describe(self) -> str:
         """One readable line."""
@@ -53,7 +121,16 @@ class Shortfall:
         }[self.kind]
         return (
             f"{what} of {self.commodity} at {self.node} (slice {self.slice}): "
-            f"{self.shortfall:.6g} of {self.required:.6g} cannot be met"
+            f"{self.shortfall:.6g} of {self.required:.6g} cannot be met{self.own_supply_note()}"
+        )
+
+    def own_supply_note(self) -> str:
+        """Why a site's own supply does not help, when it has and wants the commodity."""
+        if not self.own_supply:
+            return ""
+        return (
+            f" ({self.node} both has and wants {self.commodity}: its own supply never meets its"
+            " own demand, rule no_internal_reuse)"
         )
 
 
@@ -108,6 +185,9 @@ class Result:
     """Seasonal storage: each storage's stock at the end of each slice (may be empty)."""
     notes: list[str] = field(default_factory=list)
     """What the planner should know about the answer (e.g. a required link left idle)."""
+    certificate: Certificate | None = None
+    """The check of the answer against the model as built (:mod:`models.certificate`); None
+    without a solution."""
 
     def set_solution(
         self, tables: dict[str, pd.DataFrame], parts: dict[str, float], carbon_price: float
@@ -189,6 +269,7 @@ class Result:
             "totals": {k: _clean(v) for k, v in self.totals.items()},
             "shortfalls": [s.__dict__ | {"text": s.describe()} for s in self.shortfalls],
             "notes": list(self.notes),
+            "certificate": None if self.certificate is None else self.certificate.as_dict(),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
 
@@ -222,6 +303,11 @@ def objective_from_totals(kind: Objective, totals: dict[str, float]) -> float:
 def _sum(table: pd.DataFrame, column: str) -> float:
     """The sum of ``column``, 0 for a table without it (one stored by an older version)."""
     return float(table[column].sum()) if column in table else 0.0
+
+
+def _figure(value: float) -> str:
+    """A figure for a person: thousands separated, six significant digits below a million."""
+    return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
 
 
 def _clean(value: float | None) -> float | None:

@@ -24,8 +24,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from models.constants import DEFAULT_GAP, DEFAULT_TIME_LIMIT
-from models.result import Status
+from models.constants import DEFAULT_GAP, DEFAULT_TIME_LIMIT, Status
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +91,11 @@ class SolveOptions:
             incumbent (:mod:`models.warmstart`); costs two LP solves, pays on large models.
             None (the default): only for a model with at least
             :data:`models.warmstart.AUTO_MIN_DECISIONS` integer columns.
+        presolve: let HiGHS presolve the model (off: the re-solve of an answer that failed
+            its certificate, :mod:`models.certificate`).
+        cross_check: check an optimum against a solve without presolve
+            (:func:`models.certificate.cross_checks`); None (the default): for a MIP of at most
+            :data:`models.certificate.CROSS_CHECK_MAX_COLUMNS` columns.
     """
 
     time_limit: float | None = DEFAULT_TIME_LIMIT
@@ -105,6 +109,8 @@ class SolveOptions:
     backend: BackendName = "auto"
     prune: bool = True
     warm_start: bool | None = None
+    presolve: bool = True
+    cross_check: bool | None = None
 
 
 @dataclass
@@ -166,6 +172,8 @@ class Outcome:
     bound: float | None = None
     mip: bool = False
     maybe_unbounded: bool = False
+    objective: float | None = None
+    """HiGHS's own objective value of its solution (what an LP's certificate checks)."""
 
 
 class HighsSession:
@@ -239,6 +247,7 @@ class HighsSession:
             h.setOptionValue("time_limit", max(float(opts.time_limit) - self.start_seconds, 0.01))
         h.setOptionValue("mip_rel_gap", float(opts.gap))
         h.setOptionValue("mip_abs_gap", 1e-9 if opts.gap == 0 else 1e-6)
+        h.setOptionValue("presolve", "on" if opts.presolve else "off")
 
     def run(self) -> Outcome:
         """Solve and classify the outcome (never raises on solver outcomes)."""
@@ -256,6 +265,8 @@ class HighsSession:
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2
         S = highspy.HighsModelStatus
+        if status == S.kModelEmpty:
+            return self._empty(seconds)
         if status == S.kOptimal:
             state, message = Status.OPTIMAL, "optimal"
         elif self._interrupted:
@@ -284,7 +295,20 @@ class HighsSession:
         if has_solution:
             outcome.values = np.asarray(h.getSolution().col_value, dtype=np.float64)
             outcome.bound = finite_or_none(info.mip_dual_bound) if outcome.mip else None
+            outcome.objective = finite_or_none(info.objective_function_value)
         return outcome
+
+    def _empty(self, seconds: float) -> Outcome:
+        """An empty model (no column: pruning left nothing) is solved: it builds nothing.
+
+        HiGHS answers ``Empty`` without a solution; the optimum is the constant offset.
+        """
+        lp = self.highs.getLp()
+        values = np.zeros(int(lp.num_col_), dtype=np.float64)
+        offset = float(lp.offset_)
+        return Outcome(
+            Status.OPTIMAL, "optimal", seconds, values=values, bound=offset, objective=offset
+        )
 
 
 _scheduler_threads: int | None = None

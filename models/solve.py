@@ -12,9 +12,12 @@ import time
 from dataclasses import replace
 from typing import Any, TypeVar
 
+import numpy as np
 import pyomo.environ as pyo
 
 from models.backends import Backend, DirectBackend, PyomoBackend, backend_name
+from models.certificate import certified_run
+from models.contradictions import contradictions
 from models.problem import Problem, ProblemError
 from models.prune import prune
 from models.result import Objective, Result, Shortfall, Status
@@ -57,6 +60,15 @@ def solve(
     options = options or SolveOptions()
     kind = Objective(objective)
     name = backend_name(problem, backend or options.backend)
+    contradicting = contradictions(problem)
+    if contradicting:
+        return Result(
+            Status.INFEASIBLE,
+            kind,
+            message="infeasible: the planner's controls contradict each other: "
+            + "; ".join(contradicting),
+            problem_name=problem.name,
+        )
     tick = time.perf_counter()
     pruned = prune(problem, kind) if options.prune else problem
     prune_seconds = time.perf_counter() - tick
@@ -137,18 +149,28 @@ def run_backend(
     compile_seconds = time.perf_counter() - tick
     session = HighsSession(form, options)
     timings["handover"] = compile_seconds + session.handover_seconds
-    outcome = session.run()
-    timings["solve"] = outcome.seconds
+    result = Result(Status.ERROR, objective, problem_name=problem.name)
+    timings["results"] = 0.0
+
+    def read(values: np.ndarray) -> tuple[np.ndarray, float | None]:
+        tick = time.perf_counter()
+        cleaned = backend.fill(model, result, values)
+        timings["results"] += time.perf_counter() - tick
+        return cleaned, result.objective
+
     tick = time.perf_counter()
-    result = Result(
-        outcome.status,
-        objective,
-        message=outcome.message,
-        solve_seconds=outcome.seconds,
-        problem_name=problem.name,
-    )
+    answer = certified_run(form, options, read, session, HighsSession)
+    outcome = answer.outcome
+    # the solve, its certificate and any re-solve (the tables are the results phase)
+    timings["solve"] = max(outcome.seconds, time.perf_counter() - tick - timings["results"])
+    tick = time.perf_counter()
+    if outcome.values is None and result.has_solution:  # an answer its certificate refused
+        result = Result(Status.ERROR, objective, problem_name=problem.name)
+    result.status, result.message = outcome.status, outcome.message
+    result.solve_seconds = timings["solve"]
+    result.certificate = answer.certificate
+    result.notes.extend(answer.notes)
     if outcome.values is not None:
-        backend.fill(model, result, outcome.values)
         result.notes.extend(unused_requirements(problem, result))
         result.bound = outcome.bound if outcome.mip else result.objective
         if outcome.status is Status.OPTIMAL and not outcome.mip:
@@ -157,9 +179,39 @@ def run_backend(
             result.gap = abs(result.bound - result.objective) / max(abs(result.objective), 1e-9)
     elif outcome.status is Status.INFEASIBLE and options.diagnose:
         _diagnose(backend, model, problem, objective, options, result, outcome.maybe_unbounded)
-    timings["results"] = time.perf_counter() - tick
+        if _unconfirmed(result, options):
+            return _without_presolve(backend, problem, objective, options, model, build_seconds)
+    timings["results"] += time.perf_counter() - tick
     result.timings = timings
     return result
+
+
+def _unconfirmed(result: Result, options: SolveOptions) -> bool:
+    """An 'infeasible' the diagnosis contradicts: it met every requirement with no slack.
+
+    The elastic model with every slack at zero is a solution of the model itself, so HiGHS's
+    presolve, not the data, said infeasible.
+    """
+    return result.status is Status.INFEASIBLE and not result.shortfalls and options.presolve
+
+
+def _without_presolve(
+    backend: Backend[ModelT],
+    problem: Problem,
+    objective: Objective,
+    options: SolveOptions,
+    model: ModelT,
+    build_seconds: float,
+) -> Result:
+    """The solve again with presolve off, after an infeasibility the numbers contradict."""
+    again = run_backend(
+        backend, problem, objective, replace(options, presolve=False), model, build_seconds
+    )
+    again.notes.append(
+        "HiGHS answered infeasible with presolve on, but its diagnosis met every requirement:"
+        " re-solved with presolve off"
+    )
+    return again
 
 
 def _diagnose(
@@ -178,6 +230,8 @@ def _diagnose(
     if outcome.values is None:
         result.message += " (the diagnosis found no solution in time)"
         return
+    both = {(s.node, s.commodity) for s in problem.supplies}
+    both &= {(d.node, d.commodity) for d in problem.demands}
     for (kind, i, t), need, gap in backend.slacks(elastic, outcome.values):
         if gap <= 1e-6 * max(1.0, need):
             continue
@@ -188,7 +242,15 @@ def _diagnose(
             continue
         item = problem.supplies[i] if kind == "must_dispatch" else problem.demands[i]
         result.shortfalls.append(
-            Shortfall(kind, item.node, item.commodity, problem.slices[t].name, need, gap)
+            Shortfall(
+                kind,
+                item.node,
+                item.commodity,
+                problem.slices[t].name,
+                need,
+                gap,
+                own_supply=(item.node, item.commodity) in both,
+            )
         )
     if result.shortfalls:
         result.message = "infeasible: " + "; ".join(s.describe() for s in result.shortfalls)

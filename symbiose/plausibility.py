@@ -3,8 +3,14 @@
 Validation (:mod:`symbiose.inventory.validate`) refuses what cannot be optimised; these checks
 never refuse anything.  They flag, with the field path:
 
-* a site whose latitude and longitude look swapped (far from the territory's other sites,
-  while its swapped coordinates fall among them);
+* a site whose latitude and longitude look swapped: far from the territory's other sites,
+  while its swapped coordinates fall among them; or, when the territory lies in metropolitan
+  France (most of its sites do, read either way), outside France while its swapped
+  coordinates fall inside (so every site swapped is flagged too, though no site is far from
+  the others);
+* a site that both has and wants the same commodity: its own supply never meets its own
+  demand (the ``no_internal_reuse`` rule), so a must-serve demand beside an equal supply of
+  its own is infeasible unless others deliver;
 * heat declared as handled by a hub, or carried on a link to or from a hub (heat does not pass
   through hubs: its temperature would be lost on the way, so candidates never route it there);
 * converters that, around a cycle, turn one unit of a commodity into more than one unit of
@@ -45,8 +51,9 @@ class PlausibilityWarning(InventoryIssue):
     """A legal but suspicious part of an inventory: the field path, the message and its kind.
 
     Attributes:
-        kind: which check found it (``swapped-coordinates``, ``heat-through-hub``,
-            ``converter-cycle``, ``look-alike-ids``, ``unusual-characters``).
+        kind: which check found it (``swapped-coordinates``, ``own-supply-and-demand``,
+            ``heat-through-hub``, ``converter-cycle``, ``look-alike-ids``,
+            ``unusual-characters``).
     """
 
     kind: str = ""
@@ -65,6 +72,8 @@ def plausibility_warnings(inv: Inventory) -> list[PlausibilityWarning]:
     """
     checks: tuple[Callable[[Inventory], list[PlausibilityWarning]], ...] = (
         swapped_coordinates,
+        swapped_against_france,
+        own_supply_and_demand,
         heat_through_hubs,
         converter_cycles,
         look_alike_ids,
@@ -105,6 +114,95 @@ def swapped_coordinates(inv: Inventory) -> list[PlausibilityWarning]:
                     kind="swapped-coordinates",
                 )
             )
+    return out
+
+
+FRANCE = (41.32 - 0.1, 51.09 + 0.1, -5.15 - 0.1, 9.56 + 0.1)
+"""Metropolitan France, Corsica and Ouessant included, as (south, north, west, east) in
+degrees, 0.1° wider than its extreme points: Lavezzi 41°19′ N, Bray-Dunes 51°05′21″ N,
+Ouessant 5°09′04″ W, Fiorentine 9°33′36″ E (fr.wikipedia.org, « Liste de points extrêmes de la
+France »)."""
+
+SWAPPED_LISTED = 20
+"""Beyond this many sites looking swapped against France, one warning counts them all."""
+
+
+def _in_france(lat: float, lon: float) -> bool:
+    south, north, west, east = FRANCE
+    return south <= lat <= north and west <= lon <= east
+
+
+def swapped_against_france(inv: Inventory) -> list[PlausibilityWarning]:
+    """Sites outside metropolitan France whose swapped coordinates fall inside it.
+
+    Only for a territory in France: at least half its sites lie in France as written or as
+    swapped (a territory abroad is left alone).  Sites the outlier check of
+    :func:`swapped_coordinates` flags are not flagged twice.
+    """
+    sites = inv.sites
+    inside = [_in_france(s.latitude, s.longitude) for s in sites]
+    turned = [_in_france(s.longitude, s.latitude) for s in sites]
+    if not sites or 2 * sum(a or b for a, b in zip(inside, turned, strict=True)) < len(sites):
+        return []
+    seen = {w.loc[1] for w in swapped_coordinates(inv)}
+    flagged = [
+        i for i, (a, b) in enumerate(zip(inside, turned, strict=True)) if b and not a and i not in seen
+    ]
+    if len(flagged) > SWAPPED_LISTED:
+        first = sites[flagged[0]]
+        return [
+            PlausibilityWarning(
+                ("sites", flagged[0], "latitude"),
+                f"latitude and longitude look swapped on {len(flagged)} of {len(sites)} sites:"
+                " they lie outside metropolitan France, where the territory's sites are, and"
+                f" swapped they fall inside it (the first, {escaped(first.id)}, at"
+                f" ({first.latitude:g}, {first.longitude:g}))",
+                kind="swapped-coordinates",
+            )
+        ]
+    return [
+        PlausibilityWarning(
+            ("sites", i, "latitude"),
+            f"latitude and longitude look swapped: site {escaped(sites[i].id)} at"
+            f" ({sites[i].latitude:g}, {sites[i].longitude:g}) lies outside metropolitan France,"
+            f" where the territory's sites are; at ({sites[i].longitude:g},"
+            f" {sites[i].latitude:g}) it would be inside",
+            kind="swapped-coordinates",
+        )
+        for i in flagged
+    ]
+
+
+# -- a site that has and wants the same commodity -----------------------------------------------
+
+
+def own_supply_and_demand(inv: Inventory) -> list[PlausibilityWarning]:
+    """A warning on each demand whose site also has a supply of the same commodity.
+
+    The site's own supply never meets its own demand (``no_internal_reuse``,
+    docs/formulation.md): what it wants must come from others or a converter, what it has must
+    leave by a link or feed a converter.
+    """
+    has = {(s.site, s.commodity) for s in inv.supplies}
+    out = []
+    for i, d in enumerate(inv.demands):
+        if (d.site, d.commodity) not in has:
+            continue
+        extra = (
+            "; its demand must be served, so others must deliver all of it"
+            if d.must_serve
+            else ""
+        )
+        out.append(
+            PlausibilityWarning(
+                ("demands", i, "commodity"),
+                f"site {escaped(d.site)} both has and wants {escaped(d.commodity)}: its own"
+                " supply never meets its own demand (rule no_internal_reuse: a site's supply"
+                " leaves by a link or feeds a converter, its demand is met by others or a"
+                f" converter){extra}",
+                kind="own-supply-and-demand",
+            )
+        )
     return out
 
 

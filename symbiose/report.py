@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from models.result import Result, Status
+from models.constants import FEASIBILITY_TOLERANCE, SOLVED, Objective
+from models.result import Certificate, Result, Status
 from symbiose import exports
 from symbiose.convert import Network
 from symbiose.document import Columns, ResultDocument
@@ -529,6 +530,12 @@ class Report:
                     "text": (
                         f"{self._site_name(s.node)}: {what} of {s.commodity} cannot be met in"
                         f" {s.slice} ({s.shortfall:,.4g} of {s.required:,.4g} {unit} missing)"
+                        + (
+                            f"; it both has and wants {s.commodity}: its own supply never meets"
+                            " its own demand (rule no_internal_reuse)"
+                            if s.own_supply
+                            else ""
+                        )
                     ),
                 }
             )
@@ -549,6 +556,7 @@ class Report:
                 "objective": res.objective,
                 "bound": res.bound,
                 "gap": res.gap,
+                "certificate": None if res.certificate is None else res.certificate.as_dict(),
                 "solve_seconds": round(res.solve_seconds, 3),
                 "totals": self.totals(),
                 "per_commodity": self.commodity_totals.to_dict(orient="records"),
@@ -720,9 +728,13 @@ class Report:
         """A summary a planner reads in ten seconds."""
         res = self.result
         head = f"{self.name} — {res.status.value.replace('_', ' ')}"
-        if res.gap is not None and res.status in (Status.OPTIMAL, Status.TIME_LIMIT):
+        if res.gap is not None and res.status.value in SOLVED:
             head += f" (gap {res.gap:.2%}, {res.solve_seconds:.1f} s)"
         lines = [head]
+        if res.status.value in SOLVED and res.status is not Status.OPTIMAL:
+            lines.append(f"  {res.message}")
+        if res.certificate is not None:
+            lines.append(self._certificate_line(res.certificate))
         if not res.totals:
             lines.append(f"  {res.message}")
             for s in self.shortfalls():
@@ -782,6 +794,28 @@ class Report:
             )
             lines.append(f"  Sites gaining most (per yr): {best}")
         return "\n".join(lines)
+
+    def _certificate_line(self, cert: Certificate) -> str:
+        """The check of the answer against the model: rows, objective recomputed, bound."""
+        co2 = self.result.objective_kind is Objective.CO2
+
+        def amount(value: float | None) -> str:
+            if value is None:
+                return "none"
+            return f"{tonnes(value)} CO2/yr" if co2 else f"{money(value)}/yr"
+
+        line = (
+            f"  Certificate: {'passed' if cert.passed else 'FAILED'} — largest row violation"
+            f" {cert.max_row_violation:.1e} (tolerance {FEASIBILITY_TOLERANCE:.0e}), objective"
+            f" recomputed {amount(cert.objective)}, bound {amount(cert.bound)}"
+        )
+        if cert.gap is not None:
+            line += f", gap {cert.gap:.2%}"
+        if not cert.presolve:
+            line += ", re-solved with presolve off"
+        if cert.failures:
+            line += ": " + "; ".join(cert.failures)
+        return line
 
     def _approximate(self, a: str, b: str) -> str:
         """`` (±5 km)`` after a length whose ends' positions are approximate, else ''."""

@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-SOLVED = ("optimal", "time_limit")
-"""Statuses whose draw has a solution that enters the statistics."""
+from models.constants import SOLVED  # the statuses whose draw enters the statistics
 
 DRIVER_THRESHOLD = 0.3
 """Least |Spearman correlation| for a parameter to be named as what drives an exchange."""

@@ -63,8 +63,11 @@ class Backend(Protocol[ModelT]):
         """The model in matrix form."""
         ...
 
-    def fill(self, model: ModelT, result: Result, values: np.ndarray) -> None:
-        """Read a solution (one value per column) into ``result``'s tables and totals."""
+    def fill(self, model: ModelT, result: Result, values: np.ndarray) -> np.ndarray:
+        """Read a solution (one value per column) into ``result``'s tables and totals.
+
+        Returns the cleaned solution, one value per column (what the certificate checks).
+        """
         ...
 
     def slacks(

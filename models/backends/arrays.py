@@ -39,14 +39,14 @@ class DirectBackend:
         """The arrays, as they are."""
         return model.form
 
-    def fill(self, model: DirectModel, result: Result, solution: np.ndarray) -> None:
+    def fill(self, model: DirectModel, result: Result, solution: np.ndarray) -> np.ndarray:
         """Clean the column values to the tolerances, then read tables and totals.
 
         The totals are those of the cleaned values (:mod:`models.cleaning`), written back into
-        a copy of ``solution``.
+        a copy of ``solution``, which is returned.
         """
         p = model.problem
-        clean = clean_solution(p, column_values(model, solution))
+        clean = clean_solution(p, column_values(model, solution), bounds=model.bounds)
         T, cols = model.slices, model.columns
         sizes = dict(zip(model.k_arc.tolist(), solution[cols["k"]].tolist(), strict=True))
         stock = solution[cols["stock"]].reshape(len(model.stored), T)
@@ -54,7 +54,9 @@ class DirectBackend:
         tables = build_tables(
             p, clean.x, clean.y, clean.u, clean.v, clean.z, clean.w, sizes=sizes, stocks=stocks
         )
-        result.set_solution(tables, model.totals(cleaned_columns(model, clean, solution)), p.carbon_price)
+        cleaned = cleaned_columns(model, clean, solution)
+        result.set_solution(tables, model.totals(cleaned), p.carbon_price)
+        return cleaned
 
     def slacks(
         self, model: DirectModel, solution: np.ndarray

@@ -64,14 +64,16 @@ class PyomoBackend:
         for var, value in zip(self.columns(formulation), values.tolist(), strict=True):
             var.set_value(value, skip_validation=True)
 
-    def fill(self, formulation: Formulation, result: Result, values: np.ndarray) -> None:
+    def fill(self, formulation: Formulation, result: Result, values: np.ndarray) -> np.ndarray:
         """Load the solution, clean it to the tolerances, then read tables and totals.
 
         The cleaned values go back into the Pyomo variables, so the objective parts are those
-        of the solution the tables show (:mod:`models.cleaning`).
+        of the solution the tables show (:mod:`models.cleaning`); they are returned, one per
+        column of the last ``form``.
         """
         self._load(formulation, values)
         read_loaded(formulation, result)
+        return np.array([vd.value or 0.0 for vd in self.columns(formulation)], dtype=np.float64)
 
     def slacks(
         self, formulation: Formulation, values: np.ndarray
@@ -130,7 +132,9 @@ def read_loaded(formulation: Formulation, result: Result) -> None:
         return {k: (vd.value or 0.0) for k, vd in var.items()}
 
     clean = clean_solution(
-        p, Values(read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w))
+        p,
+        Values(read(m.x), read(m.y), read(m.u), read(m.v), read(m.z), read(m.w)),
+        bounds=formulation.bounds,
     )
     for name in ("x", "y", "u", "v", "z", "w"):
         table: Mapping[Any, float] = getattr(clean, name)

@@ -430,6 +430,7 @@ def test_run_results_in_every_format(live: Live, keys: Keys) -> None:
     base = f"/v1/runs/{run['id']}/result"
     doc = c.get(base, headers=keys.viewer).json()
     assert doc["status"] == "optimal" and doc["totals"]["valorisation_eur_per_yr"] > 0
+    assert doc["certificate"]["passed"] is True  # the answer checked against its model
     assert abs(doc["objective"] - done["incumbent"]) < 1e-6 * abs(doc["objective"])
     flows = c.get(base + "/flows", headers=keys.viewer).json()
     assert {f["from_id"] for f in flows} == {"steelworks"}

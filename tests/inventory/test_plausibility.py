@@ -250,3 +250,72 @@ def test_converter_cycles_are_found_exactly_where_brute_force_finds_a_gain() -> 
         inv = parse_inventory(inventory(converters=converters), "json", validate=False)
         found = converter_cycles(inv)
         assert len(found) == len(components), converters
+
+
+def swapped_everywhere(doc: dict) -> dict:
+    for site in doc["sites"]:
+        site["latitude"], site["longitude"] = site["longitude"], site["latitude"]
+    return doc
+
+
+def test_every_site_swapped_is_flagged_against_france() -> None:
+    """Every latitude swapped with its longitude: no site is far from the others, so the
+    outlier check is silent (the issue); the territory lies in France read the other way."""
+    found = warnings(swapped_everywhere(inventory()))
+    assert [(path, kind) for path, kind, _ in found] == [
+        (f"sites[{i}].latitude", "swapped-coordinates") for i in range(4)
+    ]
+    assert found[0][2] == (
+        "latitude and longitude look swapped: site 'mill' at (2, 51) lies outside metropolitan"
+        " France, where the territory's sites are; at (51, 2) it would be inside"
+    )
+
+
+def test_dunkirk_swapped_is_flagged_site_by_site_but_its_north_sea_store() -> None:
+    inv = load_inventory(DATASET)
+    swapped = inv.model_copy(
+        update={
+            "sites": [
+                s.model_copy(update={"latitude": s.longitude, "longitude": s.latitude})
+                for s in inv.sites
+            ]
+        }
+    )
+    found = plausibility_warnings(swapped)
+    assert len(found) == len(inv.sites) - 1 == 20
+    assert "co2_storage" not in " ".join(w.msg for w in found)
+
+
+def test_many_sites_swapped_give_one_warning_that_counts_them() -> None:
+    doc = inventory()
+    doc["sites"] += [
+        {"id": f"s{i}", "name": f"S{i}", "latitude": 50.0 + i / 100, "longitude": 2.0 + i / 100}
+        for i in range(26)
+    ]
+    (found,) = warnings(swapped_everywhere(doc))
+    assert found[0] == "sites[0].latitude"
+    assert found[2].startswith("latitude and longitude look swapped on 30 of 30 sites")
+
+
+def test_a_territory_abroad_is_not_checked_against_france() -> None:
+    doc = inventory()
+    for site in doc["sites"]:
+        site["latitude"] -= 30.0  # the Sahara: neither reading falls in France
+    assert warnings(doc) == []
+
+
+def test_a_site_that_has_and_wants_a_commodity_is_warned_naming_the_rule() -> None:
+    doc = inventory()
+    doc["demands"].append(
+        {"site": "mill", "commodity": "bf_slag", "quantity": "1 kt/yr", "price": 5,
+         "must_serve": True}
+    )  # fmt: skip
+    (found,) = warnings(doc)
+    assert found == (
+        "demands[1].commodity",
+        "own-supply-and-demand",
+        "site 'mill' both has and wants 'bf_slag': its own supply never meets its own demand"
+        " (rule no_internal_reuse: a site's supply leaves by a link or feeds a converter, its"
+        " demand is met by others or a converter); its demand must be served, so others must"
+        " deliver all of it",
+    )

@@ -233,3 +233,66 @@ def test_storage_capacity_matches_a_finite_difference() -> None:
     assert room["item"].tolist() == ["pit"]
     assert float(room["value_per_unit"].iloc[0]) == pytest.approx(35.0)
     assert difference(store(50.0), store(51.0), Objective.VALORISATION) == pytest.approx(35.0)
+
+
+def grinder_to_build(fixed_cost: float) -> Problem:
+    """A buildable grinder (100 t/yr of product, 10 EUR/t, 1.05 t slag each) between 200 t of
+    slag and a cement plant paying 60 EUR/t: built, each t/yr of capacity earns 60 - 10 = 50."""
+    return Problem(
+        nodes=("steel", "G", "C"),
+        commodities=("slag", "ggbs"),
+        supplies=(Supply("steel", "slag", 200),),
+        demands=(Demand("C", "ggbs", 1000, value=60.0),),
+        arcs=(
+            Arc("steel", "G", "truck", ("slag",), existing=True),
+            Arc("G", "C", "truck", ("ggbs",), existing=True),
+        ),
+        converters=(
+            Converter("grinder", "G", {"slag": 1.05}, {"ggbs": 1.0}, capacity=100.0,
+                      variable_cost=10.0, fixed_cost=fixed_cost, existing=False),
+        ),
+    )  # fmt: skip
+
+
+def test_an_unbuilt_converter_has_no_capacity_value() -> None:
+    """At a fixed cost of 1e6 EUR/yr the grinder is not built: it has no capacity to add to,
+    so no value, though the dual of its linking row prices a sliver of it at 50 EUR/yr (the
+    issue saw 86.15 EUR/yr reported for such a converter)."""
+    unbuilt = grinder_to_build(1e6)
+    r = solve(unbuilt, options=EXACT)
+    assert r.converters.empty
+    assert "converter_capacity" not in set(marginal_values(unbuilt, r)["kind"])
+    built = grinder_to_build(100.0)
+    table = marginal_values(built, solve(built, options=EXACT))
+    capacity = table[table["kind"] == "converter_capacity"]
+    assert capacity["value_per_unit"].tolist() == [pytest.approx(50.0)]
+    more = replace(built, converters=(replace(built.converters[0], capacity=101.0),))
+    assert difference(built, more, Objective.VALORISATION) == pytest.approx(50.0)
+
+
+def test_a_degenerate_optimum_prices_dunkirks_ecocem_demand_by_one_more_unit() -> None:
+    """Dunkirk's optimum is degenerate: HiGHS's dual priced Ecocem's ground slag demand at
+    113.42 EUR/t, but one more t wanted earns nothing (re-solving with it gives the same
+    optimum).  The value is measured by re-solving a step further."""
+    from pathlib import Path
+
+    from symbiose.convert import to_problem
+    from symbiose.inventory import load_inventory
+
+    root = Path(__file__).resolve().parents[2]
+    p = to_problem(load_inventory(root / "datasets" / "dunkerque" / "dunkerque.yaml"))
+    table = marginal_values(p, solve(p, options=EXACT))
+    rows = table[(table["kind"] == "demand") & (table["node"] == "ecocem")]
+    value = rows.loc[rows["commodity"] == "ground_slag", "value_per_unit"]
+    assert value.tolist() == [pytest.approx(0.0, abs=1e-6)]
+    i = next(i for i, d in enumerate(p.demands) if (d.node, d.commodity) == ("ecocem", "ground_slag"))
+    more = replace(
+        p,
+        demands=tuple(
+            replace(d, quantity=tuple(q + s.share for q, s in zip(d.quantities, p.slices, strict=True)))
+            if j == i
+            else d
+            for j, d in enumerate(p.demands)
+        ),
+    )
+    assert difference(p, more, Objective.VALORISATION) == pytest.approx(0.0, abs=1e-6)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from models.backends import DirectBackend
+from models.bounds import compute_bounds
 from models.cleaning import TOLERANCE, Values, clean_solution
 from models.direct import build_arrays
 from models.formulation import Formulation
@@ -108,15 +109,20 @@ def test_an_arc_with_flow_is_built_and_pays_its_fixed_cost(reader: str) -> None:
 
 
 def test_a_converter_that_runs_is_built_and_one_built_by_noise_is_not() -> None:
-    """Grinder A runs 40 t/yr with its build decision at 1e-7: built.  Grinder B is 'built' at
-    0.4 and runs 1e-9 t/yr: neither running nor built."""
-    grinder = Converter("A", "G", {"slag": 1.05}, {"ggbs": 1.0}, fixed_cost=100.0, existing=False)
+    """Grinder A runs 40 t/yr with its build decision at 1e-7, far beyond what 1e-7 of its
+    activity bound (50) allows: a real activity, built.  Grinder B is 'built' at 0.4 and runs
+    1e-9 t/yr: neither running nor built."""
+    grinder = Converter(
+        "A", "G", {"slag": 1.05}, {"ggbs": 1.0}, capacity=80.0, fixed_cost=100.0, existing=False
+    )
     problem = Problem(
         nodes=("G",),
         commodities=("slag", "ggbs"),
+        supplies=(Supply("G", "slag", 100.0),),
+        demands=(Demand("G", "ggbs", 50.0, value=30.0),),
         converters=(grinder, replace(grinder, name="B")),
     )
     raw = Values(x={}, y={}, u={}, v={}, z={(0, 0): 40.0, (1, 0): 1e-9}, w={0: 1e-7, 1: 0.4})
-    clean = clean_solution(problem, raw)
+    clean = clean_solution(problem, raw, bounds=compute_bounds(problem))
     assert clean.z == {(0, 0): 40.0, (1, 0): 0.0}
     assert clean.w == {0: 1.0, 1: 0.0}

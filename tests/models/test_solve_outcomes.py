@@ -10,6 +10,7 @@ import pytest
 
 from cli.progress import ProgressLine
 from models.formats import read_canad
+from models.problem import Arc, Problem
 from models.result import Status
 from models.serialise import read_problem_json
 from models.solve import Progress, SolveOptions, solve
@@ -76,3 +77,34 @@ def test_progress_line_writes_plain_lines_off_a_terminal(tmp_path: Path) -> None
     line.close()
     text = (tmp_path / "log").read_text()
     assert "incumbent" in text and "130,469" in text and "30 %" in text
+
+
+def links_that_never_pay() -> Problem:
+    """Two sites and one candidate truck link, nothing to exchange: pruning leaves no column."""
+    return Problem(
+        nodes=("S", "D"),
+        commodities=("slag",),
+        arcs=(Arc("S", "D", "truck", ("slag",), fixed_cost=1000.0),),
+    )
+
+
+@pytest.mark.parametrize("backend", ["pyomo", "arrays"])
+def test_a_problem_pruning_empties_is_optimal_at_zero_not_an_empty_status_error(
+    backend: str,
+) -> None:
+    """HiGHS answers an empty model 'Empty', which used to end in error, exit 4."""
+    r = solve(links_that_never_pay(), options=SolveOptions(gap=0.0), backend=backend)  # type: ignore[arg-type]
+    assert r.status is Status.OPTIMAL, r.message
+    assert r.objective == 0.0 and r.bound == 0.0 and r.gap == 0.0
+    assert r.built_arcs.empty and r.flows.empty
+    assert r.certificate is not None and r.certificate.passed
+    assert any("left out before building" in note for note in r.notes)
+
+
+def test_an_empty_problem_solves_through_the_command_line_with_exit_0(tmp_path: Path) -> None:
+    from cli.main import main
+    from models.serialise import problem_to_dict
+
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(problem_to_dict(links_that_never_pay())))
+    assert main(["solve", str(path), "--quiet"]) == 0

@@ -137,3 +137,39 @@ def test_what_a_link_loses_is_charged_in_the_report() -> None:
     )
     assert "CO2 not avoided" in rep.render_text()
     assert rep.result.recomputed_objective() == pytest.approx(rep.result.objective)
+
+
+def test_the_report_its_stored_document_and_its_text_carry_the_certificate(
+    report: Report,
+) -> None:
+    from symbiose.document import ResultDocument
+
+    stored = ResultDocument.from_json(report.document().to_json())
+    cert = stored.summary["certificate"]
+    assert cert["passed"] is True and cert["failures"] == []
+    assert cert["max_row_violation"] <= cert["tolerance"] == 1e-6
+    assert cert["objective"] == pytest.approx(report.result.objective)
+    assert cert["bound"] == pytest.approx(report.result.bound)
+    assert "Certificate: passed" in report.render_text()
+
+
+def test_a_must_serve_demand_beside_its_own_supply_says_the_rule_in_its_infeasibility() -> None:
+    """The district heating network wants 120 GWh it must be served and has 200 GWh of its
+    own: its own supply never meets its own demand, so the 80 GWh of the steelworks are all it
+    can get.  The shortfall says why."""
+    doc = yaml.safe_load(BASE.read_text())
+    doc["demands"][0]["must_serve"] = True
+    doc["supplies"].append(
+        {"site": "dh", "commodity": "waste_heat", "quantity": "200 GWh/yr",
+         "temperature": "110 degC"}
+    )  # fmt: skip
+    rep = optimise(parse_inventory(doc, "json"), options=FAST)
+    assert rep.result.status is Status.INFEASIBLE
+    (first, *_) = rep.summary()["shortfalls"]
+    assert first["site"] == "District heating" and first["kind"] == "must_serve"
+    assert first["text"].endswith(
+        "it both has and wants waste_heat: its own supply never meets its own demand"
+        " (rule no_internal_reuse)"
+    )
+    assert "both has and wants waste_heat" in rep.summary()["message"]
+    assert "both has and wants waste_heat" in rep.result.message  # the model's own message
